@@ -3,6 +3,12 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# ccache keyed on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses
+# earlier compilations; the sloppiness lets it cache the precompiled LibTorch header.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+export CCACHE_MAXSIZE ?= 5G
 
 .PHONY: setup configure build test demo asan format format-check clean
 

@@ -48,8 +48,12 @@ function(ct_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  set(props TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABELS)
+    list(APPEND props LABELS "${ARG_LABELS}")
+  endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+    PROPERTIES ${props}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     ENVIRONMENT "CHROMATUNE_BIN=$<TARGET_FILE_DIR:${name}>")
 endfunction()

@@ -1,0 +1,106 @@
+// `chromatune coordinator --db FILE --listen HOST:PORT [--token-file F]
+//  [--insecure-loopback] [--lease-timeout S]`: serves the coordinator API until SIGTERM or
+// SIGINT (docs/runtime.md, docs/protocol.md).
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "common/log.h"
+#include "coordinator/server.h"
+
+namespace chromatune::cli {
+namespace {
+
+struct CoordinatorArgs {
+  std::string db;
+  std::string listen = "127.0.0.1:7321";
+  std::string token_file;
+  std::string artifacts;
+  bool insecure_loopback = false;
+  double lease_timeout_s = 30;
+  double request_timeout_s = 15;
+  double retry_backoff_s = 1;
+  int64_t body_limit_mb = 64;
+};
+
+std::chrono::milliseconds Ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+int RunCoordinator(const CoordinatorArgs& args) {
+  coordinator::ServerConfig config;
+  config.db_path = args.db;
+  Status parsed = coordinator::ParseListenAddress(args.listen, &config.host, &config.port);
+  if (!parsed.ok()) {
+    std::cerr << "chromatune coordinator: " << parsed.message() << "\n";
+    return kExitBadInput;
+  }
+  config.token_file = args.token_file;
+  config.insecure_loopback = args.insecure_loopback;
+  config.artifact_dir = args.artifacts;
+  config.coordinator.lease_timeout = Ms(args.lease_timeout_s);
+  config.coordinator.retry_backoff_base = Ms(args.retry_backoff_s);
+  config.http.request_timeout = Ms(args.request_timeout_s);
+  config.http.body_limit = static_cast<size_t>(args.body_limit_mb) * 1024 * 1024;
+
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  auto server = coordinator::CoordinatorServer::Start(config);
+  if (!server.ok()) {
+    std::cerr << "chromatune coordinator: " << server.status().ToString() << "\n";
+    const auto code = server.status().code();
+    return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound
+               ? kExitBadInput
+               : kExitFailure;
+  }
+  // Machine-readable first line (tests and scripts read the port from it).
+  std::cout << "coordinator listening on " << config.host << ":" << (*server)->port()
+            << std::endl;
+  int sig = 0;
+  sigwait(&stop, &sig);
+  spdlog::info("coordinator: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->Stop();
+  return kExitOk;
+}
+
+const CommandRegistrar kRegisterCoordinator("coordinator", [](CLI::App& root) {
+  auto args = std::make_shared<CoordinatorArgs>();
+  CLI::App* app = root.add_subcommand(
+      "coordinator", "Serve the coordinator API (sweeps, leases, results) over HTTP");
+  app->add_option("--db", args->db, "SQLite result store (created if missing)")->required();
+  app->add_option("--listen", args->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  app->add_option("--token-file", args->token_file,
+                  "bearer tokens, one \"USER TOKEN\" per line (required unless "
+                  "--insecure-loopback)");
+  app->add_flag("--insecure-loopback", args->insecure_loopback,
+                "no authentication; only allowed on a loopback address");
+  app->add_option("--lease-timeout", args->lease_timeout_s,
+                  "seconds without heartbeat after which a lease expires")
+      ->check(CLI::Range(0.2, 3600.0))
+      ->capture_default_str();
+  app->add_option("--request-timeout", args->request_timeout_s,
+                  "seconds a client has to send a whole request (slow clients are dropped)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app->add_option("--retry-backoff", args->retry_backoff_s,
+                  "seconds before the first retry of a failed trial (doubles per failure)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  app->add_option("--body-limit-mb", args->body_limit_mb, "largest request body in MiB")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app->add_option("--artifacts", args->artifacts,
+                  "directory of the HDF5 artifact files (default: DB.artifacts)");
+  return CommandSetup{app, [args] { return RunCoordinator(*args); }};
+});
+
+}  // namespace
+}  // namespace chromatune::cli

@@ -1,0 +1,261 @@
+// `chromatune run SWEEP.yaml [--db FILE] [--workers N] [--ranks R]`: the embedded mode. A
+// coordinator runs in this process on a free loopback port; N local worker groups of R
+// ranks are launched with mpirun (and relaunched if one dies); a progress bar shows
+// done/running/failed and an ETA; the report is printed at the end. Running the same
+// command again resumes the sweep (finished trials are kept).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/command.h"
+#include "common/log.h"
+#include "coordinator/server.h"
+#include "experiments/sweep/plan.h"
+#include "experiments/sweep/spec.h"
+#include "worker/local_launcher.h"
+
+#if __has_include("storage/report_store.h") && __has_include("storage/report_format.h")
+#include "storage/report_format.h"
+#include "storage/report_store.h"
+#define CHROMATUNE_HAS_REPORT 1
+#endif
+
+namespace chromatune::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunArgs {
+  std::string file;
+  std::string db;
+  int workers = 2;
+  int ranks = 1;
+  double lease_timeout_s = 30;
+  bool progress = true;
+};
+
+std::atomic<bool> g_interrupted{false};
+void OnInterrupt(int) { g_interrupted.store(true); }
+
+std::string Clock(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e7) return "--:--";
+  const long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  }
+  return buf;
+}
+
+// "[#########...........]  45/120 done, 4 running, 1 failed  ETA 0:42"
+std::string ProgressLine(const nlohmann::json& c, int64_t finished_at_start, double elapsed_s) {
+  const int64_t total = c.value("total", int64_t{0});
+  const int64_t done = c.value("done", int64_t{0});
+  const int64_t failed = c.value("failed", int64_t{0});
+  const int64_t cancelled = c.value("cancelled", int64_t{0});
+  const int64_t running = c.value("running", int64_t{0}) + c.value("leased", int64_t{0});
+  const int64_t finished = done + failed + cancelled;
+  constexpr int kWidth = 30;
+  const int filled = total > 0 ? static_cast<int>(kWidth * finished / total) : kWidth;
+  std::string bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "]";
+  const int64_t progressed = finished - finished_at_start;
+  const double eta = progressed > 0 ? elapsed_s / progressed * (total - finished) : -1;
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%s %lld/%lld done, %lld running, %lld failed  %s  ETA %s",
+                bar.c_str(), static_cast<long long>(done), static_cast<long long>(total),
+                static_cast<long long>(running), static_cast<long long>(failed),
+                Clock(elapsed_s).c_str(), finished == total ? "0:00" : Clock(eta).c_str());
+  return buf;
+}
+
+struct Group {
+  pid_t pid = 0;
+  int restarts = 0;
+};
+
+// SIGTERM to every group (mpirun forwards it to its ranks, which drain), then SIGKILL
+// after `grace`.
+void StopGroups(std::vector<Group>& groups, std::chrono::seconds grace) {
+  for (auto& g : groups) {
+    if (g.pid > 0) kill(g.pid, SIGTERM);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (auto& g : groups) {
+    while (g.pid > 0) {
+      int status = 0;
+      pid_t r = waitpid(g.pid, &status, WNOHANG);
+      if (r == g.pid || r < 0) {
+        g.pid = 0;
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        kill(-g.pid, SIGKILL);
+        kill(g.pid, SIGKILL);
+        waitpid(g.pid, &status, 0);
+        g.pid = 0;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+}
+
+int RunEmbedded(const RunArgs& args) {
+  auto spec = ParseSweepFile(args.file);
+  if (!spec.ok()) {
+    std::cerr << spec.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto plan = PlanSweep(*spec);
+  if (!plan.ok()) {
+    std::cerr << args.file << ": " << plan.status().message() << "\n";
+    return kExitBadInput;
+  }
+  const std::string db = args.db.empty() ? "runs/" + spec->name + ".db" : args.db;
+  std::error_code ec;
+  if (fs::path(db).has_parent_path()) fs::create_directories(fs::path(db).parent_path(), ec);
+
+  coordinator::ServerConfig config;
+  config.db_path = db;
+  config.insecure_loopback = true;
+  config.coordinator.lease_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(args.lease_timeout_s * 1000));
+  auto server = coordinator::CoordinatorServer::Start(config);
+  if (!server.ok()) {
+    std::cerr << "chromatune run: " << server.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  const char* user_env = std::getenv("USER");
+  auto submitted = (*server)->coordinator().SubmitSweep(spec->yaml_text, args.file,
+                                                        user_env && *user_env ? user_env : "local");
+  if (!submitted.ok()) {
+    std::cerr << "chromatune run: " << submitted.status().ToString() << "\n";
+    return submitted.status().code() == StatusCode::kInvalidArgument ? kExitBadInput
+                                                                      : kExitFailure;
+  }
+  std::cerr << "sweep " << spec->name << ": " << submitted->value("trials", 0) << " trials ("
+            << submitted->value("reused", 0) << " reused, "
+            << submitted->value("unchanged", 0) << " already present); db " << db << "\n";
+
+  worker::GroupLaunch launch;
+  launch.executable = fs::read_symlink("/proc/self/exe", ec).string();
+  launch.args = {"worker", "--coordinator", "127.0.0.1:" + std::to_string((*server)->port())};
+  launch.ranks = args.ranks;
+  launch.log_path = db + ".workers.log";
+  launch.mpirun = worker::FindMpirun();
+
+  struct sigaction on_int {};
+  on_int.sa_handler = OnInterrupt;
+  sigemptyset(&on_int.sa_mask);
+  sigaction(SIGINT, &on_int, nullptr);
+  sigaction(SIGTERM, &on_int, nullptr);
+
+  std::vector<Group> groups(args.workers);
+  // A group that dies (a crashing trial takes its ranks down) is started again, up to
+  // this many times per group: enough for a sweep's retries, not a crash loop.
+  constexpr int kMaxRestarts = 5;
+  const auto start = std::chrono::steady_clock::now();
+  int64_t finished_at_start = -1;
+  bool done = false;
+  nlohmann::json counts;
+  while (!g_interrupted.load()) {
+    for (size_t i = 0; i < groups.size(); ++i) {
+      auto& g = groups[i];
+      if (g.pid > 0) {
+        int status = 0;
+        if (waitpid(g.pid, &status, WNOHANG) == g.pid) {
+          g.pid = 0;
+          ++g.restarts;
+          spdlog::warn("run: worker group {} exited ({}); {}", i,
+                       WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                           : "status " + std::to_string(WEXITSTATUS(status)),
+                       g.restarts <= kMaxRestarts ? "starting it again" : "giving up on it");
+        }
+      }
+      if (g.pid == 0 && g.restarts <= kMaxRestarts) {
+        auto pid = worker::LaunchGroup(launch);
+        if (!pid.ok()) {
+          std::cerr << "\nchromatune run: " << pid.status().message() << "\n";
+          StopGroups(groups, std::chrono::seconds(10));
+          return kExitFailure;
+        }
+        g.pid = *pid;
+      }
+    }
+    auto report = (*server)->coordinator().SweepReport(spec->name);
+    if (report.ok()) {
+      counts = (*report)["counts"];
+      const int64_t finished = counts.value("done", int64_t{0}) +
+                               counts.value("failed", int64_t{0}) +
+                               counts.value("cancelled", int64_t{0});
+      if (finished_at_start < 0) finished_at_start = finished;
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (args.progress) {
+        std::cerr << "\r" << ProgressLine(counts, finished_at_start, elapsed) << std::flush;
+      }
+      if (counts.value("finished", false)) {
+        done = true;
+        break;
+      }
+    }
+    bool any_alive = false;
+    for (const auto& g : groups) any_alive = any_alive || g.pid > 0;
+    if (!any_alive) {
+      std::cerr << "\nchromatune run: every worker group died repeatedly; see "
+                << launch.log_path << "\n";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (args.progress) std::cerr << "\n";
+  StopGroups(groups, std::chrono::seconds(15));
+  (*server)->Stop();
+  if (!done) {
+    std::cerr << "chromatune run: stopped before the sweep finished; run the same command "
+                 "again to resume it\n";
+    return kExitFailure;
+  }
+#ifdef CHROMATUNE_HAS_REPORT
+  auto rendered = ReportFromStore(db, spec->name, ReportOptions{});
+  if (rendered.ok()) {
+    std::cout << RenderReport(*rendered, ReportFormat::kTable);
+  } else {
+    std::cerr << "chromatune run: report: " << rendered.status().ToString() << "\n";
+  }
+#else
+  std::cout << "sweep " << spec->name << " finished: " << counts.dump() << "\n";
+#endif
+  return counts.value("failed", int64_t{0}) > 0 ? kExitFailure : kExitOk;
+}
+
+const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* app = root.add_subcommand(
+      "run", "Run a sweep on this machine: coordinator in process, local worker groups");
+  app->add_option("sweep", args->file, "sweep file (YAML)")->required();
+  app->add_option("--db", args->db, "result store (default runs/NAME.db)");
+  app->add_option("--workers", args->workers, "worker groups to launch")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app->add_option("--ranks", args->ranks, "ranks per worker group (mpirun -np)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app->add_option("--lease-timeout", args->lease_timeout_s,
+                  "seconds without heartbeat after which a lease expires")
+      ->check(CLI::Range(0.2, 3600.0))
+      ->capture_default_str();
+  app->add_flag("!--no-progress", args->progress, "do not draw the progress bar");
+  return CommandSetup{app, [args] { return RunEmbedded(*args); }};
+});
+
+}  // namespace
+}  // namespace chromatune::cli

@@ -1,0 +1,107 @@
+// `chromatune status --coordinator HOST:PORT [--token-file F] [--json]`: sweeps, worker
+// groups, and why each waiting trial waits.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "coordinator/auth.h"
+#include "coordinator/protocol/coordinator_client.h"
+
+namespace chromatune::cli {
+namespace {
+
+struct StatusArgs {
+  std::string coordinator;
+  std::string token_file;
+  bool json = false;
+};
+
+void PrintStatus(const nlohmann::json& s) {
+  std::printf("%-28s %-10s %4s %8s %8s %8s %8s %8s\n", "SWEEP", "USER", "PRIO", "PENDING",
+              "RUNNING", "DONE", "FAILED", "TOTAL");
+  for (const auto& w : s.value("sweeps", nlohmann::json::array())) {
+    const auto c = w.value("counts", nlohmann::json::object());
+    std::printf("%-28s %-10s %4d %8lld %8lld %8lld %8lld %8lld%s\n",
+                w.value("name", std::string()).c_str(), w.value("user", std::string()).c_str(),
+                w.value("priority", 0), static_cast<long long>(c.value("pending", 0)),
+                static_cast<long long>(c.value("leased", 0) + c.value("running", 0)),
+                static_cast<long long>(c.value("done", 0)),
+                static_cast<long long>(c.value("failed", 0)),
+                static_cast<long long>(c.value("total", 0)),
+                w.value("cancelled", false) ? "  (cancelled)" : "");
+  }
+  std::printf("\n%-6s %-20s %5s %5s %-24s %s\n", "GROUP", "HOST", "RANKS", "FREE", "TRIALS",
+              "LAST SEEN");
+  for (const auto& g : s.value("groups", nlohmann::json::array())) {
+    std::printf("%-6lld %-20s %5d %5d %-24s %.1f s ago\n",
+                static_cast<long long>(g.value("id", 0)), g.value("host", std::string()).c_str(),
+                g.value("ranks", 0), g.value("free_ranks", 0),
+                g.value("trials", nlohmann::json::array()).dump().c_str(),
+                g.value("last_seen_ms_ago", 0) / 1000.0);
+  }
+  const auto waiting = s.value("waiting", nlohmann::json::array());
+  if (!waiting.empty()) {
+    std::printf("\nWAITING\n");
+    for (const auto& w : waiting) {
+      std::printf("  %s: %lld trials of %d rank(s) (%lld backing off): %s\n",
+                  w.value("sweep", std::string()).c_str(),
+                  static_cast<long long>(w.value("runnable", 0) + w.value("backing_off", 0)),
+                  w.value("ranks", 1), static_cast<long long>(w.value("backing_off", 0)),
+                  w.value("reason", std::string()).c_str());
+    }
+    std::printf("\n%-8s %-28s %5s  %s\n", "TRIAL", "SWEEP", "RANKS", "WHY IT WAITS");
+    for (const auto& t : s.value("waiting_trials", nlohmann::json::array())) {
+      std::printf("%-8lld %-28s %5d  %s%s\n", static_cast<long long>(t.value("trial_id", 0)),
+                  t.value("sweep", std::string()).c_str(), t.value("ranks", 1),
+                  t.value("reason", std::string()).c_str(),
+                  t.contains("last_error")
+                      ? (" (last error: " + t["last_error"].get<std::string>() + ")").c_str()
+                      : "");
+    }
+  }
+}
+
+int RunStatus(const StatusArgs& args) {
+  auto endpoint = protocol::ParseEndpoint(args.coordinator);
+  if (!endpoint.ok()) {
+    std::cerr << "chromatune status: --coordinator: " << endpoint.status().message() << "\n";
+    return kExitBadInput;
+  }
+  std::string token;
+  if (!args.token_file.empty()) {
+    auto t = coordinator::ReadClientToken(args.token_file);
+    if (!t.ok()) {
+      std::cerr << "chromatune status: " << t.status().message() << "\n";
+      return kExitBadInput;
+    }
+    token = *t;
+  }
+  protocol::CoordinatorClient client(*endpoint, token);
+  auto status = client.GetStatus();
+  if (!status.ok()) {
+    std::cerr << "chromatune status: " << status.status().message() << "\n";
+    return kExitFailure;
+  }
+  if (args.json) {
+    std::cout << status->dump(2) << "\n";
+  } else {
+    PrintStatus(*status);
+  }
+  return kExitOk;
+}
+
+const CommandRegistrar kRegisterStatus("status", [](CLI::App& root) {
+  auto args = std::make_shared<StatusArgs>();
+  CLI::App* app = root.add_subcommand(
+      "status", "Show sweeps, worker groups and why waiting trials wait");
+  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")
+      ->required();
+  app->add_option("--token-file", args->token_file,
+                  "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
+  app->add_flag("--json", args->json, "print the raw JSON of GET /api/v1/status");
+  return CommandSetup{app, [args] { return RunStatus(*args); }};
+});
+
+}  // namespace
+}  // namespace chromatune::cli

@@ -1,0 +1,131 @@
+// `chromatune worker --coordinator HOST:PORT [--token-file F]`, started by `mpirun -np R`
+// (or srun, or by hand as a one-rank group): runs trials leased from the coordinator until
+// SIGTERM drains it (docs/runtime.md).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "common/log.h"
+#include "coordinator/auth.h"
+#include "experiments/runner.h"
+#include "worker/crash_notes.h"
+#include "worker/mpi_env.h"
+#include "worker/signals.h"
+#include "worker/worker.h"
+
+#if defined(CHROMATUNE_WITH_TORCH) && __has_include("cli/runner_setup.h")
+#include "cli/runner_setup.h"
+#define CHROMATUNE_HAS_RUNNER_SETUP 1
+#endif
+
+namespace chromatune::cli {
+namespace {
+
+struct WorkerArgs {
+  std::string coordinator;
+  std::string token_file;
+  std::string crash_dir;
+  std::string cache_dir = "runs/cache";
+  int threads = 0;
+  double long_poll_s = 2;
+};
+
+std::string DefaultCrashDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  return (std::filesystem::path(tmp && *tmp ? tmp : "/tmp") / "chromatune-crash-notes").string();
+}
+
+int RunWorkerCommand(const WorkerArgs& args) {
+  auto endpoint = protocol::ParseEndpoint(args.coordinator);
+  if (!endpoint.ok()) {
+    std::cerr << "chromatune worker: --coordinator: " << endpoint.status().message() << "\n";
+    return kExitBadInput;
+  }
+  worker::WorkerOptions options;
+  options.coordinator = *endpoint;
+  options.long_poll = std::chrono::milliseconds(static_cast<int64_t>(args.long_poll_s * 1000));
+  if (!args.token_file.empty()) {
+    auto token = coordinator::ReadClientToken(args.token_file);
+    if (!token.ok()) {
+      std::cerr << "chromatune worker: " << token.status().message() << "\n";
+      return kExitBadInput;
+    }
+    options.token = *token;
+  }
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  options.host = host;
+  options.crash_dir = args.crash_dir.empty() ? DefaultCrashDir() : args.crash_dir;
+
+  auto launch = DetectLaunch();
+  if (!launch.ok()) {
+    std::cerr << "chromatune worker: " << launch.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto note = worker::CrashNotePath(options.crash_dir, getpid());
+  worker::InstallSignalHandlers(note.ok() ? *note : "");
+
+  RunnerOptions runner_options;
+  runner_options.cache_dir = args.cache_dir;
+  if (args.threads > 0) runner_options.threads = args.threads;
+  TrialRunner runner(runner_options);
+#ifdef CHROMATUNE_HAS_RUNNER_SETUP
+  ConfigureRunner(runner);
+#endif
+
+  // A one-rank group needs no MPI: no MPI_Init (and no orted) for `chromatune worker`
+  // started by hand or by `mpirun -np 1`.
+  std::unique_ptr<MpiEnv> mpi;
+  std::unique_ptr<MpiCommunicator> world;
+  if (launch->size > 1) {
+    auto env = MpiEnv::Init();
+    if (!env.ok()) {
+      std::cerr << "chromatune worker: " << env.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    mpi = std::move(env).value();
+    auto comm = mpi->World();
+    if (!comm.ok()) {
+      std::cerr << "chromatune worker: " << comm.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    world = std::move(comm).value();
+  }
+  Status s = worker::RunWorker(options, world.get(), runner);
+  world.reset();
+  if (note.ok()) std::filesystem::remove(*note);
+  if (!s.ok()) {
+    std::cerr << "chromatune worker: " << s.ToString() << "\n";
+    if (mpi) MpiEnv::Abort(kExitFailure);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
+  auto args = std::make_shared<WorkerArgs>();
+  CLI::App* app = root.add_subcommand(
+      "worker", "Run trials for a coordinator (start under mpirun -np R for R ranks)");
+  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")
+      ->required();
+  app->add_option("--token-file", args->token_file,
+                  "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
+  app->add_option("--crash-dir", args->crash_dir,
+                  "where crash notes of this host go (default $TMPDIR/chromatune-crash-notes)");
+  app->add_option("--cache-dir", args->cache_dir, "backbone checkpoint cache")
+      ->capture_default_str();
+  app->add_option("--threads", args->threads, "LibTorch threads per rank (0: runner default)")
+      ->check(CLI::Range(0, 1024));
+  app->add_option("--long-poll", args->long_poll_s,
+                  "seconds one lease request may wait for work")
+      ->check(CLI::Range(0.0, 60.0))
+      ->capture_default_str();
+  return CommandSetup{app, [args] { return RunWorkerCommand(*args); }};
+});
+
+}  // namespace
+}  // namespace chromatune::cli

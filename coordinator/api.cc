@@ -1,0 +1,230 @@
+#include "coordinator/api.h"
+
+#include <sstream>
+#include <vector>
+
+#include "common/version.h"
+#include "coordinator/json_fields.h"
+#include "coordinator/protocol/wire.h"
+
+namespace chromatune::coordinator {
+namespace {
+
+constexpr const char* kPrefix = "/api/v1/";
+
+HttpResponse FromStatus(const Status& s) { return HttpResponse::Error(HttpStatusFor(s), s.message()); }
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  std::stringstream ss(path);
+  std::string part;
+  while (std::getline(ss, part, '/')) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+// Parses "123" as a positive id; -1 otherwise.
+int64_t ParseId(const std::string& s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return -1;
+  }
+  return std::stoll(s);
+}
+
+nlohmann::json GrantsJson(const std::vector<LeaseGrant>& grants) {
+  nlohmann::json trials = nlohmann::json::array();
+  for (const auto& g : grants) {
+    trials.push_back({{"trial_id", g.trial_id},
+                      {"attempt", g.attempt},
+                      {"ranks", g.ranks},
+                      {"sweep", g.sweep},
+                      {"item", g.item}});
+  }
+  return {{"trials", std::move(trials)}};
+}
+
+}  // namespace
+
+int HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kResourceExhausted:
+      return 400;
+    case StatusCode::kPermissionDenied:
+      return 401;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAlreadyExists:
+      return 409;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+Api::Api(Coordinator* coordinator, std::optional<TokenTable> tokens)
+    : coordinator_(coordinator), tokens_(std::move(tokens)) {}
+
+Result<std::string> Api::Authenticate(const HttpRequest& request) const {
+  if (tokens_) return tokens_->Authenticate(request.authorization);
+  if (!request.from_loopback) {
+    return PermissionDenied("this coordinator runs with --insecure-loopback and serves "
+                            "loopback clients only");
+  }
+  return std::string("local");
+}
+
+void Api::Handle(HttpRequest request, Responder respond) {
+  if (request.path.rfind(kPrefix, 0) != 0) {
+    respond(HttpResponse::Error(404, "no route " + request.method + " " + request.path +
+                                         " (the API lives under /api/v1/)"));
+    return;
+  }
+  if (request.path == "/api/v1/health") {
+    respond(HttpResponse::Json(200, {{"ok", true}, {"version", kChromatuneVersion}}));
+    return;
+  }
+  auto user = Authenticate(request);
+  if (!user.ok()) {
+    HttpResponse r = HttpResponse::Error(tokens_ ? 401 : 403, user.status().message());
+    if (tokens_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
+    respond(std::move(r));
+    return;
+  }
+  bool deferred = false;
+  HttpResponse response = Route(request, *user, respond, &deferred);
+  if (!deferred) respond(std::move(response));
+}
+
+HttpResponse Api::Route(const HttpRequest& req, const std::string& user,
+                        const Responder& respond, bool* deferred) {
+  const auto seg = Segments(req.path.substr(std::string(kPrefix).size()));
+  const std::string route = req.method + " " + req.path;
+  auto body = [&]() -> Result<nlohmann::json> { return ParseJsonObject(req.body, route); };
+  const bool get = req.method == "GET";
+  const bool post = req.method == "POST";
+
+  if (seg.size() == 1 && seg[0] == "status" && get) {
+    auto s = coordinator_->StatusReport();
+    return s.ok() ? HttpResponse::Json(200, *s) : FromStatus(s.status());
+  }
+  if (seg.size() == 1 && seg[0] == "groups" && post) {
+    auto j = body();
+    if (!j.ok()) return FromStatus(j.status());
+    JsonFields f(*j, route);
+    auto ranks = f.Int("ranks", 1, 1 << 20);
+    if (!ranks.ok()) return FromStatus(ranks.status());
+    auto host = f.StringOr("host", "");
+    if (!host.ok()) return FromStatus(host.status());
+    auto version = f.StringOr("version", "");
+    if (!version.ok()) return FromStatus(version.status());
+    WorkerGroupInfo info;
+    info.ranks = static_cast<int>(*ranks);
+    info.host = *host;
+    info.version = *version;
+    info.devices = j->value("devices", nlohmann::json::array());
+    if (!info.devices.is_array()) {
+      return HttpResponse::Error(400, route + ": field \"devices\": expected a list");
+    }
+    auto reg = coordinator_->RegisterGroup(info);
+    if (!reg.ok()) return FromStatus(reg.status());
+    return HttpResponse::Json(201, {{"group_id", reg->group_id},
+                                    {"lease_timeout_ms", reg->lease_timeout_ms},
+                                    {"heartbeat_interval_ms", reg->heartbeat_interval_ms}});
+  }
+  if (seg.size() == 1 && seg[0] == "lease" && post) {
+    auto j = body();
+    if (!j.ok()) return FromStatus(j.status());
+    JsonFields f(*j, route);
+    auto group = f.Int("group_id", 1, INT64_MAX);
+    if (!group.ok()) return FromStatus(group.status());
+    auto free_ranks = f.Int("free_ranks", 1, 1 << 20);
+    if (!free_ranks.ok()) return FromStatus(free_ranks.status());
+    auto max_trials = f.IntOr("max_trials", 1, 1, 1024);
+    if (!max_trials.ok()) return FromStatus(max_trials.status());
+    auto wait_ms = f.IntOr("wait_ms", 0, 0, 3600 * 1000);
+    if (!wait_ms.ok()) return FromStatus(wait_ms.status());
+    *deferred = true;
+    coordinator_->Lease(*group, static_cast<int>(*free_ranks), static_cast<int>(*max_trials),
+                        *wait_ms, [respond](Result<std::vector<LeaseGrant>> grants) {
+                          respond(grants.ok() ? HttpResponse::Json(200, GrantsJson(*grants))
+                                              : FromStatus(grants.status()));
+                        });
+    return {};
+  }
+  if (seg.size() == 3 && seg[0] == "trials" && post) {
+    const int64_t trial = ParseId(seg[1]);
+    if (trial < 0) return HttpResponse::Error(404, "no trial \"" + seg[1] + "\"");
+    const std::string& verb = seg[2];
+    if (verb != "heartbeat" && verb != "complete" && verb != "fail" && verb != "release") {
+      return HttpResponse::Error(404, "no route " + route);
+    }
+    auto j = body();
+    if (!j.ok()) return FromStatus(j.status());
+    JsonFields f(*j, route);
+    auto attempt = f.Int("attempt", 1, INT32_MAX);
+    if (!attempt.ok()) return FromStatus(attempt.status());
+    const int a = static_cast<int>(*attempt);
+    if (verb == "heartbeat") {
+      auto progress = f.DoubleOr("progress", -1.0);
+      if (!progress.ok()) return FromStatus(progress.status());
+      auto note = f.StringOr("note", "");
+      if (!note.ok()) return FromStatus(note.status());
+      auto cancel = coordinator_->Heartbeat(trial, a, *progress, *note);
+      if (!cancel.ok()) return FromStatus(cancel.status());
+      return HttpResponse::Json(200, {{"cancel", *cancel}});
+    }
+    if (verb == "complete") {
+      if (!j->contains("result")) return HttpResponse::Error(400, route + ": field \"result\": missing");
+      auto result = protocol::DecodeResult((*j)["result"]);
+      if (!result.ok()) return FromStatus(result.status().WithContext(route));
+      auto dup = coordinator_->Complete(trial, a, *result);
+      if (!dup.ok()) return FromStatus(dup.status());
+      return HttpResponse::Json(200, {{"stored", !*dup}, {"duplicate", *dup}});
+    }
+    if (verb == "fail") {
+      auto error = f.String("error");
+      if (!error.ok()) return FromStatus(error.status());
+      auto final = f.BoolOr("final", false);
+      if (!final.ok()) return FromStatus(final.status());
+      auto state = coordinator_->Fail(trial, a, *error, *final);
+      if (!state.ok()) return FromStatus(state.status());
+      return HttpResponse::Json(200, {{"state", TrialStateName(*state)}});
+    }
+    auto reason = f.StringOr("reason", "released by the worker");
+    if (!reason.ok()) return FromStatus(reason.status());
+    Status s = coordinator_->Release(trial, a, *reason);
+    if (!s.ok()) return FromStatus(s);
+    return HttpResponse::Json(200, {{"state", "pending"}});
+  }
+  if (seg.size() == 1 && seg[0] == "sweeps" && post) {
+    auto j = body();
+    if (!j.ok()) return FromStatus(j.status());
+    JsonFields f(*j, route);
+    auto yaml = f.String("yaml");
+    if (!yaml.ok()) return FromStatus(yaml.status());
+    auto origin = f.StringOr("origin", "submitted.yaml");
+    if (!origin.ok()) return FromStatus(origin.status());
+    auto summary = coordinator_->SubmitSweep(*yaml, *origin, user);
+    if (!summary.ok()) return FromStatus(summary.status());
+    (*summary)["user"] = user;
+    return HttpResponse::Json(201, *summary);
+  }
+  if (seg.size() == 2 && seg[0] == "sweeps" && get) {
+    auto s = coordinator_->SweepReport(seg[1]);
+    return s.ok() ? HttpResponse::Json(200, *s) : FromStatus(s.status());
+  }
+  if (seg.size() == 3 && seg[0] == "sweeps" && seg[2] == "cancel" && post) {
+    auto n = coordinator_->CancelSweep(seg[1]);
+    if (!n.ok()) return FromStatus(n.status());
+    return HttpResponse::Json(200, {{"sweep", seg[1]}, {"cancelled", *n}, {"by", user}});
+  }
+  return HttpResponse::Error(404, "no route " + route);
+}
+
+}  // namespace chromatune::coordinator

@@ -1,0 +1,419 @@
+#include "coordinator/coordinator.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "coordinator/wait_reason.h"
+#include "experiments/sweep/plan.h"
+#include "experiments/sweep/spec.h"
+
+namespace chromatune::coordinator {
+namespace {
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+nlohmann::json CountsJson(const TrialCounts& c) {
+  return {{"pending", c.pending}, {"leased", c.leased},       {"running", c.running},
+          {"done", c.done},       {"failed", c.failed},       {"cancelled", c.cancelled},
+          {"total", c.total()},   {"finished", c.finished()}};
+}
+
+// How many waiting trials `status` lists one by one (the rest are counted per group).
+constexpr int64_t kListedWaitingTrials = 50;
+
+}  // namespace
+
+Coordinator::Coordinator(ResultStore* store, ArtifactSink* artifacts, CoordinatorOptions options)
+    : store_(store), artifacts_(artifacts), options_(std::move(options)) {
+  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+}
+
+int64_t Coordinator::Now() const { return options_.now_ms(); }
+
+Result<std::string> Coordinator::SweepUser(int64_t sweep_id) {
+  auto it = sweep_users_.find(sweep_id);
+  if (it != sweep_users_.end()) return it->second;
+  CT_ASSIGN_OR_RETURN(SweepInfo info, store_->GetSweepById(sweep_id));
+  sweep_users_[sweep_id] = info.user;
+  return info.user;
+}
+
+Status Coordinator::Recover() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = Now();
+  CT_ASSIGN_OR_RETURN(auto groups, store_->ListWorkerGroups(/*include_gone=*/false));
+  for (const auto& g : groups) groups_[g.id] = GroupState{g.ranks, g.host, now};
+  int64_t extended = 0;
+  for (TrialState state : {TrialState::kLeased, TrialState::kRunning}) {
+    TrialFilter filter;
+    filter.state = state;
+    filter.limit = 0;
+    CT_ASSIGN_OR_RETURN(auto trials, store_->ListTrials(filter));
+    for (const auto& t : trials) {
+      CT_ASSIGN_OR_RETURN(std::string user, SweepUser(t.sweep_id));
+      leases_[t.id] = HeldLease{t.worker_group, t.ranks, t.sweep_id, user, t.attempt,
+                                state == TrialState::kRunning};
+      CT_RETURN_IF_ERROR(
+          store_->RenewLease(t.id, t.attempt, now + options_.lease_timeout.count()));
+      ++extended;
+    }
+  }
+  if (!groups.empty() || extended > 0) {
+    spdlog::info("coordinator: recovered {} worker groups and {} held leases (extended by {} ms)",
+                 groups_.size(), extended, options_.lease_timeout.count());
+  }
+  return Status::Ok();
+}
+
+Result<Coordinator::Registration> Coordinator::RegisterGroup(const WorkerGroupInfo& info) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CT_ASSIGN_OR_RETURN(int64_t id, store_->RegisterWorkerGroup(info));
+  groups_[id] = GroupState{info.ranks, info.host, Now()};
+  spdlog::info("coordinator: worker group {} registered ({} ranks on {})", id, info.ranks,
+               info.host);
+  Registration r;
+  r.group_id = id;
+  r.lease_timeout_ms = options_.lease_timeout.count();
+  r.heartbeat_interval_ms = std::max<int64_t>(1, options_.lease_timeout.count() / 3);
+  return r;
+}
+
+Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free_ranks,
+                                                      int max_trials) {
+  const int64_t now = Now();
+  CT_ASSIGN_OR_RETURN(auto runnable, store_->ListRunnable(now, options_.runnable_per_sweep));
+  std::vector<LeaseGrant> grants;
+  if (runnable.empty()) return grants;
+  SchedulingContext ctx;
+  ctx.free_ranks = free_ranks;
+  for (const auto& [trial, held] : leases_) {
+    ctx.ranks_in_use_by_sweep[held.sweep_id] += held.ranks;
+    ctx.ranks_in_use_by_user[held.user] += held.ranks;
+  }
+  for (const auto& pick : scheduler_.PickMany(std::move(runnable), ctx, max_trials)) {
+    auto outcome =
+        store_->Lease(pick.trial_id, group_id, now + options_.lease_timeout.count());
+    if (!outcome.ok()) {
+      // Raced with a state change (e.g. cancel); skip this one.
+      spdlog::warn("coordinator: lease of trial {} refused: {}", pick.trial_id,
+                   outcome.status().ToString());
+      continue;
+    }
+    CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(pick.trial_id));
+    leases_[pick.trial_id] =
+        HeldLease{group_id, pick.ranks, pick.sweep_id, pick.user, outcome->attempt, false};
+    grants.push_back(LeaseGrant{pick.trial_id, outcome->attempt, pick.ranks, pick.sweep,
+                                std::move(trial.item)});
+  }
+  return grants;
+}
+
+void Coordinator::Lease(int64_t group_id, int free_ranks, int max_trials, int64_t wait_ms,
+                        LeaseCallback done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto group = groups_.find(group_id);
+  if (group == groups_.end()) {
+    done(NotFound("worker group " + std::to_string(group_id) +
+                  " is not registered (or was marked gone): register again"));
+    return;
+  }
+  group->second.last_seen_ms = Now();
+  free_ranks = std::min(free_ranks, group->second.ranks);
+  // An older waiting request of this group belongs to a connection the worker gave up.
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->group_id == group_id) {
+      it->done(std::vector<LeaseGrant>{});
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto grants = TryLease(group_id, free_ranks, max_trials);
+  if (!grants.ok() || !grants->empty() || wait_ms <= 0) {
+    done(std::move(grants));
+    return;
+  }
+  wait_ms = std::min<int64_t>(wait_ms, options_.max_long_poll.count());
+  waiters_.push_back(Waiter{group_id, free_ranks, max_trials, Now() + wait_ms, std::move(done)});
+}
+
+void Coordinator::ServeWaiters() {
+  const int64_t now = Now();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    auto group = groups_.find(it->group_id);
+    if (group != groups_.end()) group->second.last_seen_ms = now;
+    auto grants = TryLease(it->group_id, it->free_ranks, it->max_trials);
+    if (!grants.ok() || !grants->empty() || it->deadline_ms <= now) {
+      it->done(std::move(grants));
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Coordinator::TouchGroupOf(int64_t trial_id) {
+  auto held = leases_.find(trial_id);
+  if (held == leases_.end()) return;
+  auto group = groups_.find(held->second.group_id);
+  if (group != groups_.end()) group->second.last_seen_ms = Now();
+}
+
+void Coordinator::Forget(int64_t trial_id) { leases_.erase(trial_id); }
+
+Result<bool> Coordinator::Heartbeat(int64_t trial_id, int attempt, double progress,
+                                    const std::string& note) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto held = leases_.find(trial_id);
+  if (held != leases_.end() && held->second.attempt == attempt && !held->second.running) {
+    Status s = store_->MarkRunning(trial_id, attempt);
+    if (s.ok()) held->second.running = true;
+  }
+  Status s = store_->RenewLease(trial_id, attempt, Now() + options_.lease_timeout.count(),
+                                progress, note);
+  if (s.ok()) {
+    TouchGroupOf(trial_id);
+    return false;
+  }
+  if (s.code() == StatusCode::kFailedPrecondition) {
+    auto trial = store_->GetTrial(trial_id);
+    if (trial.ok() && trial->state == TrialState::kCancelled) {
+      Forget(trial_id);
+      return true;
+    }
+  }
+  return s;
+}
+
+Result<bool> Coordinator::Complete(int64_t trial_id, int attempt, const TrialResult& result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status current = store_->CheckCurrentAttempt(trial_id, attempt);
+  if (!current.ok()) {
+    auto trial = store_->GetTrial(trial_id);
+    if (trial.ok() && trial->state == TrialState::kDone && trial->attempt == attempt &&
+        !trial->reused_from) {
+      return true;  // this attempt's result is already stored: a retried request
+    }
+    return current;
+  }
+  TouchGroupOf(trial_id);
+  if (!result.arrays.empty()) {
+    if (artifacts_ == nullptr) {
+      spdlog::warn("coordinator: trial {}: no artifact store, {} arrays dropped", trial_id,
+                   result.arrays.size());
+    } else {
+      CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(trial_id));
+      Status written = artifacts_->WriteTrial(trial.sweep, trial_id, trial.item, result);
+      if (!written.ok()) {
+        // Nothing of the result is stored; the attempt fails and is retried per the sweep.
+        const std::string error = "storing arrays: " + written.ToString();
+        auto failed = store_->FailAttempt(trial_id, attempt, error,
+                                          Now() + options_.retry_backoff_base.count());
+        if (failed.ok()) Forget(trial_id);
+        return Internal(error);
+      }
+    }
+  }
+  CT_RETURN_IF_ERROR(store_->Complete(trial_id, attempt, result));
+  Forget(trial_id);
+  return false;
+}
+
+Result<TrialState> Coordinator::Fail(int64_t trial_id, int attempt, const std::string& error,
+                                     bool final) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(trial_id));
+  std::optional<int64_t> retry_at;
+  if (!final) {
+    const int shift = std::min(trial.failures, 20);
+    const int64_t backoff = std::min<int64_t>(options_.retry_backoff_base.count() << shift,
+                                              options_.retry_backoff_max.count());
+    retry_at = Now() + backoff;
+  }
+  CT_ASSIGN_OR_RETURN(TrialState state, store_->FailAttempt(trial_id, attempt, error, retry_at));
+  Forget(trial_id);
+  spdlog::info("coordinator: trial {} attempt {} failed ({}): {}", trial_id, attempt,
+               TrialStateName(state), error);
+  return state;
+}
+
+Status Coordinator::Release(int64_t trial_id, int attempt, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CT_RETURN_IF_ERROR(store_->ReleaseLease(trial_id, attempt, reason));
+  Forget(trial_id);
+  ServeWaiters();
+  return Status::Ok();
+}
+
+Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const std::string& origin,
+                                                const std::string& user) {
+  // Parse and plan outside the lock: planning a big sweep takes a while.
+  CT_ASSIGN_OR_RETURN(SweepSpec spec, ParseSweep(yaml, origin));
+  CT_ASSIGN_OR_RETURN(Plan plan, PlanSweep(spec));
+  NewSweep sweep;
+  sweep.name = spec.name;
+  sweep.spec_yaml = yaml;
+  sweep.user = user;
+  sweep.priority = static_cast<int>(spec.priority);
+  sweep.retries = static_cast<int>(spec.retries);
+  sweep.rerun = spec.rerun;
+  sweep.items = nlohmann::json::array();
+  for (auto& item : plan.items) sweep.items.push_back(std::move(item));
+  std::lock_guard<std::mutex> lock(mu_);
+  CT_ASSIGN_OR_RETURN(SweepSubmission s, store_->CreateSweep(sweep));
+  sweep_users_[s.sweep_id] = user;
+  spdlog::info("coordinator: sweep {} {} by {}: {} trials ({} new, {} reused, {} re-queued)",
+               spec.name, s.resumed ? "resumed" : "submitted", user, plan.count, s.created,
+               s.reused, s.requeued);
+  ServeWaiters();
+  return nlohmann::json{{"sweep", spec.name},     {"sweep_id", s.sweep_id},
+                        {"trials", plan.count},   {"created", s.created},
+                        {"reused", s.reused},     {"requeued", s.requeued},
+                        {"unchanged", s.unchanged}, {"dropped", s.dropped},
+                        {"resumed", s.resumed}};
+}
+
+Result<int64_t> Coordinator::CancelSweep(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CT_ASSIGN_OR_RETURN(SweepInfo info, store_->GetSweep(name));
+  CT_ASSIGN_OR_RETURN(int64_t n, store_->CancelSweep(name));
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    it = it->second.sweep_id == info.id ? leases_.erase(it) : std::next(it);
+  }
+  spdlog::info("coordinator: sweep {} cancelled ({} trials)", name, n);
+  return n;
+}
+
+Result<nlohmann::json> Coordinator::SweepReport(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CT_ASSIGN_OR_RETURN(SweepInfo s, store_->GetSweep(name));
+  return nlohmann::json{{"name", s.name},         {"user", s.user},
+                        {"priority", s.priority}, {"retries", s.retries},
+                        {"cancelled", s.cancelled}, {"created_ms", s.created_ms},
+                        {"counts", CountsJson(s.counts)}};
+}
+
+Result<nlohmann::json> Coordinator::StatusReport() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = Now();
+  nlohmann::json out;
+  out["now_ms"] = now;
+  out["lease_timeout_ms"] = options_.lease_timeout.count();
+  nlohmann::json sweeps = nlohmann::json::array();
+  CT_ASSIGN_OR_RETURN(auto infos, store_->ListSweeps());
+  for (const auto& s : infos) {
+    sweeps.push_back({{"name", s.name},
+                      {"user", s.user},
+                      {"priority", s.priority},
+                      {"retries", s.retries},
+                      {"cancelled", s.cancelled},
+                      {"counts", CountsJson(s.counts)}});
+  }
+  out["sweeps"] = std::move(sweeps);
+
+  std::vector<GroupCapacity> capacity;
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& [id, g] : groups_) {
+    int used = 0;
+    nlohmann::json trials = nlohmann::json::array();
+    for (const auto& [trial, held] : leases_) {
+      if (held.group_id != id) continue;
+      used += held.ranks;
+      trials.push_back(trial);
+    }
+    const int free_ranks = std::max(0, g.ranks - used);
+    capacity.push_back(GroupCapacity{id, g.ranks, free_ranks});
+    groups.push_back({{"id", id},
+                      {"host", g.host},
+                      {"ranks", g.ranks},
+                      {"free_ranks", free_ranks},
+                      {"trials", std::move(trials)},
+                      {"last_seen_ms_ago", now - g.last_seen_ms}});
+  }
+  out["groups"] = std::move(groups);
+
+  CT_ASSIGN_OR_RETURN(auto demand, store_->ListPendingDemand(now));
+  std::map<std::pair<int64_t, int>, std::string> reasons;
+  nlohmann::json waiting = nlohmann::json::array();
+  for (const auto& d : demand) {
+    int64_t ahead = 0;
+    for (const auto& other : demand) {
+      if (other.priority > d.priority) ahead += other.runnable;
+    }
+    std::string reason = ExplainWait(d, capacity, now, ahead);
+    reasons[{d.sweep_id, d.ranks}] = reason;
+    waiting.push_back({{"sweep", d.sweep},
+                       {"user", d.user},
+                       {"ranks", d.ranks},
+                       {"runnable", d.runnable},
+                       {"backing_off", d.backing_off},
+                       {"reason", reason}});
+  }
+  out["waiting"] = std::move(waiting);
+
+  TrialFilter filter;
+  filter.state = TrialState::kPending;
+  filter.limit = kListedWaitingTrials;
+  CT_ASSIGN_OR_RETURN(auto pending, store_->ListTrials(filter));
+  nlohmann::json listed = nlohmann::json::array();
+  for (const auto& t : pending) {
+    auto r = reasons.find({t.sweep_id, t.ranks});
+    nlohmann::json entry = {{"trial_id", t.id},
+                            {"sweep", t.sweep},
+                            {"ranks", t.ranks},
+                            {"failures", t.failures},
+                            {"reason", r == reasons.end() ? "sweep cancelled" : r->second}};
+    if (!t.error.empty()) entry["last_error"] = t.error;
+    listed.push_back(std::move(entry));
+  }
+  out["waiting_trials"] = std::move(listed);
+  return out;
+}
+
+Status Coordinator::ExpireLeases() {
+  CT_ASSIGN_OR_RETURN(auto expired, store_->ExpireLeases(Now()));
+  for (const auto& [trial_id, state] : expired) {
+    spdlog::warn("coordinator: lease of trial {} expired; now {}", trial_id,
+                 TrialStateName(state));
+    Forget(trial_id);
+  }
+  return Status::Ok();
+}
+
+void Coordinator::Tick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = Now();
+  if (now >= next_expiry_check_ms_) {
+    Status s = ExpireLeases();
+    if (!s.ok()) spdlog::error("coordinator: expiring leases: {}", s.ToString());
+    // Check ten times per lease timeout: a dead worker's trial is back within 1.1 timeouts.
+    next_expiry_check_ms_ = now + std::max<int64_t>(50, options_.lease_timeout.count() / 10);
+  }
+  const int64_t silent_limit = options_.lease_timeout.count() * options_.group_timeout_leases;
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (now - it->second.last_seen_ms > silent_limit) {
+      spdlog::warn("coordinator: worker group {} silent for {} ms: marked gone", it->first,
+                   now - it->second.last_seen_ms);
+      Status s = store_->RemoveWorkerGroup(it->first);
+      if (!s.ok()) spdlog::error("coordinator: {}", s.ToString());
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Expired leases and retries whose backoff ended become runnable without any request:
+  // waiting long polls try again on every tick.
+  ServeWaiters();
+}
+
+void Coordinator::DropWaiters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& w : waiters_) w.done(std::vector<LeaseGrant>{});
+  waiters_.clear();
+}
+
+}  // namespace chromatune::coordinator

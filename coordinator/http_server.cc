@@ -1,0 +1,235 @@
+#include "coordinator/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <optional>
+
+#include "common/log.h"
+
+namespace chromatune::coordinator {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServerOptions& options, HttpHandler handler)
+      : stream_(std::move(socket)), options_(options), handler_(std::move(handler)) {
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    loopback_ = !ec && peer.address().is_loopback();
+  }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // Safe from any thread: the close runs on the session's strand.
+  void Close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->DoClose(); });
+  }
+
+ private:
+  void Read() {
+    if (closed_) return;
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(options_.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof || closed_) {
+      DoClose();
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      WriteFinal(HttpResponse::Error(
+          413, "request body exceeds the limit of " + std::to_string(options_.body_limit) +
+                   " bytes"));
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      WriteFinal(HttpResponse::Error(431, "request headers exceed " +
+                                              std::to_string(kHeaderLimit) + " bytes"));
+      return;
+    }
+    if (ec) {
+      WriteFinal(HttpResponse::Error(400, "malformed HTTP request: " + ec.message()));
+      return;
+    }
+    stream_.expires_never();
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    ParseTarget(std::string(req.target()), &request.path, &request.query);
+    request.authorization = std::string(req[http::field::authorization]);
+    request.body = std::move(req.body());
+    request.from_loopback = loopback_;
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    Responder respond = [self = shared_from_this(), answered](HttpResponse response) {
+      if (answered->exchange(true)) return;
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response)]() mutable { self->Write(response); });
+    };
+    handler_(std::move(request), std::move(respond));
+  }
+
+  void WriteFinal(HttpResponse response) {
+    keep_alive_ = false;
+    Write(response);
+  }
+
+  void Write(const HttpResponse& response) {
+    if (closed_) return;
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version_ == 0 ? 11 : version_);
+    res->set(http::field::server, "chromatune");
+    res->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res->set(name, value);
+    res->keep_alive(keep_alive_);
+    res->body() = response.body;
+    res->prepare_payload();
+    stream_.expires_after(options_.request_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec || !res->keep_alive()) {
+        self->DoClose();
+      } else {
+        self->Read();
+      }
+    });
+  }
+
+  void DoClose() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool loopback_ = false;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(HttpServerOptions o, HttpHandler h)
+      : options(std::move(o)), handler(std::move(h)), acceptor(ioc) {}
+
+  void Accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) {
+        auto session = std::make_shared<Session>(std::move(s), options, handler);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          // Forget connections that are gone, so the list stays as long as the open set.
+          sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
+                                        [](const std::weak_ptr<Session>& w) { return w.expired(); }),
+                         sessions.end());
+          sessions.push_back(session);
+        }
+        session->Start();
+      } else {
+        spdlog::warn("http: accept failed: {}", ec.message());
+      }
+      Accept();
+    });
+  }
+
+  HttpServerOptions options;
+  HttpHandler handler;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  mutable std::mutex mu;
+  std::vector<std::weak_ptr<Session>> sessions;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<int> HttpServer::Listen(const std::string& host, int port) {
+  beast::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec) return InvalidArgument("listen address \"" + host + "\" is not an IP address");
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  auto& acceptor = impl_->acceptor;
+  const std::string where = host + ":" + std::to_string(port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return Unavailable("cannot open a socket for " + where + ": " + ec.message());
+  acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  acceptor.bind(endpoint, ec);
+  if (ec) return Unavailable("cannot listen on " + where + ": " + ec.message());
+  acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable("cannot listen on " + where + ": " + ec.message());
+  return static_cast<int>(acceptor.local_endpoint().port());
+}
+
+void HttpServer::Start() {
+  if (started_) return;
+  started_ = true;
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    threads_.emplace_back([impl = impl_] { impl->ioc.run(); });
+  }
+}
+
+void HttpServer::Stop() {
+  if (!impl_) return;
+  net::post(impl_->ioc, [impl = impl_] {
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+  CloseAllConnections();
+  impl_->ioc.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void HttpServer::CloseAllConnections() {
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    for (auto& w : impl_->sessions) {
+      if (auto s = w.lock()) open.push_back(std::move(s));
+    }
+    impl_->sessions.clear();
+  }
+  for (auto& s : open) s->Close();
+}
+
+size_t HttpServer::connection_count() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  size_t n = 0;
+  for (auto& w : impl_->sessions) n += w.expired() ? 0 : 1;
+  return n;
+}
+
+}  // namespace chromatune::coordinator

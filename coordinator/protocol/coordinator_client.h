@@ -1,0 +1,76 @@
+// CoordinatorClient: the typed client of the coordinator API (docs/protocol.md), used by
+// worker rank 0 and by `chromatune submit|status`.
+//
+// HTTP errors map to Status codes: 400 kInvalidArgument, 401/403 kPermissionDenied,
+// 404 kNotFound, 409 kFailedPrecondition (stale lease: the attempt is no longer current),
+// 413 kResourceExhausted, 5xx and transport errors kUnavailable (retry may help),
+// timeouts kDeadlineExceeded. Messages carry the server's "error" text.
+// Not thread-safe (one HttpClient); use one client per thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "coordinator/protocol/http_client.h"
+#include "experiments/trial_result.h"
+
+namespace chromatune::protocol {
+
+struct GroupRegistration {
+  int64_t group_id = 0;
+  int64_t lease_timeout_ms = 0;       // a lease not renewed within this expires
+  int64_t heartbeat_interval_ms = 0;  // how often to renew (a third of the timeout)
+};
+
+struct LeasedTrial {
+  int64_t trial_id = 0;
+  int attempt = 0;
+  int ranks = 1;
+  std::string sweep;
+  nlohmann::json item;  // the plan item to run
+};
+
+struct HeartbeatReply {
+  bool cancel = false;  // the sweep was cancelled: stop the trial
+};
+
+class CoordinatorClient {
+ public:
+  CoordinatorClient(Endpoint endpoint, std::string token);
+
+  Result<GroupRegistration> RegisterGroup(int ranks, const nlohmann::json& devices,
+                                          const std::string& host, const std::string& version);
+  // Long poll: up to `max_trials` trials that together fit `free_ranks`, waiting up to
+  // `wait` for one to become runnable. Empty when none came.
+  Result<std::vector<LeasedTrial>> Lease(int64_t group_id, int free_ranks, int max_trials,
+                                         std::chrono::milliseconds wait);
+  Result<HeartbeatReply> Heartbeat(int64_t trial_id, int attempt, double progress,
+                                   const std::string& note);
+  Status Complete(int64_t trial_id, int attempt, const TrialResult& result);
+  // `final`: do not retry (the error would repeat, e.g. a bad parameter).
+  Status Fail(int64_t trial_id, int attempt, const std::string& error, bool final);
+  Status Release(int64_t trial_id, int attempt, const std::string& reason);
+  // Submits sweep file text; returns the server's summary
+  // {"sweep", "trials", "created", "reused", "requeued", "resumed"}.
+  Result<nlohmann::json> SubmitSweep(const std::string& yaml, const std::string& origin);
+  Status CancelSweep(const std::string& name);
+  Result<nlohmann::json> GetStatus();
+
+  void set_request_timeout(std::chrono::milliseconds t) { timeout_ = t; }
+  const Endpoint& endpoint() const { return http_.endpoint(); }
+
+ private:
+  Result<nlohmann::json> Call(const std::string& method, const std::string& target,
+                              const nlohmann::json* body, std::chrono::milliseconds timeout);
+
+  HttpClient http_;
+  std::string token_;
+  std::chrono::milliseconds timeout_{30000};
+};
+
+}  // namespace chromatune::protocol

@@ -1,0 +1,109 @@
+#include "coordinator/server.h"
+
+#include <boost/asio/ip/address.hpp>
+
+#include "common/log.h"
+#include "coordinator/hdf5_artifact_sink.h"
+
+namespace chromatune::coordinator {
+namespace {
+
+// How often the ticker expires leases and retries long polls. Long polls wait at most this
+// long after a retry's backoff ended; expiry is checked a tenth of a lease timeout apart.
+constexpr std::chrono::milliseconds kTickInterval{50};
+
+}  // namespace
+
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+Status ParseListenAddress(const std::string& text, std::string* host, int* port) {
+  const size_t colon = text.rfind(':');
+  const std::string port_text = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (colon == std::string::npos || colon == 0 || port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port_text) > 65535) {
+    return InvalidArgument("--listen \"" + text + "\": expected HOST:PORT with PORT in 0..65535");
+  }
+  *host = text.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  if (*host == "localhost") *host = "127.0.0.1";
+  *port = std::stoi(port_text);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const ServerConfig& config) {
+  std::optional<TokenTable> tokens;
+  if (config.insecure_loopback) {
+    if (!IsLoopbackHost(config.host)) {
+      return InvalidArgument("--insecure-loopback: listen address " + config.host +
+                             " is not a loopback address (use 127.0.0.1 or ::1)");
+    }
+    if (!config.token_file.empty()) {
+      return InvalidArgument("--insecure-loopback and --token-file exclude each other");
+    }
+  } else {
+    if (config.token_file.empty()) {
+      return InvalidArgument(
+          "--token-file is required (or --insecure-loopback on a loopback address)");
+    }
+    CT_ASSIGN_OR_RETURN(TokenTable table, TokenTable::Load(config.token_file));
+    tokens = std::move(table);
+  }
+  std::unique_ptr<CoordinatorServer> server(new CoordinatorServer());
+  CT_ASSIGN_OR_RETURN(server->store_, ResultStore::Open(config.db_path, StoreMode::kReadWrite));
+  const std::string artifact_dir =
+      config.artifact_dir.empty() ? config.db_path + ".artifacts" : config.artifact_dir;
+  CT_ASSIGN_OR_RETURN(server->artifacts_, OpenHdf5ArtifactSink(artifact_dir));
+  server->coordinator_ = std::make_unique<Coordinator>(
+      server->store_.get(), server->artifacts_.get(), config.coordinator);
+  CT_RETURN_IF_ERROR(server->coordinator_->Recover());
+  server->api_ = std::make_unique<Api>(server->coordinator_.get(), std::move(tokens));
+  Api* api = server->api_.get();
+  server->http_ = std::make_unique<HttpServer>(
+      config.http, [api](HttpRequest r, Responder respond) { api->Handle(std::move(r), respond); });
+  CT_ASSIGN_OR_RETURN(server->port_, server->http_->Listen(config.host, config.port));
+  server->http_->Start();
+  server->ticker_ = std::thread([s = server.get()] { s->RunTicker(); });
+  spdlog::info("coordinator: listening on {}:{} (db {}, lease timeout {} ms{})", config.host,
+               server->port_, config.db_path, config.coordinator.lease_timeout.count(),
+               config.insecure_loopback ? ", insecure loopback" : "");
+  return server;
+}
+
+CoordinatorServer::~CoordinatorServer() { Stop(); }
+
+void CoordinatorServer::RunTicker() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    coordinator_->Tick();
+    lock.lock();
+    cv_.wait_for(lock, kTickInterval, [this] { return stopping_; });
+  }
+}
+
+void CoordinatorServer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  if (coordinator_) coordinator_->DropWaiters();
+  if (http_) http_->Stop();
+  http_.reset();
+  api_.reset();
+  coordinator_.reset();
+  artifacts_.reset();
+  store_.reset();
+}
+
+}  // namespace chromatune::coordinator

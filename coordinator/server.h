@@ -1,0 +1,71 @@
+// CoordinatorServer: a whole coordinator in one object: the result store, the artifact
+// store, the Coordinator, its HTTP API and the ticker that expires leases. Used by
+// `chromatune coordinator` and, in process, by `chromatune run`.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "coordinator/api.h"
+#include "coordinator/artifact_sink.h"
+#include "coordinator/coordinator.h"
+#include "coordinator/http_server.h"
+#include "storage/result_store.h"
+
+namespace chromatune::coordinator {
+
+struct ServerConfig {
+  std::string db_path;             // SQLite result store (created if missing)
+  std::string host = "127.0.0.1";  // listen address
+  int port = 0;                    // 0: a free port
+  std::string token_file;          // "USER TOKEN" lines; required unless insecure_loopback
+  bool insecure_loopback = false;  // no auth; only with a loopback listen address
+  // HDF5 files (one per sweep) go here; empty: "<db_path>.artifacts".
+  std::string artifact_dir;
+  CoordinatorOptions coordinator;
+  HttpServerOptions http;
+};
+
+class CoordinatorServer {
+ public:
+  // Opens the stores, recovers state (Coordinator::Recover), listens and starts serving.
+  // Errors name the offending option or file: no token file without --insecure-loopback,
+  // --insecure-loopback on a non-loopback address, an unreadable token file, a store that
+  // does not open, an address in use.
+  static Result<std::unique_ptr<CoordinatorServer>> Start(const ServerConfig& config);
+  ~CoordinatorServer();  // Stop()
+
+  int port() const { return port_; }
+  Coordinator& coordinator() { return *coordinator_; }
+  HttpServer& http() { return *http_; }
+  // Answers waiting long polls, stops serving and closes the stores. Idempotent.
+  void Stop();
+
+ private:
+  CoordinatorServer() = default;
+  void RunTicker();
+
+  std::unique_ptr<ResultStore> store_;
+  std::unique_ptr<ArtifactSink> artifacts_;
+  std::unique_ptr<Coordinator> coordinator_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> http_;
+  int port_ = 0;
+  std::thread ticker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(const std::string& host);
+
+// "HOST:PORT" for --listen, port 0 allowed (a free port); kInvalidArgument naming the text.
+Status ParseListenAddress(const std::string& text, std::string* host, int* port);
+
+}  // namespace chromatune::coordinator

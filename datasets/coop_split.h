@@ -1,0 +1,39 @@
+// CoOp-style classification data: a split JSON plus an image folder.
+//
+// The JSON (CoOp's split_*.json) is {"train": [[relpath, label, classname], ...], "val": [...],
+// "test": [...]}; relpath is relative to image_root (default: the JSON file's directory).
+// Labels are integers 0..C-1 with one class name each; C = 1 + the largest label over all
+// parts, and every label 0..C-1 must be named somewhere. "val" may be absent or empty.
+// Errors name the file and the field, e.g. `split.json: "train"[3][1]: label must be a
+// non-negative integer`, or a class named twice differently.
+// Images are decoded lazily by LoadCoopImages (a whole split at once with one bad file would
+// otherwise fail late): the index itself is cheap.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "datasets/image.h"
+
+namespace chromatune::datasets {
+
+struct CoopEntry {
+  std::string path;  // absolute or relative to the current directory: image_root/relpath
+  int label = 0;
+};
+
+struct CoopSplit {
+  std::vector<std::string> class_names;  // index = label
+  std::vector<CoopEntry> train, val, test;
+};
+
+// Reads and validates the split JSON (no image is opened).
+Result<CoopSplit> ReadCoopSplit(const std::string& json_path, const std::string& image_root = "");
+
+// Decodes the images of `entries` at `indices`, each resized (bilinear) to size x size RGB;
+// the first unreadable file is the error.
+Result<std::vector<Image>> LoadCoopImages(const std::vector<CoopEntry>& entries,
+                                          const std::vector<int64_t>& indices, int size);
+
+}  // namespace chromatune::datasets

@@ -1,0 +1,302 @@
+#include "experiments/methods/dual_trial.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "experiments/methods/trainer.h"
+
+namespace chromatune::methods {
+namespace {
+
+constexpr int64_t kEvalImageChunk = 256;
+constexpr int64_t kEvalExampleChunk = 64;
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+std::string ImageKey(const std::string& prefix, const char* part, int64_t id) {
+  return prefix + "/" + part + "/" + std::to_string(id);
+}
+
+std::vector<TextRequest> ClassRequests(const std::vector<std::string>& names) {
+  std::vector<TextRequest> r;
+  for (size_t c = 0; c < names.size(); ++c) r.push_back({names[c], "", static_cast<int64_t>(c)});
+  return r;
+}
+
+std::vector<torch::Tensor> Trainable(const DualMethod& m) {
+  std::vector<torch::Tensor> p = m.image->Parameters();
+  for (auto& t : m.text->Parameters()) p.push_back(t);
+  for (auto& t : m.head->Parameters()) p.push_back(t);
+  return p;
+}
+
+bool Trains(const DualMethod& m) {
+  return m.train != nullptr && m.train->epochs > 0 && !Trainable(m).empty();
+}
+
+void AddTrainOutcome(const TrainOutcome& o, TrialResult* r) {
+  r->curves.insert(r->curves.end(), o.curves.begin(), o.curves.end());
+  r->metrics["train_steps"] = static_cast<double>(o.steps);
+  for (auto it = o.curves.rbegin(); it != o.curves.rend(); ++it) {
+    if (it->name == "train_loss") {
+      r->metrics["train_loss"] = it->value;
+      break;
+    }
+  }
+}
+
+// ---- grounding helpers ----
+
+struct GroundingScores {
+  torch::Tensor logits;                  // [B, Pmax], -inf padding
+  std::vector<torch::Tensor> view_text;  // per example [V, K] (only when asked)
+};
+
+GroundingScores ScoreExamples(const std::vector<const datasets::GroundingExample*>& examples,
+                              const std::string& prefix, const ViewFn& view_fn, const DualMethod& m,
+                              bool keep_view_text) {
+  std::vector<ProposalViews> views;
+  std::vector<const datasets::Image*> images;
+  std::vector<std::string> keys;
+  std::vector<TextRequest> texts;
+  std::vector<int64_t> view_offset, text_offset;
+  for (const auto* ex : examples) views.push_back(view_fn(*ex, prefix));
+  int64_t pmax = 1;
+  for (const auto& v : views) {
+    view_offset.push_back(static_cast<int64_t>(images.size()));
+    text_offset.push_back(static_cast<int64_t>(texts.size()));
+    for (size_t i = 0; i < v.views.size(); ++i) {
+      images.push_back(&v.views[i]);
+      keys.push_back(v.keys[i]);
+    }
+    texts.insert(texts.end(), v.texts.begin(), v.texts.end());
+    pmax = std::max<int64_t>(pmax, static_cast<int64_t>(v.view_of.size()));
+  }
+  const torch::Tensor img = m.image->Encode(images, keys);
+  const torch::Tensor txt = m.text->Encode(texts).to(img.device());
+  std::vector<int64_t> vi, ti;
+  for (size_t e = 0; e < views.size(); ++e) {
+    for (size_t p = 0; p < views[e].view_of.size(); ++p) {
+      vi.push_back(view_offset[e] + views[e].view_of[p]);
+      ti.push_back(text_offset[e] + views[e].text_of[p]);
+    }
+  }
+  const auto dev = img.device();
+  const torch::Tensor scores = m.head->Pair(img.index_select(0, torch::tensor(vi).to(dev)),
+                                            txt.index_select(0, torch::tensor(ti).to(dev)));
+  GroundingScores out;
+  std::vector<torch::Tensor> rows;
+  int64_t at = 0;
+  for (size_t e = 0; e < views.size(); ++e) {
+    const int64_t p = static_cast<int64_t>(views[e].view_of.size());
+    torch::Tensor row = scores.slice(0, at, at + p);
+    at += p;
+    if (p < pmax) {
+      row = torch::cat(
+          {row, torch::full({pmax - p}, -std::numeric_limits<float>::infinity(), row.options())});
+    }
+    rows.push_back(row);
+    if (keep_view_text) {
+      const int64_t nv = static_cast<int64_t>(views[e].views.size());
+      const int64_t nt = static_cast<int64_t>(views[e].texts.size());
+      out.view_text.push_back(m.head
+                                  ->Classify(img.slice(0, view_offset[e], view_offset[e] + nv),
+                                             txt.slice(0, text_offset[e], text_offset[e] + nt))
+                                  .detach()
+                                  .to(torch::kCPU));
+    }
+  }
+  out.logits = torch::stack(rows);
+  return out;
+}
+
+}  // namespace
+
+Status SumOverRanks(std::vector<float>* values, Communicator* comm) {
+  if (comm->size() == 1 || values->empty()) return Status::Ok();
+  return comm->AllReduceSum(values->data(), values->size());
+}
+
+Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& task,
+                                          const std::string& key_prefix, const DualMethod& m,
+                                          TrialContext& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<TextRequest> classes = ClassRequests(task.class_names);
+  CT_RETURN_IF_ERROR(m.text->Check(classes));
+  auto batch_logits = [&](const datasets::ClassificationSet& set, const char* part,
+                          const std::vector<int64_t>& idx) {
+    std::vector<const datasets::Image*> images;
+    std::vector<std::string> keys;
+    for (int64_t i : idx) {
+      images.push_back(&set.images[i]);
+      keys.push_back(ImageKey(key_prefix, part, set.source_ids[i]));
+    }
+    torch::Tensor img = m.image->Encode(images, keys);
+    return m.head->Classify(img, m.text->Encode(classes).to(img.device()));
+  };
+  const int64_t n_eval = static_cast<int64_t>(task.eval.images.size());
+  std::vector<float> predictions;
+  auto evaluate = [&]() -> Result<double> {
+    torch::NoGradGuard no_grad;
+    m.image->SetTraining(false);
+    const auto [b, e] = ShardOf(n_eval, ctx.comm->rank(), ctx.comm->size());
+    std::vector<float> sums(n_eval + 1, 0.0f);  // predictions, then the correct count
+    for (int64_t s = b; s < e; s += kEvalImageChunk) {
+      std::vector<int64_t> idx;
+      for (int64_t i = s; i < std::min(e, s + kEvalImageChunk); ++i) idx.push_back(i);
+      const torch::Tensor pred = batch_logits(task.eval, "eval", idx).argmax(1).to(torch::kCPU);
+      for (size_t j = 0; j < idx.size(); ++j) {
+        const int64_t p = pred[static_cast<int64_t>(j)].item<int64_t>();
+        sums[idx[j]] = static_cast<float>(p);
+        if (p == task.eval.labels[idx[j]]) sums[n_eval] += 1.0f;
+      }
+    }
+    CT_RETURN_IF_ERROR(SumOverRanks(&sums, ctx.comm));
+    m.image->SetTraining(true);
+    predictions.assign(sums.begin(), sums.end() - 1);
+    return n_eval == 0 ? 0.0 : sums[n_eval] / static_cast<double>(n_eval);
+  };
+  TrialResult r;
+  if (Trains(m)) {
+    if (task.support.images.empty()) {
+      return InvalidArgument("method trains but the support set is empty (shots is 0)");
+    }
+    TrainHooks hooks;
+    hooks.loss_sum = [&](const std::vector<int64_t>& idx) {
+      torch::Tensor logits = batch_logits(task.support, "support", idx);
+      std::vector<int64_t> labels;
+      for (int64_t i : idx) labels.push_back(task.support.labels[i]);
+      return torch::nn::functional::cross_entropy(
+          logits, torch::tensor(labels).to(logits.device()),
+          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    };
+    hooks.evaluate = evaluate;
+    m.image->SetTraining(true);
+    CT_ASSIGN_OR_RETURN(TrainOutcome o,
+                        TrainLoop(Trainable(m), static_cast<int64_t>(task.support.images.size()),
+                                  *m.train, m.train_seed, ctx, hooks));
+    AddTrainOutcome(o, &r);
+  }
+  CT_ASSIGN_OR_RETURN(double acc, evaluate());
+  r.metrics["accuracy"] = acc;
+  r.metrics["eval_size"] = static_cast<double>(n_eval);
+  r.metrics["support_size"] = static_cast<double>(task.support.images.size());
+  r.arrays.push_back({"predictions", {n_eval}, predictions});
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
+                                     const std::string& key_prefix, const ViewFn& view_fn,
+                                     const DualMethod& m, bool cpt_scores, TrialContext& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::vector<TextRequest> all;
+    for (const auto* set : {&task.support, &task.eval}) {
+      for (const auto& ex : *set) {
+        for (const auto& t : view_fn(ex, key_prefix).texts) all.push_back(t);
+      }
+    }
+    CT_RETURN_IF_ERROR(m.text->Check(all));
+  }
+  const std::string support_prefix = key_prefix + "/support";
+  const std::string eval_prefix = key_prefix + "/eval";
+  const int64_t n_eval = static_cast<int64_t>(task.eval.size());
+  int64_t pmax = 1, rmax = 1, cmax = 1;
+  for (const auto& ex : task.eval) {
+    ProposalViews v = view_fn(ex, eval_prefix + "/" + std::to_string(ex.id));
+    pmax = std::max<int64_t>(pmax, static_cast<int64_t>(v.view_of.size()));
+    rmax = std::max<int64_t>(rmax, static_cast<int64_t>(v.views.size()));
+    cmax = std::max<int64_t>(cmax, static_cast<int64_t>(v.texts.size()));
+  }
+  auto prefixed = [&](const std::string& prefix) {
+    return [&, prefix](const datasets::GroundingExample& ex, const std::string&) {
+      return view_fn(ex, prefix + "/" + std::to_string(ex.id));
+    };
+  };
+  const ViewFn eval_views = prefixed(eval_prefix);
+  const ViewFn support_views = prefixed(support_prefix);
+  std::vector<float> predictions, proposal_scores, color_scores;
+  auto evaluate = [&]() -> Result<double> {
+    torch::NoGradGuard no_grad;
+    m.image->SetTraining(false);
+    const auto [b, e] = ShardOf(n_eval, ctx.comm->rank(), ctx.comm->size());
+    // predictions [N], proposal scores [N, Pmax], colour scores [N, R, C], correct count.
+    const int64_t n_color = cpt_scores ? n_eval * rmax * cmax : 0;
+    std::vector<float> sums(n_eval + n_eval * pmax + n_color + 1, 0.0f);
+    float* pred_out = sums.data();
+    float* score_out = pred_out + n_eval;
+    float* color_out = score_out + n_eval * pmax;
+    for (int64_t s = b; s < e; s += kEvalExampleChunk) {
+      std::vector<const datasets::GroundingExample*> exs;
+      for (int64_t i = s; i < std::min(e, s + kEvalExampleChunk); ++i) exs.push_back(&task.eval[i]);
+      GroundingScores g = ScoreExamples(exs, "", eval_views, m, cpt_scores);
+      const torch::Tensor logits = g.logits.to(torch::kCPU);
+      const torch::Tensor pred = logits.argmax(1);
+      for (size_t j = 0; j < exs.size(); ++j) {
+        const int64_t i = s + static_cast<int64_t>(j);
+        const int64_t p = pred[static_cast<int64_t>(j)].item<int64_t>();
+        pred_out[i] = static_cast<float>(p);
+        if (p == exs[j]->target) sums.back() += 1.0f;
+        const int64_t np = static_cast<int64_t>(exs[j]->proposals.size());
+        for (int64_t q = 0; q < pmax; ++q) {
+          score_out[i * pmax + q] =
+              q < np ? logits[static_cast<int64_t>(j)][q].item<float>() : kNaN;
+        }
+        if (cpt_scores) {
+          const torch::Tensor& vt = g.view_text[j];
+          for (int64_t rr = 0; rr < rmax; ++rr) {
+            for (int64_t c = 0; c < cmax; ++c) {
+              const bool in = rr < vt.size(0) && c < vt.size(1) &&
+                              rr * cmax + c < np;  // colour c was drawn in rendering rr
+              color_out[(i * rmax + rr) * cmax + c] = in ? vt[rr][c].item<float>() : kNaN;
+            }
+          }
+        }
+      }
+    }
+    // NaN must survive the sum: ranks write disjoint rows, others hold 0, and NaN + 0 = NaN.
+    CT_RETURN_IF_ERROR(SumOverRanks(&sums, ctx.comm));
+    m.image->SetTraining(true);
+    predictions.assign(pred_out, pred_out + n_eval);
+    proposal_scores.assign(score_out, score_out + n_eval * pmax);
+    color_scores.assign(color_out, color_out + n_color);
+    return n_eval == 0 ? 0.0 : sums.back() / static_cast<double>(n_eval);
+  };
+  TrialResult r;
+  if (Trains(m)) {
+    if (task.support.empty()) {
+      return InvalidArgument("method trains but the support set is empty (shots is 0)");
+    }
+    TrainHooks hooks;
+    hooks.loss_sum = [&](const std::vector<int64_t>& idx) {
+      std::vector<const datasets::GroundingExample*> exs;
+      std::vector<int64_t> targets;
+      for (int64_t i : idx) {
+        exs.push_back(&task.support[i]);
+        targets.push_back(task.support[i].target);
+      }
+      torch::Tensor logits = ScoreExamples(exs, "", support_views, m, false).logits;
+      return torch::nn::functional::cross_entropy(
+          logits, torch::tensor(targets).to(logits.device()),
+          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    };
+    hooks.evaluate = evaluate;
+    m.image->SetTraining(true);
+    CT_ASSIGN_OR_RETURN(TrainOutcome o,
+                        TrainLoop(Trainable(m), static_cast<int64_t>(task.support.size()), *m.train,
+                                  m.train_seed, ctx, hooks));
+    AddTrainOutcome(o, &r);
+  }
+  CT_ASSIGN_OR_RETURN(double acc, evaluate());
+  r.metrics["accuracy"] = acc;
+  r.metrics["eval_size"] = static_cast<double>(n_eval);
+  r.metrics["support_size"] = static_cast<double>(task.support.size());
+  r.arrays.push_back({"predictions", {n_eval}, predictions});
+  r.arrays.push_back({"proposal_scores", {n_eval, pmax}, proposal_scores});
+  if (cpt_scores) r.arrays.push_back({"cpt_color_scores", {n_eval, rmax, cmax}, color_scores});
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace chromatune::methods

@@ -1,0 +1,143 @@
+#include "experiments/methods/trainer.h"
+
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+
+namespace chromatune::methods {
+namespace {
+
+// Fisher-Yates with a fixed generator, so the order is the same on every rank and platform.
+std::vector<int64_t> EpochOrder(int64_t n, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(epoch) + 1);
+  for (int64_t i = n - 1; i > 0; --i) {
+    const int64_t j = static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1));
+    std::swap(order[i], order[j]);
+  }
+  return order;
+}
+
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const std::vector<torch::Tensor>& params,
+                                                       const TrainParams& t) {
+  if (t.optimizer == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay));
+  }
+  return std::make_unique<torch::optim::SGD>(
+      params, torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weight_decay));
+}
+
+void SetLearningRate(torch::optim::Optimizer* opt, const TrainParams& t, double lr) {
+  for (auto& group : opt->param_groups()) {
+    if (t.optimizer == "adamw") {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    } else {
+      static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    }
+  }
+}
+
+// Epochs (0-based) after which the accuracy curve is evaluated: up to max_evals evenly
+// spaced, always including the last.
+std::set<int64_t> EvalEpochs(int64_t epochs, int max_evals) {
+  std::set<int64_t> out;
+  if (max_evals <= 0) return out;
+  for (int i = 1; i <= max_evals; ++i) {
+    out.insert(std::max<int64_t>(0, (epochs * i) / max_evals - 1));
+  }
+  out.insert(epochs - 1);
+  return out;
+}
+
+Result<bool> CancelledEverywhere(TrialContext& ctx) {
+  uint8_t flag = (ctx.comm->rank() == 0 && ctx.cancelled && ctx.cancelled()) ? 1 : 0;
+  if (ctx.comm->size() > 1) CT_RETURN_IF_ERROR(ctx.comm->Broadcast(&flag, 1, 0));
+  return flag != 0;
+}
+
+}  // namespace
+
+std::pair<int64_t, int64_t> ShardOf(int64_t batch, int rank, int size) {
+  return {batch * rank / size, batch * (rank + 1) / size};
+}
+
+Status AllReduceGradients(const std::vector<torch::Tensor>& params, Communicator* comm) {
+  std::vector<torch::Tensor> grads;
+  grads.reserve(params.size());
+  for (const auto& p : params) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad().reshape({-1}));
+  }
+  if (comm->size() == 1) return Status::Ok();
+  torch::Tensor flat = torch::cat(grads).to(torch::kFloat32).contiguous();
+  CT_RETURN_IF_ERROR(comm->AllReduceSum(flat.data_ptr<float>(), flat.numel()));
+  int64_t offset = 0;
+  for (const auto& p : params) {
+    const int64_t n = p.numel();
+    p.mutable_grad().copy_(flat.slice(0, offset, offset + n).view_as(p));
+    offset += n;
+  }
+  return Status::Ok();
+}
+
+Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t n_examples,
+                               const TrainParams& train, uint64_t seed, TrialContext& ctx,
+                               const TrainHooks& hooks, int max_evals) {
+  if (n_examples < 1) return InvalidArgument("training needs at least one example");
+  TrainOutcome out;
+  if (params.empty() || train.epochs == 0) return out;
+  auto opt = MakeOptimizer(params, train);
+  const int rank = ctx.comm->rank(), size = ctx.comm->size();
+  const int64_t batch = std::min(train.batch_size, n_examples);
+  const std::set<int64_t> eval_epochs =
+      hooks.evaluate ? EvalEpochs(train.epochs, max_evals) : std::set<int64_t>{};
+  for (int64_t epoch = 0; epoch < train.epochs; ++epoch) {
+    CT_ASSIGN_OR_RETURN(bool cancelled, CancelledEverywhere(ctx));
+    if (cancelled) return Cancelled("trial cancelled at epoch " + std::to_string(epoch));
+    const double lr =
+        train.schedule == "cosine"
+            ? 0.5 * train.lr * (1.0 + std::cos(M_PI * static_cast<double>(epoch) / train.epochs))
+            : train.lr;
+    SetLearningRate(opt.get(), train, lr);
+    const std::vector<int64_t> order = EpochOrder(n_examples, seed, epoch);
+    float loss_total = 0.0f;
+    for (int64_t start = 0; start < n_examples; start += batch) {
+      const int64_t global = std::min(batch, n_examples - start);
+      const auto [b, e] = ShardOf(global, rank, size);
+      std::vector<int64_t> shard(order.begin() + start + b, order.begin() + start + e);
+      opt->zero_grad();
+      if (!shard.empty()) {
+        torch::Tensor loss = hooks.loss_sum(shard);
+        if (loss.defined()) {
+          loss_total += loss.item<float>();
+          (loss / static_cast<double>(global)).backward();
+        }
+      }
+      CT_RETURN_IF_ERROR(AllReduceGradients(params, ctx.comm));
+      opt->step();
+      if (hooks.after_step) hooks.after_step();
+      ++out.steps;
+    }
+    if (size > 1) CT_RETURN_IF_ERROR(ctx.comm->AllReduceSum(&loss_total, 1));
+    const double mean_loss = loss_total / static_cast<double>(n_examples);
+    if (!std::isfinite(mean_loss)) {
+      return Internal("training diverged: loss is " + std::to_string(mean_loss) + " at epoch " +
+                      std::to_string(epoch) + " (lower params.lr)");
+    }
+    out.curves.push_back({"train_loss", epoch + 1, mean_loss});
+    if (eval_epochs.count(epoch)) {
+      CT_ASSIGN_OR_RETURN(double acc, hooks.evaluate());
+      out.curves.push_back({"accuracy", epoch + 1, acc});
+    }
+    if (ctx.progress && rank == 0) {
+      ctx.progress(static_cast<double>(epoch + 1) / train.epochs,
+                   "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(train.epochs));
+    }
+  }
+  return out;
+}
+
+}  // namespace chromatune::methods

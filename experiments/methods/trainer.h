@@ -1,0 +1,60 @@
+// TrainLoop: the one optimisation loop of every trained method, data-parallel over the
+// trial's communicator.
+//
+// Each epoch visits the n training examples in an order drawn from `seed` and the epoch
+// (identical on every rank). A step takes the next global batch of batch_size examples (the
+// last one may be smaller); rank r of R computes the loss of its contiguous shard of that
+// batch, SUMMED over the shard, divided by the GLOBAL batch size; after backward the
+// gradients are summed across ranks (one all-reduce of a flat buffer). The step therefore
+// equals a one-rank step with the same global batch, up to the order of float additions.
+//
+// Learning rate: `lr` with a per-epoch cosine decay to 0 (CoOp), or constant. Optimiser SGD
+// (momentum, weight decay) or AdamW. Curves: "train_loss" (mean loss of the epoch's
+// examples, every epoch) and "accuracy" (the `evaluate` hook, at up to `max_evals` evenly
+// spaced epochs including the last; every rank calls it, it may use collectives).
+// Cancellation: ctx.cancelled is polled by rank 0 each epoch and its answer broadcast, so
+// every rank stops together with kCancelled.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "common/status.h"
+#include "experiments/methods/method_params.h"
+#include "experiments/runner.h"
+#include "experiments/trial_result.h"
+
+namespace chromatune::methods {
+
+struct TrainHooks {
+  // Sum of the per-example losses of `indices` (this rank's shard; may be empty, then return
+  // an undefined tensor).
+  std::function<torch::Tensor(const std::vector<int64_t>& indices)> loss_sum;
+  // Accuracy on the evaluation set with the current parameters; may be empty.
+  std::function<Result<double>()> evaluate;
+  // Called once per step after the optimiser step (e.g. to re-apply a mask); may be empty.
+  std::function<void()> after_step;
+};
+
+struct TrainOutcome {
+  std::vector<CurvePoint> curves;
+  int64_t steps = 0;
+};
+
+// Trains `params` (each requires_grad). n_examples >= 1. Errors: collectives, cancellation,
+// and a non-finite loss (kInternal naming the epoch).
+Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t n_examples,
+                               const TrainParams& train, uint64_t seed, TrialContext& ctx,
+                               const TrainHooks& hooks, int max_evals = 10);
+
+// The rank's contiguous share [begin, end) of a global batch of `batch` examples.
+std::pair<int64_t, int64_t> ShardOf(int64_t batch, int rank, int size);
+
+// Sums every parameter's gradient across ranks in one flat all-reduce (undefined gradients
+// count as zero and are defined afterwards).
+Status AllReduceGradients(const std::vector<torch::Tensor>& params, Communicator* comm);
+
+}  // namespace chromatune::methods

@@ -1,0 +1,283 @@
+#include "experiments/methods/trial_engine.h"
+
+#include <chrono>
+
+#include "experiments/methods/dual_trial.h"
+#include "experiments/methods/fusion_cpt.h"
+#include "experiments/methods/head.h"
+#include "experiments/methods/image_side.h"
+#include "experiments/methods/method_params.h"
+#include "experiments/methods/proposal_views.h"
+#include "experiments/methods/text_side.h"
+
+namespace chromatune::methods {
+namespace {
+
+// Task data sets kept at once (each holds up to a few thousand small images).
+constexpr size_t kMaxCachedTasks = 32;
+
+const char* const kDefaultPrompt = "a photo of a {}.";
+
+bool GroundingOnly(const std::string& m) { return m == "cpt" || m == "red-circle"; }
+
+bool KnownMethod(const std::string& m) {
+  for (const char* k : {"zero-shot", "ensemble", "coop", "vpt", "pad-prompt", "cpt", "red-circle",
+                        "linear-probe", "finetune"}) {
+    if (m == k) return true;
+  }
+  return false;
+}
+
+Result<datasets::FewShotSpec> FewShot(const TrialSpec& spec) {
+  CT_ASSIGN_OR_RETURN(datasets::ShotUnit unit, datasets::ParseShotUnit(spec.shot_unit));
+  return datasets::FewShotSpec{static_cast<int>(spec.shots), unit, spec.data_seed};
+}
+
+std::string TaskKey(const TrialSpec& spec, int image_size, int64_t eval_size) {
+  return spec.dataset + "|" + std::to_string(image_size) + "|" + std::to_string(spec.shots) + "|" +
+         spec.shot_unit + "|" + std::to_string(spec.data_seed) + "|" + std::to_string(eval_size);
+}
+
+template <typename Map>
+void Bound(Map* m) {
+  while (m->size() > kMaxCachedTasks) m->erase(m->begin());
+}
+
+void AddLearnedContext(const PromptLearner& learner, TrialResult* r) {
+  const torch::Tensor c = learner.context().detach().to(torch::kCPU).contiguous();
+  r->arrays.push_back({"context_vectors", c.sizes().vec(),
+                       std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel())});
+  r->info["context_words"] = learner.NearestWords();
+}
+
+}  // namespace
+
+TrialEngine::TrialEngine(RunnerOptions options) : options_(std::move(options)) {}
+
+Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::string& name,
+                                                                TrialContext& ctx) {
+  auto it = backbones_.find(name);
+  if (it != backbones_.end()) return it->second;
+  models::ProgressFn progress;
+  if (ctx.progress) {
+    progress = [&ctx](double f, const std::string& note) {
+      ctx.progress(0.0, "pretraining backbone: " + note + " (" +
+                            std::to_string(static_cast<int>(f * 100)) + "%)");
+    };
+  }
+  CT_ASSIGN_OR_RETURN(auto backbone,
+                      models::LoadOrPretrain(name, options_.cache_dir, ctx.comm, progress));
+  if (backbone->dual) {
+    for (auto& p : backbone->dual->parameters()) p.requires_grad_(false);
+    backbone->dual->SetTraining(false);
+  }
+  if (backbone->fusion) {
+    for (auto& p : backbone->fusion->parameters()) p.requires_grad_(false);
+    backbone->fusion->SetTraining(false);
+  }
+  backbones_[name] = backbone;
+  return backbone;
+}
+
+Result<std::shared_ptr<const datasets::ClassificationTask>> TrialEngine::Classification(
+    const TrialSpec& spec, int image_size) {
+  const std::string key = TaskKey(spec, image_size, spec.eval_size);
+  if (auto it = classification_.find(key); it != classification_.end()) return it->second;
+  CT_ASSIGN_OR_RETURN(datasets::FewShotSpec few, FewShot(spec));
+  datasets::TaskDataOptions opt;
+  opt.image_size = image_size;
+  if (spec.eval_size > 0) opt.eval_size = spec.eval_size;
+  CT_ASSIGN_OR_RETURN(datasets::ClassificationTask task,
+                      datasets::LoadClassificationTask(spec.dataset, few, opt));
+  auto shared = std::make_shared<const datasets::ClassificationTask>(std::move(task));
+  classification_[key] = shared;
+  Bound(&classification_);
+  return shared;
+}
+
+Result<std::shared_ptr<const datasets::GroundingTask>> TrialEngine::Grounding(const TrialSpec& spec,
+                                                                              int image_size) {
+  const std::string key = TaskKey(spec, image_size, spec.eval_size);
+  if (auto it = grounding_.find(key); it != grounding_.end()) return it->second;
+  CT_ASSIGN_OR_RETURN(datasets::FewShotSpec few, FewShot(spec));
+  datasets::TaskDataOptions opt;
+  opt.image_size = image_size;
+  if (spec.eval_size > 0) opt.eval_size = spec.eval_size;
+  CT_ASSIGN_OR_RETURN(datasets::GroundingTask task,
+                      datasets::LoadGroundingTask(spec.dataset, few, opt));
+  auto shared = std::make_shared<const datasets::GroundingTask>(std::move(task));
+  grounding_[key] = shared;
+  Bound(&grounding_);
+  return shared;
+}
+
+Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& ctx) {
+  if (ctx.comm == nullptr) return InvalidArgument("trial context has no communicator");
+  CT_ASSIGN_OR_RETURN(TrialSpec spec, ParseTrialSpec(item));
+  torch::set_num_threads(options_.threads);
+  if (!KnownMethod(spec.method)) {
+    return InvalidArgument("plan item: field \"method\": unknown method \"" + spec.method + "\"");
+  }
+  const bool grounding_data = datasets::IsGroundingDataset(spec.dataset);
+  if (grounding_data != (spec.task == Task::kGrounding)) {
+    return InvalidArgument("plan item: dataset \"" + spec.dataset + "\" is a " +
+                           (grounding_data ? "grounding" : "classification") +
+                           " dataset, but task is \"" + spec.task_name + "\"");
+  }
+  if (GroundingOnly(spec.method) && spec.task != Task::kGrounding) {
+    return InvalidArgument("method " + spec.method +
+                           " marks region proposals: it needs task "
+                           "grounding, not " +
+                           spec.task_name);
+  }
+  CT_ASSIGN_OR_RETURN(auto backbone, Backbone(spec.backbone, ctx));
+  Result<TrialResult> result =
+      backbone->fusion ? RunFusion(spec, backbone, ctx) : RunDual(spec, backbone, ctx);
+  if (!result.ok()) return result.status().WithContext(spec.method);
+  result->info["method"] = spec.method;
+  result->info["backbone"] = spec.backbone;
+  result->info["checkpoint"] = backbone->checkpoint_path;
+  return result;
+}
+
+Result<TrialResult> TrialEngine::RunFusion(const TrialSpec& spec,
+                                           std::shared_ptr<models::Backbone> backbone,
+                                           TrialContext& ctx) {
+  if (spec.method != "cpt") {
+    return InvalidArgument("method " + spec.method + " needs a dual encoder; backbone " +
+                           spec.backbone + " (a fusion model) supports method cpt only");
+  }
+  CT_ASSIGN_OR_RETURN(CptParams params, ParseCpt(spec.params));
+  CT_ASSIGN_OR_RETURN(auto task, Grounding(spec, static_cast<int>(backbone->fusion->image_size())));
+  torch::manual_seed(spec.train_seed);
+  return RunFusionCpt(*task, backbone->fusion, params, spec.train_seed, ctx);
+}
+
+Result<TrialResult> TrialEngine::RunDual(const TrialSpec& spec,
+                                         std::shared_ptr<models::Backbone> backbone,
+                                         TrialContext& ctx) {
+  std::shared_ptr<models::VisionLanguageModel> model = backbone->dual;
+  FeatureCache* cache = &features_[spec.backbone];
+  const bool grounding = spec.task == Task::kGrounding;
+  const int side = static_cast<int>(model->image_size());
+  const std::string& m = spec.method;
+  const nlohmann::json& p = spec.params;
+  torch::manual_seed(spec.train_seed);
+
+  std::unique_ptr<ImageSide> image;
+  std::unique_ptr<TextSide> text;
+  std::unique_ptr<Head> head;
+  TrainParams train;
+  bool trains = false;
+  bool cpt_scores = false;
+  ViewFn views = [side](const datasets::GroundingExample& ex, const std::string& key) {
+    return CropViews(ex, side, key);
+  };
+  std::shared_ptr<const datasets::ClassificationTask> ctask;
+  std::shared_ptr<const datasets::GroundingTask> gtask;
+  if (grounding) {
+    CT_ASSIGN_OR_RETURN(gtask, Grounding(spec, side));
+  } else {
+    CT_ASSIGN_OR_RETURN(ctask, Classification(spec, side));
+  }
+  const int64_t num_classes = grounding ? 0 : static_cast<int64_t>(ctask->class_names.size());
+  const torch::Tensor scale = model->LogitScale().detach();
+  ParamReader reader(p);
+  const std::string prompt = reader.String("template", kDefaultPrompt);
+  CT_RETURN_IF_ERROR(reader.status());
+
+  if (m == "zero-shot") {
+    CT_ASSIGN_OR_RETURN(ZeroShotParams zp, ParseZeroShot(p));
+    text = MakeTemplateTextSide(model, {zp.template_text});
+  } else if (m == "ensemble") {
+    CT_ASSIGN_OR_RETURN(EnsembleParams ep, ParseEnsemble(p));
+    text = MakeTemplateTextSide(model, ep.templates);
+  } else if (m == "coop") {
+    CT_ASSIGN_OR_RETURN(CoopParams cp, ParseCoop(p, spec.shots));
+    if (cp.csc && grounding) {
+      return InvalidArgument(
+          "params.csc: class-specific context needs task classification "
+          "(grounding expressions are open-ended)");
+    }
+    CT_ASSIGN_OR_RETURN(
+        PromptLearner learner,
+        PromptLearner::Coop(&model->tokenizer(), model->context_length(), TokenEmbedder(model),
+                            cp.ctx_len, cp.class_position, cp.csc, num_classes, cp.init));
+    text = MakeLearnedTextSide(model, std::move(learner));
+    train = cp.train;
+    trains = true;
+  } else if (m == "vpt") {
+    CT_ASSIGN_OR_RETURN(VptParams vp, ParseVpt(p, spec.shots));
+    CT_ASSIGN_OR_RETURN(image, MakeVptImageSide(model, vp.tokens, vp.deep));
+    train = vp.train;
+    trains = true;
+  } else if (m == "pad-prompt") {
+    CT_ASSIGN_OR_RETURN(PadPromptParams pp, ParsePadPrompt(p, spec.shots));
+    CT_ASSIGN_OR_RETURN(image, MakePadImageSide(model, pp.width));
+    train = pp.train;
+    trains = true;
+  } else if (m == "linear-probe") {
+    CT_ASSIGN_OR_RETURN(LinearProbeParams lp, ParseLinearProbe(p));
+    head = grounding ? MakeBilinearHead(model->embed_dim(), scale)
+                     : MakeLinearHead(torch::zeros({num_classes, model->embed_dim()}));
+    train = lp.train;
+    trains = true;
+  } else if (m == "finetune") {
+    CT_ASSIGN_OR_RETURN(FinetuneParams fp, ParseFinetune(p, spec.shots));
+    CT_ASSIGN_OR_RETURN(image, MakeFinetuneImageSide(*model, fp.last_k_blocks));
+    if (!grounding) {
+      torch::Tensor w;
+      if (fp.head == "text") {
+        auto zs = MakeTemplateTextSide(model, {prompt});
+        std::vector<TextRequest> classes;
+        for (const auto& c : ctask->class_names) classes.push_back({c, "", -1});
+        w = scale * zs->Encode(classes).to(torch::kCPU);
+      } else {
+        w = torch::randn({num_classes, model->embed_dim()}) * 0.01;
+      }
+      head = MakeLinearHead(w);
+    }
+    train = fp.train;
+    trains = true;
+  } else if (m == "cpt") {
+    CT_ASSIGN_OR_RETURN(CptParams cp, ParseCpt(p));
+    const CptMarker marker{cp.colors, static_cast<float>(cp.alpha), cp.marker == "mask"};
+    views = [marker](const datasets::GroundingExample& ex, const std::string& key) {
+      return CptViews(ex, marker, key);
+    };
+    cpt_scores = true;
+    if (cp.train.epochs > 0) {
+      CT_ASSIGN_OR_RETURN(PromptLearner learner,
+                          PromptLearner::FromTemplate(&model->tokenizer(), model->context_length(),
+                                                      TokenEmbedder(model), cp.template_text,
+                                                      /*mask_token=*/false));
+      text = MakeLearnedTextSide(model, std::move(learner));
+      train = cp.train;
+      trains = true;
+    } else {
+      text = MakeTemplateTextSide(model, {cp.template_text});
+    }
+  } else if (m == "red-circle") {
+    CT_ASSIGN_OR_RETURN(RedCircleParams rp, ParseRedCircle(p));
+    views = [rp](const datasets::GroundingExample& ex, const std::string& key) {
+      return RedCircleViews(ex, rp.color.rgb, static_cast<int>(rp.thickness), key);
+    };
+    text = MakeTemplateTextSide(model, {rp.template_text});
+  }
+  if (!image) image = MakeFrozenImageSide(model, cache);
+  if (!text) text = MakeTemplateTextSide(model, {prompt});
+  if (!head) head = MakeCosineHead(scale);
+
+  DualMethod method{image.get(), text.get(), head.get(), trains ? &train : nullptr,
+                    spec.train_seed};
+  Result<TrialResult> r =
+      grounding ? RunDualGrounding(*gtask, spec.dataset, views, method, cpt_scores, ctx)
+                : RunDualClassification(*ctask, spec.dataset, method, ctx);
+  if (!r.ok()) return r;
+  if (const PromptLearner* learner = text->learner()) AddLearnedContext(*learner, &r.value());
+  r->info["feature_cache"] = {
+      {"rows", cache->size()}, {"hits", cache->hits()}, {"misses", cache->misses()}};
+  return r;
+}
+
+}  // namespace chromatune::methods

@@ -1,0 +1,166 @@
+#include "experiments/models/backbone.h"
+
+#include <filesystem>
+
+#include "experiments/models/checkpoint.h"
+#include "experiments/models/pretrain.h"
+#include "experiments/models/torchscript_model.h"
+
+namespace chromatune::models {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool StartsWith(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+// "k=v&k=v": values that parse as JSON numbers become numbers, "a,b,c" a list of them.
+Result<nlohmann::json> ParseOverrides(const std::string& name, const std::string& query) {
+  nlohmann::json j = nlohmann::json::object();
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    const std::string pair = query.substr(pos, amp - pos);
+    const size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return InvalidArgument("backbone \"" + name + "\": override \"" + pair + "\" is not key=value");
+    }
+    const std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    auto parse_scalar = [](const std::string& v) {
+      nlohmann::json parsed = nlohmann::json::parse(v, nullptr, /*allow_exceptions=*/false);
+      return parsed.is_number() ? parsed : nlohmann::json(v);
+    };
+    if (value.find(',') != std::string::npos) {
+      nlohmann::json list = nlohmann::json::array();
+      size_t p = 0;
+      while (p <= value.size()) {
+        size_t comma = value.find(',', p);
+        if (comma == std::string::npos) comma = value.size();
+        list.push_back(parse_scalar(value.substr(p, comma - p)));
+        p = comma + 1;
+      }
+      j[key] = list;
+    } else {
+      j[key] = parse_scalar(value);
+    }
+    pos = amp + 1;
+  }
+  return j;
+}
+
+}  // namespace
+
+std::vector<torch::Tensor> ParameterGroups::ImageTower() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& block : image_blocks) out.insert(out.end(), block.begin(), block.end());
+  return out;
+}
+
+std::vector<torch::Tensor> ParameterGroups::TextTower() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& block : text_blocks) out.insert(out.end(), block.begin(), block.end());
+  return out;
+}
+
+torch::Tensor VisionLanguageModel::EncodeText(const torch::Tensor& ids,
+                                              const torch::Tensor& eos_index) {
+  return EncodeTextFromEmbeddings(TokenEmbedding(ids), eos_index);
+}
+
+torch::Tensor VisionLanguageModel::EncodeTexts(const std::vector<std::string>& texts) {
+  auto enc = tokenizer().Encode(texts, context_length());
+  return EncodeText(enc.ids, enc.eos_index);
+}
+
+torch::Tensor FusionModel::MaskLogits(const torch::Tensor& images, const torch::Tensor& ids,
+                                      const torch::Tensor& mask_index) {
+  return MaskLogitsFromEmbeddings(images, TokenEmbedding(ids), ids, mask_index);
+}
+
+Result<PretrainSpec> SpecForBackboneName(const std::string& name) {
+  if (StartsWith(name, "spec:")) return LoadPretrainSpecFile(name.substr(5));
+  if (!StartsWith(name, "builtin:")) {
+    return InvalidArgument("backbone \"" + name +
+                           "\" is not builtin:tiny-clip, builtin:tiny-fusion, spec:PATH or "
+                           "torchscript:PATH");
+  }
+  const std::string rest = name.substr(8);
+  const size_t q = rest.find('?');
+  const std::string kind = rest.substr(0, q);
+  auto base = DefaultPretrainSpec(kind);
+  if (!base.ok()) return InvalidArgument("backbone \"" + name + "\": " + base.status().message());
+  if (q == std::string::npos) return base;
+  CT_ASSIGN_OR_RETURN(nlohmann::json overrides, ParseOverrides(name, rest.substr(q + 1)));
+  if (overrides.contains("kind")) {
+    return InvalidArgument("backbone \"" + name + "\": the kind is set by the name, not by ?kind=");
+  }
+  return PretrainSpecFromJson(overrides, *base, "backbone \"" + name + "\"");
+}
+
+Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
+                                                     const std::string& cache_dir,
+                                                     Communicator* comm,
+                                                     const ProgressFn& progress) {
+  CT_RETURN_IF_ERROR(spec.Validate());
+  LocalCommunicator local;
+  if (comm == nullptr) comm = &local;
+  const std::string dir = CheckpointDir(cache_dir, spec);
+  auto backbone = std::make_shared<Backbone>();
+  backbone->name = "builtin:" + spec.kind;
+  backbone->spec = spec.CanonicalJson();
+  backbone->checkpoint_path = dir;
+  // Every rank decides from rank 0's view of the cache, so all ranks take the same branch.
+  uint8_t cached = fs::exists(fs::path(dir) / "spec.json") ? 1 : 0;
+  CT_RETURN_IF_ERROR(comm->Broadcast(&cached, 1, 0));
+  PretrainedModel model;
+  if (cached != 0) {
+    torch::set_num_threads(spec.threads);
+    CT_ASSIGN_OR_RETURN(model, LoadCheckpoint(dir));
+  } else {
+    PretrainOptions options;
+    options.comm = comm;
+    options.progress = progress;
+    CT_ASSIGN_OR_RETURN(model, Pretrain(spec, options));
+    Status saved = Status::Ok();
+    if (comm->rank() == 0) {
+      nlohmann::json training = {
+          {"seconds", model.stats.seconds},
+          {"steps_per_second", model.stats.steps_per_second},
+          {"ranks", comm->size()},
+          {"threads", spec.threads},
+          {"final_loss", model.stats.losses.empty() ? 0.0 : model.stats.losses.back()}};
+      saved = SaveCheckpoint(dir, spec, model, training);
+    }
+    // Ranks keep their own (identical) trained weights; the barrier only orders the save
+    // before any rank returns, so a caller that reads the cache next finds it complete.
+    CT_RETURN_IF_ERROR(comm->Barrier());
+    CT_RETURN_IF_ERROR(saved);
+  }
+  backbone->dual = model.dual;
+  backbone->fusion = model.fusion;
+  return backbone;
+}
+
+Result<std::shared_ptr<Backbone>> LoadOrPretrain(const std::string& name,
+                                                 const std::string& cache_dir, Communicator* comm,
+                                                 const ProgressFn& progress) {
+  if (StartsWith(name, "torchscript:")) {
+    const std::string path = name.substr(12);
+    if (path.empty()) return InvalidArgument("backbone \"" + name + "\": empty path");
+    CT_ASSIGN_OR_RETURN(auto model, TorchScriptModel::Load(path));
+    auto backbone = std::make_shared<Backbone>();
+    backbone->name = name;
+    backbone->dual = std::move(model);
+    backbone->checkpoint_path = path;
+    backbone->spec = nlohmann::json::object();
+    return backbone;
+  }
+  CT_ASSIGN_OR_RETURN(PretrainSpec spec, SpecForBackboneName(name));
+  CT_ASSIGN_OR_RETURN(auto backbone, LoadOrPretrainSpec(spec, cache_dir, comm, progress));
+  backbone->name = name;
+  return backbone;
+}
+
+}  // namespace chromatune::models

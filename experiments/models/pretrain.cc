@@ -1,0 +1,253 @@
+#include "experiments/models/pretrain.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "datasets/compositor.h"
+#include "datasets/fashion_mnist.h"
+#include "datasets/rng.h"
+#include "experiments/models/image_tensor.h"
+#include "experiments/models/tiny_clip.h"
+#include "experiments/models/tiny_fusion.h"
+
+namespace chromatune::models {
+namespace {
+
+namespace F = torch::nn::functional;
+
+constexpr double kPi = 3.14159265358979323846;
+
+// Probability that a masked-LM example masks its block colour word (CPT's "[MASK] color").
+constexpr double kMaskColourProbability = 0.5;
+// Per-word masking probability otherwise (BERT's 15%; at least one word is masked).
+constexpr double kMaskWordProbability = 0.15;
+
+// The compositor's item sizes are for 56 px canvases; other canvas sizes scale them.
+datasets::CompositorOptions CorpusOptions(const PretrainSpec& spec, const std::string& dir) {
+  datasets::CompositorOptions o;
+  o.canvas_size = static_cast<int>(spec.image_size);
+  if (spec.image_size != 56) {
+    o.min_item_size = std::max(4, static_cast<int>(std::lround(o.min_item_size * spec.image_size / 56.0)));
+    o.max_item_size = std::max(o.min_item_size, static_cast<int>(std::lround(o.max_item_size * spec.image_size / 56.0)));
+  }
+  o.max_items = static_cast<int>(spec.max_items);
+  o.hard_negative_fraction = static_cast<float>(spec.hard_negative_fraction);
+  o.fashion_dir = dir;
+  return o;
+}
+
+// Symmetric InfoNCE with soft targets: identical captions are positives of each other.
+torch::Tensor ClipLoss(VisionLanguageModel& model, const torch::Tensor& images,
+                       const std::vector<std::string>& captions) {
+  const int64_t n = static_cast<int64_t>(captions.size());
+  auto enc = model.tokenizer().Encode(captions, model.context_length());
+  auto img = F::normalize(model.EncodeImage(images), F::NormalizeFuncOptions().dim(1));
+  auto txt = F::normalize(model.EncodeText(enc.ids, enc.eos_index), F::NormalizeFuncOptions().dim(1));
+  auto logits = model.LogitScale() * torch::matmul(img, txt.t());
+  auto same = torch::zeros({n, n}, torch::kFloat32);
+  auto acc = same.accessor<float, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) acc[i][j] = captions[i] == captions[j] ? 1.0f : 0.0f;
+  }
+  auto targets = (same / same.sum(1, true)).to(logits.device());
+  auto loss_i = -(targets * torch::log_softmax(logits, 1)).sum(1).mean();
+  auto loss_t = -(targets * torch::log_softmax(logits.t(), 1)).sum(1).mean();
+  return 0.5 * (loss_i + loss_t);
+}
+
+// MLM + ITM over one local batch slice (see pretrain.h).
+torch::Tensor FusionLoss(TinyFusion& model, const torch::Tensor& images,
+                         const datasets::CaptionBatch& batch, int begin, datasets::Rng* rng) {
+  const Tokenizer& tok = model.tokenizer();
+  const int64_t n = static_cast<int64_t>(batch.examples.size());
+  const int64_t t = model.context_length();
+  std::vector<std::string> texts(n);
+  std::vector<float> match(n, 1.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& ex = batch.examples[i];
+    texts[i] = ex.caption;
+    if (n > 1 && rng->Bernoulli(0.5)) {
+      int64_t j = ex.partner - begin;  // the hard negative, when in this slice
+      if (ex.partner < 0 || j < 0 || j >= n) {
+        j = rng->UniformInt(0, n - 2);
+        if (j >= i) ++j;
+      }
+      if (batch.examples[j].caption != ex.caption) {
+        texts[i] = batch.examples[j].caption;
+        match[i] = 0.0f;
+      }
+    }
+  }
+  auto enc = tok.Encode(texts, t);
+  auto labels = torch::full({n, t}, int64_t{-100}, torch::kInt64);
+  auto ids = enc.ids.accessor<int64_t, 2>();
+  auto lab = labels.accessor<int64_t, 2>();
+  auto eos = enc.eos_index.accessor<int64_t, 1>();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& ex = batch.examples[i];
+    std::vector<int64_t> chosen;
+    const int64_t colour = ex.block_colour.empty() ? -1 : tok.Id(ex.block_colour);
+    if (colour >= 0 && match[i] > 0 && rng->Bernoulli(kMaskColourProbability)) {
+      for (int64_t p = 1; p < eos[i]; ++p) {
+        if (ids[i][p] == colour) chosen.push_back(p);
+      }
+    }
+    if (chosen.empty()) {
+      for (int64_t p = 1; p < eos[i]; ++p) {
+        if (rng->Bernoulli(kMaskWordProbability)) chosen.push_back(p);
+      }
+      if (chosen.empty() && eos[i] > 1) chosen.push_back(rng->UniformInt(1, eos[i] - 1));
+    }
+    for (int64_t p : chosen) {
+      // Only matching pairs teach the MLM; mismatched ones are masked alike so that [MASK]
+      // tokens do not give the match away.
+      if (match[i] > 0) lab[i][p] = ids[i][p];
+      ids[i][p] = Tokenizer::kMask;
+    }
+  }
+  auto dev = model.device();
+  auto ids_d = enc.ids.to(dev);
+  auto& net = model.net();
+  auto hidden = net->Hidden(images.to(dev), net->TokenEmbedding(ids_d), ids_d);
+  auto positions = torch::arange(t, torch::TensorOptions().dtype(torch::kInt64).device(dev))
+                       .unsqueeze(0)
+                       .expand({n, t});
+  auto logits = net->MlmLogits(hidden, positions);
+  auto mlm = F::cross_entropy(logits.reshape({n * t, -1}), labels.to(dev).view({n * t}),
+                              F::CrossEntropyFuncOptions().ignore_index(-100));
+  auto itm = F::binary_cross_entropy_with_logits(
+      net->ItmLogit(hidden), torch::tensor(match).to(dev));
+  return mlm + itm;
+}
+
+// Even-aligned slice of a global batch for `rank` of `size` (hard-negative pairs stay whole).
+std::pair<int, int> RankSlice(int64_t batch, int rank, int size) {
+  auto edge = [&](int r) { return static_cast<int>((batch * r / size) & ~int64_t{1}); };
+  return {edge(rank), rank + 1 == size ? static_cast<int>(batch) : edge(rank + 1)};
+}
+
+}  // namespace
+
+double ScheduledLr(const PretrainSpec& spec, int64_t step) {
+  if (step < spec.warmup_steps) return spec.lr * (step + 1) / static_cast<double>(spec.warmup_steps);
+  const double span = std::max<int64_t>(1, spec.steps - spec.warmup_steps);
+  const double progress = std::min(1.0, (step - spec.warmup_steps) / span);
+  return spec.lr * 0.5 * (1.0 + std::cos(kPi * progress));
+}
+
+Status AverageGradients(const std::vector<torch::Tensor>& params, Communicator* comm) {
+  if (comm == nullptr || comm->size() <= 1) return Status::Ok();
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params) {
+    grads.push_back(p.grad().defined() ? p.grad().reshape({-1}) : torch::zeros({p.numel()}, p.options()));
+  }
+  auto flat = torch::cat(grads).contiguous();
+  CT_RETURN_IF_ERROR(comm->AllReduceSum(flat.data_ptr<float>(), static_cast<size_t>(flat.numel())));
+  flat.div_(comm->size());
+  int64_t offset = 0;
+  for (const auto& p : params) {
+    auto slice = flat.narrow(0, offset, p.numel()).view(p.sizes());
+    if (p.grad().defined()) {
+      p.mutable_grad().copy_(slice);
+    } else {
+      p.mutable_grad() = slice.clone();
+    }
+    offset += p.numel();
+  }
+  return Status::Ok();
+}
+
+Result<PretrainedModel> BuildModel(const PretrainSpec& spec) {
+  CT_RETURN_IF_ERROR(spec.Validate());
+  torch::manual_seed(static_cast<uint64_t>(spec.seed));
+  PretrainedModel out;
+  if (spec.kind == "tiny-clip") {
+    out.dual = std::make_shared<TinyClip>(spec, Tokenizer::Builtin());
+  } else {
+    out.fusion = std::make_shared<TinyFusion>(spec, Tokenizer::Builtin());
+  }
+  return out;
+}
+
+Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions& options) {
+  torch::set_num_threads(spec.threads);
+  CT_ASSIGN_OR_RETURN(PretrainedModel out, BuildModel(spec));
+  LocalCommunicator local;
+  Communicator* comm = options.comm != nullptr ? options.comm : &local;
+  const int rank = comm->rank(), size = comm->size();
+  if (spec.batch_size < 2 * size) {
+    return InvalidArgument("batch_size " + std::to_string(spec.batch_size) +
+                           " is too small for " + std::to_string(size) + " ranks");
+  }
+  const datasets::CompositorOptions corpus = CorpusOptions(spec, options.fashion_dir);
+  CT_RETURN_IF_ERROR(datasets::ValidateCompositorOptions(corpus));
+  CT_ASSIGN_OR_RETURN(auto train, datasets::LoadFashionMnist(datasets::FashionSplit::kTrain,
+                                                             options.fashion_dir));
+  const auto [begin, end] = RankSlice(spec.batch_size, rank, size);
+
+  std::vector<torch::Tensor> params = out.dual ? out.dual->parameters() : out.fusion->parameters();
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& p : params) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                 torch::optim::AdamWOptions(spec.lr).weight_decay(spec.weight_decay)));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                                    torch::optim::AdamWOptions(spec.lr).weight_decay(0.0)));
+  torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(spec.lr));
+  if (out.dual) out.dual->SetTraining(true);
+  if (out.fusion) out.fusion->SetTraining(true);
+
+  const int64_t report_every = std::max<int64_t>(1, spec.steps / 50);
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t step = 0; step < spec.steps; ++step) {
+    if (options.cancelled && options.cancelled()) return Cancelled("pretraining cancelled");
+    const double lr = ScheduledLr(spec, step);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    }
+    datasets::CaptionBatch batch = datasets::ComposeCaptionBatch(
+        *train, static_cast<uint64_t>(spec.data_seed), step, static_cast<int>(spec.batch_size),
+        corpus, begin, end);
+    std::vector<const datasets::Image*> images;
+    std::vector<std::string> captions;
+    for (const auto& ex : batch.examples) {
+      images.push_back(&ex.image);
+      captions.push_back(ex.caption);
+    }
+    const torch::Tensor pixels = ImagesToTensor(images);
+    torch::Tensor loss;
+    if (out.dual) {
+      loss = ClipLoss(*out.dual, pixels, captions);
+    } else {
+      datasets::Rng rng(datasets::MixSeed(static_cast<uint64_t>(spec.seed), step, rank));
+      loss = FusionLoss(static_cast<TinyFusion&>(*out.fusion), pixels, batch, begin, &rng);
+    }
+    optimizer.zero_grad();
+    loss.backward();
+    if (size > 1) {
+      CT_RETURN_IF_ERROR(options.sync_gradients ? options.sync_gradients(params)
+                                                : AverageGradients(params, comm));
+    }
+    optimizer.step();
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      return Internal("pretraining diverged at step " + std::to_string(step) + " (loss " +
+                      std::to_string(value) + "); lower lr");
+    }
+    out.stats.losses.push_back(value);
+    if (rank == 0 && options.progress && ((step + 1) % report_every == 0 || step + 1 == spec.steps)) {
+      char note[96];
+      std::snprintf(note, sizeof(note), "step %lld/%lld loss %.4f",
+                    static_cast<long long>(step + 1), static_cast<long long>(spec.steps), value);
+      options.progress(static_cast<double>(step + 1) / spec.steps, note);
+    }
+  }
+  out.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.stats.steps_per_second = spec.steps / std::max(out.stats.seconds, 1e-9);
+  if (out.dual) out.dual->SetTraining(false);
+  if (out.fusion) out.fusion->SetTraining(false);
+  return out;
+}
+
+}  // namespace chromatune::models

@@ -1,0 +1,34 @@
+// Fingerprints of what a trial reads besides its parameters: the backbone and the dataset.
+// They enter the trial key (trial_key.h), so a changed model file or data set is never
+// mistaken for the one a stored result came from. All are lower-case SHA-256 hex.
+//
+//   builtin:NAME              SHA-256 of "NAME\n" + kBuiltinBackboneSpecVersion
+//   torchscript:PATH          SHA-256 of the file's bytes
+//   fashion-mnist[-shift], fashion-ref[-shift]
+//                             SHA-256 of the four IDX file names and sizes (not contents:
+//                             fast) + kFashionGeneratorVersion
+//   coop-split:PATH, refexp:PATH
+//                             SHA-256 of the annotation file's bytes
+// Errors name the file: kNotFound for a missing one (with the fix for Fashion-MNIST),
+// kIoError for an unreadable one, kInvalidArgument for an unknown name.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace chromatune {
+
+// Bump when the builtin backbone definitions or their pretraining recipe change.
+inline constexpr const char* kBuiltinBackboneSpecVersion = "builtin-backbones-1";
+// Bump when the Fashion-MNIST compositor, FashionRef or the shift renderer change.
+inline constexpr const char* kFashionGeneratorVersion = "fashion-generator-1";
+
+// Where Fashion-MNIST's IDX files are: $CHROMATUNE_FASHION_MNIST_DIR if set, else
+// /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).
+std::string FashionMnistDir();
+
+Result<std::string> BackboneFingerprint(const std::string& backbone);
+Result<std::string> DatasetFingerprint(const std::string& dataset);
+
+}  // namespace chromatune

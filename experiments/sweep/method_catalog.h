@@ -1,0 +1,61 @@
+// The methods a sweep file may name, their parameters, types, ranges and defaults: the one
+// place these are declared (docs/sweeps.md documents the same table; a test checks both
+// agree). The plan fills every parameter in, so the runner never applies a default itself.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace chromatune {
+
+enum class ParamType {
+  kInt,        // JSON integer in [min, max]
+  kFloat,      // JSON double in [min, max]
+  kBool,       // true | false
+  kString,     // any string (templates: see `placeholders`)
+  kEnum,       // one of `choices`
+  kColor,      // a name of SweepColors() or [r, g, b]; resolved to {"name", "rgb"}
+  kPalette,    // a palette name or a list of colours; resolved to a list of colours, or null
+  kTemplates,  // builtin:clip-7 or a list of template strings; resolved to the list
+};
+
+struct ParamDef {
+  std::string name;
+  ParamType type = ParamType::kInt;
+  nlohmann::json default_value;  // resolved form
+  double min = 0.0;              // kInt / kFloat: the allowed range
+  double max = 0.0;
+  bool exclusive_min = false;    // kFloat: value must be > min (learning rates)
+  std::vector<std::string> choices;       // kEnum
+  std::vector<std::string> placeholders;  // kString / kTemplates: each must occur once
+  std::string doc;                        // one line, for docs and messages
+};
+
+struct MethodDef {
+  std::string name;
+  // Whether it trains. cpt trains only with epochs > 0 (decided per setting): see
+  // SettingTrains.
+  bool trains = false;
+  std::vector<std::string> tasks;  // classification and/or grounding
+  std::vector<ParamDef> params;    // in grid order (first varies slowest)
+  std::string doc;
+};
+
+// Every method, in the order of docs/sweeps.md.
+const std::vector<MethodDef>& MethodCatalog();
+
+// The method called `name`, or nullptr.
+const MethodDef* FindMethod(const std::string& name);
+
+// The templates of a builtin set ("builtin:clip-7": CLIP's 7 ImageNet templates), or
+// nullptr for an unknown name.
+const std::vector<std::string>* FindBuiltinTemplates(const std::string& name);
+std::vector<std::string> BuiltinTemplateNames();
+
+// Whether one resolved setting (params) of `method` trains: cpt with epochs > 0, else
+// method.trains.
+bool SettingTrains(const MethodDef& method, const nlohmann::json& params);
+
+}  // namespace chromatune

@@ -1,0 +1,310 @@
+#include "experiments/sweep/plan.h"
+
+#include <limits>
+#include <sstream>
+#include <unordered_set>
+
+#include "experiments/sweep/diagnostics.h"
+#include "experiments/sweep/fingerprint.h"
+#include "experiments/sweep/method_catalog.h"
+#include "experiments/sweep/param_sampler.h"
+#include "experiments/sweep/param_value.h"
+#include "experiments/sweep/trial_key.h"
+
+namespace chromatune {
+namespace {
+
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  if (a == 0 || b == 0) return 0;
+  if (a > std::numeric_limits<int64_t>::max() / b) return std::numeric_limits<int64_t>::max();
+  return a * b;
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  if (a > std::numeric_limits<int64_t>::max() - b) return std::numeric_limits<int64_t>::max();
+  return a + b;
+}
+
+std::vector<int64_t> TrainingShots(const SweepSpec& spec) {
+  std::vector<int64_t> out;
+  for (int64_t k : spec.shots) {
+    if (k >= 1) out.push_back(k);
+  }
+  return out;
+}
+
+std::string WithThousands(int64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+bool HasDistribution(const MethodSpec& method) {
+  for (const auto& [name, s] : method.params) {
+    if (s.kind == ParamSetting::Kind::kDistribution) return true;
+  }
+  return false;
+}
+
+// One setting of a method's parameters: the values fixed for every shot count, and the
+// parameters whose value depends on the shot count.
+struct Setting {
+  nlohmann::json params = nlohmann::json::object();
+  std::vector<std::pair<std::string, const ParamSetting*>> per_shot;
+};
+
+// The method's settings in plan order (docs/sweeps.md): the grid of its lists (first
+// parameter of the catalog varies slowest), each grid point repeated `samples` times with
+// fresh draws when it has distributions; or, in random search, `samples` draws.
+std::vector<Setting> ExpandSettings(const SweepSpec& spec, const MethodDef& def,
+                                    const MethodSpec& method) {
+  ParamSampler sampler(MethodSamplerSeed(spec.search_seed, method.index));
+  std::vector<const ParamSetting*> ordered;
+  for (const auto& p : def.params) ordered.push_back(&method.params.at(p.name));
+  auto finish = [&](Setting s, const std::vector<const nlohmann::json*>& grid_values) {
+    for (size_t i = 0; i < def.params.size(); ++i) {
+      const ParamSetting& setting = *ordered[i];
+      const std::string& name = def.params[i].name;
+      if (setting.kind == ParamSetting::Kind::kPerShot) {
+        s.per_shot.emplace_back(name, &setting);
+      } else if (grid_values[i] != nullptr) {
+        s.params[name] = *grid_values[i];
+      } else {
+        s.params[name] = sampler.Draw(setting);
+      }
+    }
+    return s;
+  };
+  std::vector<Setting> settings;
+  if (spec.search_mode == SearchMode::kRandom) {
+    const std::vector<const nlohmann::json*> none(def.params.size(), nullptr);
+    for (int64_t i = 0; i < spec.samples; ++i) settings.push_back(finish(Setting{}, none));
+    return settings;
+  }
+  const int64_t repeats = HasDistribution(method) ? spec.samples : 1;
+  std::vector<size_t> position(def.params.size(), 0);
+  while (true) {
+    std::vector<const nlohmann::json*> grid_values(def.params.size(), nullptr);
+    for (size_t i = 0; i < def.params.size(); ++i) {
+      const ParamSetting& s = *ordered[i];
+      if (s.kind == ParamSetting::Kind::kFixed || s.kind == ParamSetting::Kind::kSweep) {
+        grid_values[i] = &s.values[position[i]];
+      }
+    }
+    for (int64_t r = 0; r < repeats; ++r) settings.push_back(finish(Setting{}, grid_values));
+    // Advance the odometer: the last parameter varies fastest.
+    size_t i = def.params.size();
+    while (i > 0) {
+      --i;
+      const ParamSetting& s = *ordered[i];
+      const size_t n = s.kind == ParamSetting::Kind::kSweep ? s.values.size() : 1;
+      if (++position[i] < n) break;
+      position[i] = 0;
+      if (i == 0) return settings;
+    }
+    if (def.params.empty()) return settings;
+  }
+}
+
+size_t WordCount(const std::string& text) {
+  std::istringstream in(text);
+  std::string word;
+  size_t n = 0;
+  while (in >> word) ++n;
+  return n;
+}
+
+class Planner {
+ public:
+  Planner(const SweepSpec& spec, TrialFingerprints fingerprints)
+      : spec_(spec), fingerprints_(std::move(fingerprints)), diag_(spec.origin) {}
+
+  Result<Plan> Run() {
+    plan_.name = spec_.name;
+    training_shots_ = TrainingShots(spec_);
+    for (const auto& method : spec_.methods) {
+      const MethodDef* def = FindMethod(method.name);
+      if (def == nullptr) return InvalidArgument("unknown method \"" + method.name + "\"");
+      for (const Setting& setting : ExpandSettings(spec_, *def, method)) {
+        PlanSetting(*def, method, setting);
+      }
+    }
+    if (!diag_.empty()) return diag_.ToStatus();
+    plan_.count = static_cast<int64_t>(plan_.items.size());
+    return std::move(plan_);
+  }
+
+ private:
+  std::string Path(const MethodSpec& method, const std::string& param) const {
+    return "methods[" + std::to_string(method.index) + "]." + param;
+  }
+
+  // Cross-parameter rules, checked on every resolved setting.
+  void Check(const MethodSpec& method, const nlohmann::json& params) {
+    if (method.name == "coop") {
+      const std::string init = params["init"].get<std::string>();
+      const int64_t ctx_len = params["ctx_len"].get<int64_t>();
+      const size_t words = WordCount(init);
+      if (static_cast<int64_t>(words) > ctx_len) {
+        diag_.Add(method.params.at("init").mark, Path(method, "init"),
+                  "\"" + init + "\" has " + std::to_string(words) +
+                      " words, more than ctx_len " + std::to_string(ctx_len) +
+                      " context vectors to initialise");
+      }
+    }
+  }
+
+  void PlanSetting(const MethodDef& def, const MethodSpec& method, const Setting& setting) {
+    const bool per_shot_epochs = [&] {
+      for (const auto& [name, s] : setting.per_shot) {
+        if (name == "epochs") return true;
+      }
+      return false;
+    }();
+    const bool trains = per_shot_epochs || SettingTrains(def, setting.params);
+    if (!trains) {
+      for (const auto& [name, s] : setting.per_shot) {
+        diag_.Add(s->mark, Path(method, name),
+                  "a per-shot map needs a setting that trains; " + method.name +
+                      " with epochs 0 runs once at shots 0");
+      }
+      if (!setting.per_shot.empty()) return;
+      Check(method, setting.params);
+      Emit(method, setting.params, 0, 0, 0);
+      return;
+    }
+    for (int64_t shots : training_shots_) {
+      nlohmann::json params = setting.params;
+      bool complete = true;
+      for (const auto& [name, s] : setting.per_shot) {
+        auto it = s->per_shot.find(shots);
+        if (it == s->per_shot.end()) {
+          diag_.Add(s->mark, Path(method, name),
+                    "no value for shots " + std::to_string(shots));
+          complete = false;
+          continue;
+        }
+        params[name] = it->second;
+      }
+      if (!complete) continue;
+      Check(method, params);
+      for (int64_t data_seed : spec_.data_seeds) {
+        for (int64_t train_seed : spec_.train_seeds) {
+          Emit(method, params, shots, data_seed, train_seed);
+        }
+      }
+    }
+  }
+
+  void Emit(const MethodSpec& method, const nlohmann::json& params, int64_t shots,
+            int64_t data_seed, int64_t train_seed) {
+    if (!diag_.empty()) return;  // an invalid plan: keep collecting problems, not items
+    nlohmann::json item = nlohmann::json::object();
+    item["sweep"] = spec_.name;
+    item["task"] = spec_.task;
+    item["dataset"] = spec_.dataset;
+    item["backbone"] = spec_.backbone;
+    item["method"] = method.name;
+    item["shots"] = shots;
+    item["shot_unit"] = spec_.shot_unit;
+    item["data_seed"] = data_seed;
+    item["train_seed"] = train_seed;
+    item["params"] = params;
+    item["resources"] = {{"ranks", spec_.ranks}};
+    item["retries"] = spec_.retries;
+    item["priority"] = spec_.priority;
+    item["rerun"] = spec_.rerun;
+    std::string key = TrialKey(item, fingerprints_);
+    if (!keys_.insert(key).second) return;  // an identical trial is planned already
+    item["key"] = std::move(key);
+    item["index"] = static_cast<int64_t>(plan_.items.size());
+    plan_.items.push_back(std::move(item));
+  }
+
+  const SweepSpec& spec_;
+  TrialFingerprints fingerprints_;
+  Diagnostics diag_;
+  std::vector<int64_t> training_shots_;
+  std::unordered_set<std::string> keys_;
+  Plan plan_;
+};
+
+}  // namespace
+
+int64_t CountPlanUpperBound(const SweepSpec& spec) {
+  const int64_t replicates =
+      SaturatingMul(SaturatingMul(static_cast<int64_t>(TrainingShots(spec).size()),
+                                  static_cast<int64_t>(spec.data_seeds.size())),
+                    static_cast<int64_t>(spec.train_seeds.size()));
+  int64_t total = 0;
+  for (const auto& method : spec.methods) {
+    const MethodDef* def = FindMethod(method.name);
+    if (def == nullptr) continue;
+    // Settings that train and settings that do not (only cpt has both, through epochs).
+    int64_t training = def->trains ? 1 : 0;
+    int64_t zero_shot = def->trains ? 0 : 1;
+    int64_t others = 1;
+    for (const auto& [name, s] : method.params) {
+      const int64_t n = spec.search_mode == SearchMode::kGrid &&
+                                s.kind == ParamSetting::Kind::kSweep
+                            ? static_cast<int64_t>(s.values.size())
+                            : 1;
+      if (def->name == "cpt" && name == "epochs") {
+        training = 0;
+        zero_shot = 0;
+        if (s.kind == ParamSetting::Kind::kPerShot ||
+            s.kind == ParamSetting::Kind::kDistribution) {
+          training = 1;  // an upper bound: a drawn epochs may be 0
+        } else {
+          for (const auto& v : s.values) (v.get<int64_t>() > 0 ? training : zero_shot) += 1;
+          if (spec.search_mode == SearchMode::kRandom) {
+            training = training > 0 ? 1 : 0;
+            zero_shot = training > 0 ? 0 : 1;
+          }
+        }
+        continue;
+      }
+      others = SaturatingMul(others, n);
+    }
+    const int64_t draws = spec.search_mode == SearchMode::kRandom ? spec.samples
+                          : HasDistribution(method)               ? spec.samples
+                                                                  : 1;
+    const int64_t per_setting =
+        SaturatingAdd(SaturatingMul(training, replicates), zero_shot);
+    total = SaturatingAdd(total, SaturatingMul(SaturatingMul(others, draws), per_setting));
+  }
+  return total;
+}
+
+Result<Plan> PlanSweep(const SweepSpec& spec, const PlanOptions& options) {
+  const int64_t bound = CountPlanUpperBound(spec);
+  if (bound > options.max_trials && !options.force) {
+    return ResourceExhausted(spec.origin + ": sweep \"" + spec.name + "\" plans " +
+                             WithThousands(bound) + " trials, more than the limit of " +
+                             WithThousands(options.max_trials) +
+                             "; pass --force to plan it anyway");
+  }
+  TrialFingerprints fingerprints;
+  auto backbone = BackboneFingerprint(spec.backbone);
+  if (!backbone.ok()) return backbone.status().WithContext(spec.origin + ": backbone");
+  fingerprints.backbone = *backbone;
+  auto dataset = DatasetFingerprint(spec.dataset);
+  if (!dataset.ok()) return dataset.status().WithContext(spec.origin + ": dataset");
+  fingerprints.dataset = *dataset;
+  Planner planner(spec, std::move(fingerprints));
+  return planner.Run();
+}
+
+nlohmann::json PlanToJson(const Plan& plan) {
+  nlohmann::json out = nlohmann::json::object();
+  out["sweep"] = plan.name;
+  out["trials"] = plan.count;
+  out["items"] = plan.items;
+  return out;
+}
+
+}  // namespace chromatune

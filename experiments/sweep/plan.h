@@ -1,0 +1,56 @@
+// The plan: a SweepSpec expanded into its trials (rules in docs/sweeps.md).
+//
+// Each item is the JSON object that the trial runner, the coordinator and the store consume
+// (experiments/runner.h):
+//   {"index": I, "key": SHA256_HEX, "sweep": NAME, "task": T, "dataset": D, "backbone": B,
+//    "method": M, "shots": K, "shot_unit": U, "data_seed": S, "train_seed": S,
+//    "params": {...every parameter of M, resolved...}, "resources": {"ranks": R},
+//    "retries": N, "priority": P, "rerun": BOOL}
+// Methods that train nothing have shots 0, data_seed 0 and train_seed 0. The order is
+// deterministic: methods in file order; within a method its settings (grid order, or draw
+// order in random search), then shots in file order, then data seeds, then train seeds.
+// Items with equal keys appear once (the first). "index" is the position, 0-based.
+//
+// Thread-safe. Reads the dataset and backbone files for their fingerprints (trial_key.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "experiments/sweep/spec.h"
+
+namespace chromatune {
+
+// Plans above this many trials are refused unless PlanOptions::force.
+inline constexpr int64_t kMaxPlanTrials = 1'000'000;
+
+struct PlanOptions {
+  bool force = false;                    // plan even above max_trials
+  int64_t max_trials = kMaxPlanTrials;   // the refusal threshold
+};
+
+struct Plan {
+  std::string name;                   // the sweep name
+  std::vector<nlohmann::json> items;  // the trials, in plan order
+  int64_t count = 0;                  // items.size()
+};
+
+// Expands `spec`. Errors: kResourceExhausted when the plan would exceed max_trials without
+// force (the message gives the count); kInvalidArgument (one line per problem, as
+// ParseSweep) for problems that only show per setting, e.g. a per-shot map without a value
+// for one of the shot counts, or a coop `init` phrase longer than `ctx_len`; kNotFound
+// naming the file when a dataset or backbone file is missing.
+Result<Plan> PlanSweep(const SweepSpec& spec, const PlanOptions& options = {});
+
+// Upper bound of the number of trials, computed without expanding (exact for grid sweeps
+// without distributions). Used for the refusal before any memory is spent.
+int64_t CountPlanUpperBound(const SweepSpec& spec);
+
+// {"sweep": NAME, "trials": N, "items": [...]}: the JSON form of `sweep plan`.
+nlohmann::json PlanToJson(const Plan& plan);
+
+}  // namespace chromatune

@@ -1,0 +1,565 @@
+#include "experiments/sweep/spec.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "experiments/sweep/did_you_mean.h"
+#include "experiments/sweep/method_catalog.h"
+#include "experiments/sweep/param_value.h"
+#include "experiments/sweep/yaml_node.h"
+
+namespace chromatune {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& TopLevelKeys() {
+  static const std::vector<std::string> kKeys = {
+      "name",    "task",    "dataset", "backbone", "shots",    "shot_unit", "replicates",
+      "methods", "search",  "resources", "retries", "priority", "rerun"};
+  return kKeys;
+}
+
+// Named datasets and the task each serves; PATH forms are "coop-split:" and "refexp:".
+const std::vector<std::pair<std::string, std::string>>& NamedDatasets() {
+  static const std::vector<std::pair<std::string, std::string>> kDatasets = {
+      {"fashion-mnist", "classification"},
+      {"fashion-mnist-shift", "classification"},
+      {"fashion-ref", "grounding"},
+      {"fashion-ref-shift", "grounding"},
+  };
+  return kDatasets;
+}
+
+bool StartsWith(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+std::string JoinInts(const std::vector<int64_t>& values) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) out += (i > 0 ? ", " : "") + std::to_string(values[i]);
+  return out;
+}
+
+ParamDef IntField(const std::string& name, double min, double max) {
+  ParamDef def;
+  def.name = name;
+  def.type = ParamType::kInt;
+  def.min = min;
+  def.max = max;
+  return def;
+}
+
+ParamDef EnumField(const std::string& name, std::vector<std::string> choices) {
+  ParamDef def;
+  def.name = name;
+  def.type = ParamType::kEnum;
+  def.choices = std::move(choices);
+  return def;
+}
+
+class SpecParser {
+ public:
+  SpecParser(const std::string& origin, const ParseOptions& options)
+      : diag_(origin), options_(options) {}
+
+  Result<SweepSpec> Parse(const std::string& text) {
+    spec_.origin = diag_.origin();
+    spec_.yaml_text = text;
+    CT_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(text, diag_.origin()));
+    if (!root.IsDefined() || root.IsNull()) {
+      return InvalidArgument(diag_.origin() +
+                             ": the file is empty; a sweep file is a YAML mapping with name, "
+                             "task, dataset, shots and methods");
+    }
+    if (!root.IsMap()) {
+      diag_.Add(MarkOf(root), "",
+                "expected a mapping of sweep fields (name, task, dataset, shots, methods, ...), "
+                "got " + DescribeNode(root));
+      return diag_.ToStatus();
+    }
+    CheckDuplicateKeys(root, "", diag_);
+    root_mark_ = MarkOf(root);
+    Fields(root);
+    if (!diag_.empty()) return diag_.ToStatus();
+    return std::move(spec_);
+  }
+
+ private:
+  // Reads every field of the root mapping (a const node: lookups never insert).
+  void Fields(const YAML::Node& root) {
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      const auto& known = TopLevelKeys();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        diag_.Add(MarkOf(it->first), key.empty() ? DescribeNode(it->first) : key,
+                  "unknown field" + DidYouMean(key, known));
+      }
+    }
+    ParseName(root["name"]);
+    ParseTask(root["task"]);
+    ParseDataset(root["dataset"]);
+    ParseBackbone(root["backbone"]);
+    ParseShots(root["shots"]);
+    ParseShotUnit(root["shot_unit"]);
+    ParseReplicates(root["replicates"]);
+    ParseSearch(root["search"]);
+    ParseResources(root["resources"]);
+    if (auto v = OptionalInt(root["retries"], "retries", 0, 100)) spec_.retries = *v;
+    if (auto v = OptionalInt(root["priority"], "priority", -1000000, 1000000)) {
+      spec_.priority = *v;
+    }
+    ParseRerun(root["rerun"]);
+    ParseMethods(root["methods"]);
+  }
+
+  bool Missing(const YAML::Node& node, const std::string& field, bool required) {
+    if (node.IsDefined()) return false;
+    if (required) diag_.Add(root_mark_, field, "missing required field");
+    return true;
+  }
+
+  std::optional<std::string> StringField(const YAML::Node& node, const std::string& path) {
+    TypedScalar t = node.IsScalar() ? TypeScalar(node) : TypedScalar{};
+    if (!node.IsScalar() || t.kind != TypedScalar::Kind::kString) {
+      diag_.Add(MarkOf(node), path, "expected a string, got " + DescribeNode(node));
+      return std::nullopt;
+    }
+    return t.text;
+  }
+
+  std::optional<int64_t> OptionalInt(const YAML::Node& node, const std::string& path, double min,
+                                     double max) {
+    if (Missing(node, path, false)) return std::nullopt;
+    auto v = ParseParamValue(IntField(path, min, max), node, path, diag_);
+    if (!v) return std::nullopt;
+    return v->get<int64_t>();
+  }
+
+  // An integer or a non-empty list of distinct integers in [min, max].
+  std::optional<std::vector<int64_t>> IntList(const YAML::Node& node, const std::string& path,
+                                              double min, double max) {
+    const ParamDef def = IntField(path, min, max);
+    std::vector<int64_t> out;
+    if (!node.IsSequence()) {
+      auto v = ParseParamValue(def, node, path, diag_);
+      if (!v) return std::nullopt;
+      return std::vector<int64_t>{v->get<int64_t>()};
+    }
+    if (node.size() == 0) {
+      diag_.Add(MarkOf(node), path, "an empty list; give at least one value");
+      return std::nullopt;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < node.size(); ++i) {
+      auto v = ParseParamValue(def, node[i], IndexPath(path, i), diag_);
+      if (!v) {
+        ok = false;
+        continue;
+      }
+      const int64_t x = v->get<int64_t>();
+      if (std::find(out.begin(), out.end(), x) != out.end()) {
+        diag_.Add(MarkOf(node[i]), IndexPath(path, i),
+                  "the value " + std::to_string(x) + " is listed twice");
+        ok = false;
+        continue;
+      }
+      out.push_back(x);
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  void ParseName(const YAML::Node& node) {
+    if (Missing(node, "name", true)) return;
+    auto name = StringField(node, "name");
+    if (!name) return;
+    static const std::regex kName("[A-Za-z0-9._-]{1,128}");
+    if (!std::regex_match(*name, kName)) {
+      diag_.Add(MarkOf(node), "name",
+                "a sweep name is 1 to 128 letters, digits, '.', '_' or '-', got \"" + *name +
+                    "\"");
+      return;
+    }
+    spec_.name = *name;
+  }
+
+  void ParseTask(const YAML::Node& node) {
+    if (Missing(node, "task", true)) return;
+    auto v = ParseParamValue(EnumField("task", {"classification", "grounding"}), node, "task",
+                             diag_);
+    if (v) spec_.task = v->get<std::string>();
+  }
+
+  // Makes PATH absolute against the base directory and checks that the file exists.
+  std::optional<std::string> ResolvePath(const std::string& kind, const std::string& path,
+                                         const YAML::Node& node, const std::string& field) {
+    if (path.empty()) {
+      diag_.Add(MarkOf(node), field, kind + " needs a file path after the colon");
+      return std::nullopt;
+    }
+    fs::path p(path);
+    if (p.is_relative()) {
+      fs::path base = options_.base_dir.empty() ? fs::current_path() : fs::path(options_.base_dir);
+      p = fs::absolute(base / p);
+    }
+    p = p.lexically_normal();
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
+      diag_.Add(MarkOf(node), field, "file not found: " + p.string());
+      return std::nullopt;
+    }
+    if (fs::is_directory(p, ec)) {
+      diag_.Add(MarkOf(node), field, "is a directory, expected a file: " + p.string());
+      return std::nullopt;
+    }
+    return p.string();
+  }
+
+  void ParseDataset(const YAML::Node& node) {
+    if (Missing(node, "dataset", true)) return;
+    auto name = StringField(node, "dataset");
+    if (!name) return;
+    std::string serves;
+    for (const auto& [known, task] : NamedDatasets()) {
+      if (*name == known) serves = task;
+    }
+    for (const auto& [prefix, task] : std::vector<std::pair<std::string, std::string>>{
+             {"coop-split:", "classification"}, {"refexp:", "grounding"}}) {
+      if (!StartsWith(*name, prefix)) continue;
+      auto path = ResolvePath(prefix.substr(0, prefix.size() - 1), name->substr(prefix.size()),
+                              node, "dataset");
+      if (!path) return;
+      *name = prefix + *path;
+      serves = task;
+    }
+    if (serves.empty()) {
+      std::vector<std::string> candidates = {"coop-split:PATH", "refexp:PATH"};
+      for (const auto& d : NamedDatasets()) candidates.push_back(d.first);
+      diag_.Add(MarkOf(node), "dataset",
+                "unknown dataset \"" + *name + "\"" + DidYouMean(*name, candidates) +
+                    "; known: fashion-mnist, fashion-mnist-shift, fashion-ref, "
+                    "fashion-ref-shift, coop-split:PATH, refexp:PATH");
+      return;
+    }
+    if (!spec_.task.empty() && serves != spec_.task) {
+      diag_.Add(MarkOf(node), "dataset",
+                "\"" + *name + "\" is a " + serves + " dataset, but task is " + spec_.task);
+      return;
+    }
+    spec_.dataset = *name;
+  }
+
+  void ParseBackbone(const YAML::Node& node) {
+    spec_.backbone = "builtin:tiny-clip";
+    if (Missing(node, "backbone", false)) return;
+    auto name = StringField(node, "backbone");
+    if (!name) return;
+    if (*name == "builtin:tiny-clip" || *name == "builtin:tiny-fusion") {
+      spec_.backbone = *name;
+      return;
+    }
+    if (StartsWith(*name, "torchscript:")) {
+      if (auto path = ResolvePath("torchscript", name->substr(12), node, "backbone")) {
+        spec_.backbone = "torchscript:" + *path;
+      }
+      return;
+    }
+    diag_.Add(MarkOf(node), "backbone",
+              "unknown backbone \"" + *name + "\"" +
+                  DidYouMean(*name, {"builtin:tiny-clip", "builtin:tiny-fusion",
+                                     "torchscript:PATH"}) +
+                  "; known: builtin:tiny-clip, builtin:tiny-fusion, torchscript:PATH");
+  }
+
+  void ParseShots(const YAML::Node& node) {
+    if (Missing(node, "shots", true)) return;
+    if (auto shots = IntList(node, "shots", 0, 100000)) spec_.shots = *shots;
+  }
+
+  void ParseShotUnit(const YAML::Node& node) {
+    spec_.shot_unit = spec_.task == "grounding" ? "total" : "per_class";
+    if (Missing(node, "shot_unit", false)) return;
+    auto v = ParseParamValue(EnumField("shot_unit", {"per_class", "total"}), node, "shot_unit",
+                             diag_);
+    if (v) spec_.shot_unit = v->get<std::string>();
+  }
+
+  // A mapping whose keys must be among `known`; reports the others. False if not a mapping.
+  bool CheckMapping(const YAML::Node& node, const std::string& path,
+                    const std::vector<std::string>& known) {
+    if (!node.IsMap()) {
+      diag_.Add(MarkOf(node), path, "expected a mapping, got " + DescribeNode(node));
+      return false;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        diag_.Add(MarkOf(it->first), ChildPath(path, key), "unknown field" + DidYouMean(key, known));
+      }
+    }
+    return true;
+  }
+
+  void ParseReplicates(const YAML::Node& node) {
+    spec_.data_seeds = {1};
+    spec_.train_seeds = {1};
+    if (Missing(node, "replicates", false)) return;
+    if (!CheckMapping(node, "replicates", {"data_seeds", "train_seeds"})) return;
+    const double kMaxSeed = 4294967295.0;
+    if (node["data_seeds"]) {
+      if (auto v = IntList(node["data_seeds"], "replicates.data_seeds", 0, kMaxSeed)) {
+        spec_.data_seeds = *v;
+      }
+    }
+    if (node["train_seeds"]) {
+      if (auto v = IntList(node["train_seeds"], "replicates.train_seeds", 0, kMaxSeed)) {
+        spec_.train_seeds = *v;
+      }
+    }
+  }
+
+  void ParseSearch(const YAML::Node& node) {
+    if (Missing(node, "search", false)) return;
+    if (!CheckMapping(node, "search", {"mode", "samples", "seed"})) return;
+    if (node["mode"]) {
+      auto v = ParseParamValue(EnumField("search.mode", {"grid", "random"}), node["mode"],
+                               "search.mode", diag_);
+      if (v) spec_.search_mode = *v == "random" ? SearchMode::kRandom : SearchMode::kGrid;
+    }
+    if (auto v = OptionalInt(node["samples"], "search.samples", 1, 1000000)) {
+      spec_.samples = *v;
+    } else if (spec_.search_mode == SearchMode::kRandom && !node["samples"]) {
+      diag_.Add(MarkOf(node), "search.samples", "required when search.mode is random");
+    }
+    if (auto v = OptionalInt(node["seed"], "search.seed", 0, 9007199254740991.0)) {
+      spec_.search_seed = static_cast<uint64_t>(*v);
+    }
+  }
+
+  void ParseResources(const YAML::Node& node) {
+    if (Missing(node, "resources", false)) return;
+    if (!CheckMapping(node, "resources", {"ranks"})) return;
+    if (auto v = OptionalInt(node["ranks"], "resources.ranks", 1, 4096)) spec_.ranks = *v;
+  }
+
+  void ParseRerun(const YAML::Node& node) {
+    if (Missing(node, "rerun", false)) return;
+    ParamDef def;
+    def.type = ParamType::kBool;
+    if (auto v = ParseParamValue(def, node, "rerun", diag_)) spec_.rerun = v->get<bool>();
+  }
+
+  void ParseMethods(const YAML::Node& node) {
+    if (Missing(node, "methods", true)) return;
+    if (!node.IsSequence()) {
+      diag_.Add(MarkOf(node), "methods", "expected a list of methods, got " + DescribeNode(node));
+      return;
+    }
+    if (node.size() == 0) {
+      diag_.Add(MarkOf(node), "methods", "an empty list; give at least one method");
+      return;
+    }
+    for (size_t i = 0; i < node.size(); ++i) ParseMethod(node[i], static_cast<int>(i));
+  }
+
+  static std::vector<std::string> MethodNames() {
+    std::vector<std::string> names;
+    for (const auto& m : MethodCatalog()) names.push_back(m.name);
+    return names;
+  }
+
+  static std::string JoinStrings(const std::vector<std::string>& v) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) out += (i > 0 ? ", " : "") + v[i];
+    return out;
+  }
+
+  void ParseMethod(const YAML::Node& node, int index) {
+    const std::string path = IndexPath("methods", static_cast<size_t>(index));
+    // "- zero-shot" (a bare name) is the method with all its defaults.
+    const YAML::Node name_node = node.IsMap() ? node["name"] : node;
+    if (node.IsMap()) {
+      if (!name_node) {
+        diag_.Add(MarkOf(node), path + ".name",
+                  "missing method name; one of " + JoinStrings(MethodNames()));
+        return;
+      }
+    } else if (!node.IsScalar()) {
+      diag_.Add(MarkOf(node), path,
+                "expected a method (a mapping with name and parameters, or a name), got " +
+                    DescribeNode(node));
+      return;
+    }
+    const std::string name_path = node.IsMap() ? path + ".name" : path;
+    auto name = StringField(name_node, name_path);
+    if (!name) return;
+    const MethodDef* def = FindMethod(*name);
+    if (def == nullptr) {
+      diag_.Add(MarkOf(name_node), name_path,
+                "unknown method \"" + *name + "\"" + DidYouMean(*name, MethodNames()) +
+                    "; known: " + JoinStrings(MethodNames()));
+      return;
+    }
+    if (!spec_.task.empty() &&
+        std::find(def->tasks.begin(), def->tasks.end(), spec_.task) == def->tasks.end()) {
+      diag_.Add(MarkOf(name_node), name_path,
+                "method " + def->name + " is for " + JoinStrings(def->tasks) + ", not for task " +
+                    spec_.task);
+    }
+    MethodSpec method;
+    method.name = def->name;
+    method.index = index;
+    method.mark = MarkOf(node);
+    std::vector<std::string> param_names;
+    for (const auto& p : def->params) param_names.push_back(p.name);
+    bool ok = true;
+    if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+        if (key == "name") continue;
+        const std::string param_path = ChildPath(path, key);
+        const ParamDef* param = nullptr;
+        for (const auto& p : def->params) {
+          if (p.name == key) param = &p;
+        }
+        if (param == nullptr) {
+          diag_.Add(MarkOf(it->first), param_path,
+                    "unknown parameter of " + def->name + DidYouMean(key, param_names) +
+                        OtherMethodHint(key) + "; its parameters: " + JoinStrings(param_names));
+          ok = false;
+          continue;
+        }
+        if (method.params.count(key) > 0) continue;  // a duplicate key, reported already
+        auto setting = ParseParamSetting(*param, it->second, param_path, diag_);
+        if (!setting) {
+          ok = false;
+          continue;
+        }
+        method.params[key] = std::move(*setting);
+      }
+    }
+    for (const auto& p : def->params) {
+      if (method.params.count(p.name) == 0) method.params[p.name] = DefaultSetting(p);
+    }
+    if (!ok) return;
+    CheckMethod(*def, method, path);
+    spec_.methods.push_back(std::move(method));
+  }
+
+  // " (ctx_len is a parameter of coop)" when another method has a parameter of that name.
+  static std::string OtherMethodHint(const std::string& key) {
+    std::vector<std::string> owners;
+    for (const auto& m : MethodCatalog()) {
+      for (const auto& p : m.params) {
+        if (p.name == key) owners.push_back(m.name);
+      }
+    }
+    if (owners.empty()) return "";
+    return " (" + key + " is a parameter of " + JoinStrings(owners) + ")";
+  }
+
+  // The largest epochs value the cpt setting can take (0 = never trains).
+  static double MaxEpochs(const ParamSetting& s) {
+    double max = 0;
+    for (const auto& v : s.values) max = std::max(max, v.get<double>());
+    for (const auto& [shots, v] : s.per_shot) max = std::max(max, v.get<double>());
+    if (s.kind == ParamSetting::Kind::kDistribution &&
+        s.distribution != DistributionKind::kChoice) {
+      max = std::max(max, s.high);
+    }
+    return max;
+  }
+
+  // Checks that need the whole method: per-shot maps, colour vs palette, shots to train at.
+  void CheckMethod(const MethodDef& def, MethodSpec& method, const std::string& path) {
+    bool trains = def.trains;
+    if (def.name == "cpt") {
+      ParamSetting& epochs = method.params["epochs"];
+      trains = MaxEpochs(epochs) > 0 || epochs.kind == ParamSetting::Kind::kPerShot;
+      for (const auto& [shots, v] : epochs.per_shot) {
+        if (v.get<int64_t>() == 0) {
+          diag_.Add(epochs.mark, path + ".epochs[" + std::to_string(shots) + "]",
+                    "per-shot epochs must be > 0 (epochs: 0 is zero-shot CPT, which runs at "
+                    "shots 0 only)");
+        }
+      }
+      ParamSetting& palette = method.params["palette"];
+      ParamSetting& color = method.params["color"];
+      if (!palette.is_default) {
+        if (!color.is_default) {
+          diag_.Add(palette.mark, path + ".palette",
+                    "set color or palette, not both (line " + std::to_string(color.mark.line) +
+                        " sets color)");
+        }
+        color = ParamSetting{};
+        color.values.push_back(nullptr);
+        color.is_default = true;
+      }
+    }
+    std::vector<int64_t> training_shots;
+    for (int64_t k : spec_.shots) {
+      if (k >= 1) training_shots.push_back(k);
+    }
+    for (const auto& [name, setting] : method.params) {
+      if (setting.kind != ParamSetting::Kind::kPerShot) continue;
+      const std::string param_path = ChildPath(path, name);
+      if (!trains) {
+        diag_.Add(setting.mark, param_path,
+                  "a per-shot map needs a method that trains; " + def.name +
+                      (def.name == "cpt" ? " with epochs 0" : "") +
+                      " runs once at shots 0");
+        continue;
+      }
+      std::vector<int64_t> missing;
+      for (int64_t k : training_shots) {
+        if (setting.per_shot.count(k) == 0) missing.push_back(k);
+      }
+      if (!missing.empty()) {
+        std::vector<int64_t> has;
+        for (const auto& [k, v] : setting.per_shot) has.push_back(k);
+        diag_.Add(setting.mark, param_path,
+                  "no value for shots " + JoinInts(missing) + " (the map has " + JoinInts(has) +
+                      ")");
+      }
+    }
+    if (trains && !spec_.shots.empty() && training_shots.empty()) {
+      diag_.Add(method.mark, path,
+                def.name + " trains, but shots has no count >= 1 to train at (shots: " +
+                    JoinInts(spec_.shots) + ")");
+    }
+  }
+
+  Diagnostics diag_;
+  ParseOptions options_;
+  SweepSpec spec_;
+  SourceMark root_mark_;
+};
+
+}  // namespace
+
+Result<SweepSpec> ParseSweep(const std::string& yaml_text, const std::string& origin,
+                             const ParseOptions& options) {
+  SpecParser parser(origin, options);
+  return parser.Parse(yaml_text);
+}
+
+Result<SweepSpec> ParseSweepFile(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return NotFound(path + ": sweep file not found");
+  if (fs::is_directory(path, ec)) return InvalidArgument(path + ": is a directory, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(path + ": cannot read the sweep file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return IoError(path + ": error while reading the sweep file");
+  ParseOptions options;
+  options.base_dir = fs::absolute(fs::path(path)).parent_path().string();
+  return ParseSweep(text.str(), path, options);
+}
+
+}  // namespace chromatune

@@ -1,0 +1,187 @@
+#include "storage/migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace chromatune {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Schema version 1. Trial states and transitions: storage/result_store.h.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sweeps (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  user TEXT NOT NULL REFERENCES users(name),
+  priority INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0 CHECK (retries >= 0),
+  rerun INTEGER NOT NULL DEFAULT 0,
+  cancelled INTEGER NOT NULL DEFAULT 0,
+  spec_yaml TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+
+CREATE TABLE trials (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  idx INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'leased', 'running', 'done', 'failed', 'cancelled')),
+  task TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  method TEXT NOT NULL,
+  shots INTEGER NOT NULL,
+  data_seed INTEGER NOT NULL,
+  train_seed INTEGER NOT NULL,
+  ranks INTEGER NOT NULL CHECK (ranks >= 1),
+  params_json TEXT NOT NULL,
+  item_json TEXT NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  not_before_ms INTEGER NOT NULL DEFAULT 0,
+  lease_id TEXT,
+  lease_expires_ms INTEGER,
+  worker_group INTEGER,
+  progress REAL NOT NULL DEFAULT 0,
+  progress_note TEXT NOT NULL DEFAULT '',
+  reused_from INTEGER REFERENCES trials(id),
+  error TEXT NOT NULL DEFAULT '',
+  info_json TEXT,
+  wall_seconds REAL NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  UNIQUE (sweep_id, key)
+);
+-- The scheduler's queue: pending trials of a sweep, oldest first.
+CREATE INDEX trials_pending ON trials(sweep_id, id) WHERE state = 'pending';
+-- Reuse of finished identical trials across sweeps.
+CREATE INDEX trials_done_key ON trials(key) WHERE state = 'done';
+-- Lease expiry.
+CREATE INDEX trials_leases ON trials(lease_expires_ms) WHERE state IN ('leased', 'running');
+-- Per-sweep counts by state.
+CREATE INDEX trials_sweep_state ON trials(sweep_id, state);
+
+CREATE TABLE attempts (
+  trial_id INTEGER NOT NULL REFERENCES trials(id),
+  attempt INTEGER NOT NULL,
+  lease_id TEXT NOT NULL,
+  worker_group INTEGER NOT NULL,
+  leased_ms INTEGER NOT NULL,
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (trial_id, attempt)
+) WITHOUT ROWID;
+
+-- Final metrics of a trial.
+CREATE TABLE metrics (
+  trial_id INTEGER NOT NULL REFERENCES trials(id),
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (trial_id, name)
+) WITHOUT ROWID;
+
+-- Training curves: metric `name` at `step`.
+CREATE TABLE curves (
+  trial_id INTEGER NOT NULL REFERENCES trials(id),
+  name TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (trial_id, name, step)
+) WITHOUT ROWID;
+
+CREATE TABLE worker_groups (
+  id INTEGER PRIMARY KEY,
+  host TEXT NOT NULL,
+  ranks INTEGER NOT NULL CHECK (ranks >= 1),
+  devices_json TEXT NOT NULL,
+  version TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'gone')),
+  registered_ms INTEGER NOT NULL,
+  last_heartbeat_ms INTEGER NOT NULL
+);
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  sweep_id INTEGER,
+  trial_id INTEGER,
+  message TEXT NOT NULL
+);
+)sql";
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial schema", kSchemaV1},
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Result<int> ReadSchemaVersion(SqliteDb* db) {
+  // The first read of the file: an SQLite "not a database" error surfaces here.
+  CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare("SELECT count(*), "
+                                             "sum(name = 'schema_migrations') FROM sqlite_master "
+                                             "WHERE type = 'table'"));
+  CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Internal(db->path() + ": sqlite_master returned no row");
+  const int64_t tables = stmt.ColumnInt(0);
+  const int64_t has_migrations = stmt.ColumnInt(1);
+  if (tables == 0) return 0;
+  if (has_migrations == 0) {
+    return FailedPrecondition(db->path() +
+                              ": is an SQLite database but not a chromatune result store (no "
+                              "schema_migrations table); refusing to modify it");
+  }
+  CT_ASSIGN_OR_RETURN(auto version,
+                      db->Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  CT_ASSIGN_OR_RETURN(row, version.Step());
+  return static_cast<int>(version.ColumnInt(0));
+}
+
+Status Migrate(SqliteDb* db, int64_t now_ms) {
+  CT_ASSIGN_OR_RETURN(int current, ReadSchemaVersion(db));
+  if (current > LatestSchemaVersion()) {
+    return FailedPrecondition(db->path() + ": the database has schema version " +
+                              std::to_string(current) + " but this chromatune reads at most " +
+                              std::to_string(LatestSchemaVersion()) +
+                              "; upgrade chromatune (the file was not modified)");
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= current) continue;
+    CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
+    CT_RETURN_IF_ERROR(
+        db->Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                 "name TEXT NOT NULL, applied_ms INTEGER NOT NULL)"));
+    // Re-check under the write lock: another process may have migrated meanwhile.
+    CT_ASSIGN_OR_RETURN(int now_version, ReadSchemaVersion(db));
+    if (now_version >= m.version) continue;
+    CT_RETURN_IF_ERROR(db->Exec(m.sql).WithContext("migration " + std::to_string(m.version)));
+    CT_ASSIGN_OR_RETURN(auto insert,
+                        db->Prepare("INSERT INTO schema_migrations(version, name, applied_ms) "
+                                    "VALUES (?, ?, ?)"));
+    CT_RETURN_IF_ERROR(insert.Bind(1, m.version).Bind(2, m.name).Bind(3, now_ms).Run());
+    CT_RETURN_IF_ERROR(db->Exec("PRAGMA user_version = " + std::to_string(m.version)));
+    CT_RETURN_IF_ERROR(txn->Commit());
+  }
+  return Status::Ok();
+}
+
+}  // namespace chromatune

@@ -1,0 +1,345 @@
+// ResultStore: sweep submission (create or resume, with reuse of finished trials) and
+// cancellation.
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "storage/result_store.h"
+#include "storage/result_store_impl.h"
+
+namespace chromatune {
+namespace {
+
+// The columns of a plan item that the store indexes.
+struct PlanRow {
+  std::string key;
+  int64_t index = 0;
+  std::string task, dataset, method;
+  int64_t shots = 0, data_seed = 0, train_seed = 0;
+  int64_t ranks = 1;
+  std::string params_json, item_json;
+};
+
+Status FieldError(size_t i, const std::string& field, const std::string& message) {
+  return InvalidArgument("items[" + std::to_string(i) + "]." + field + ": " + message);
+}
+
+Result<std::string> OptionalString(const nlohmann::json& item, size_t i, const char* field,
+                                   bool required) {
+  auto it = item.find(field);
+  if (it == item.end()) {
+    if (required) return FieldError(i, field, "missing");
+    return std::string();
+  }
+  if (!it->is_string()) return FieldError(i, field, "must be a string");
+  if (required && it->get<std::string>().empty()) return FieldError(i, field, "is empty");
+  return it->get<std::string>();
+}
+
+Result<int64_t> OptionalInt(const nlohmann::json& item, size_t i, const char* field,
+                            int64_t fallback, bool required) {
+  auto it = item.find(field);
+  if (it == item.end()) {
+    if (required) return FieldError(i, field, "missing");
+    return fallback;
+  }
+  if (!it->is_number_integer()) return FieldError(i, field, "must be an integer");
+  return it->get<int64_t>();
+}
+
+Result<PlanRow> ParseItem(const nlohmann::json& item, size_t i) {
+  if (!item.is_object()) {
+    return InvalidArgument("items[" + std::to_string(i) + "]: must be an object");
+  }
+  PlanRow r;
+  CT_ASSIGN_OR_RETURN(r.key, OptionalString(item, i, "key", true));
+  CT_ASSIGN_OR_RETURN(r.method, OptionalString(item, i, "method", true));
+  CT_ASSIGN_OR_RETURN(r.task, OptionalString(item, i, "task", false));
+  CT_ASSIGN_OR_RETURN(r.dataset, OptionalString(item, i, "dataset", false));
+  CT_ASSIGN_OR_RETURN(r.index, OptionalInt(item, i, "index", static_cast<int64_t>(i), false));
+  CT_ASSIGN_OR_RETURN(r.shots, OptionalInt(item, i, "shots", 0, true));
+  if (r.shots < 0) return FieldError(i, "shots", "must be >= 0");
+  CT_ASSIGN_OR_RETURN(r.data_seed, OptionalInt(item, i, "data_seed", 0, false));
+  CT_ASSIGN_OR_RETURN(r.train_seed, OptionalInt(item, i, "train_seed", 0, false));
+  auto params = item.find("params");
+  if (params != item.end() && !params->is_object()) {
+    return FieldError(i, "params", "must be an object");
+  }
+  r.params_json = params == item.end() ? "{}" : params->dump();
+  auto resources = item.find("resources");
+  if (resources != item.end()) {
+    if (!resources->is_object()) return FieldError(i, "resources", "must be an object");
+    auto ranks = resources->find("ranks");
+    if (ranks != resources->end()) {
+      if (!ranks->is_number_integer() || ranks->get<int64_t>() < 1) {
+        return FieldError(i, "resources.ranks", "must be an integer >= 1");
+      }
+      r.ranks = ranks->get<int64_t>();
+    }
+  }
+  r.item_json = item.dump();
+  return r;
+}
+
+Status ValidateSweep(const NewSweep& sweep) {
+  if (sweep.name.empty()) return InvalidArgument("sweep name: is empty");
+  if (sweep.user.empty()) return InvalidArgument("sweep " + sweep.name + ": user is empty");
+  if (sweep.retries < 0) {
+    return InvalidArgument("sweep " + sweep.name + ": retries must be >= 0");
+  }
+  if (!sweep.items.is_array()) {
+    return InvalidArgument("sweep " + sweep.name + ": items must be a JSON array");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
+  CT_RETURN_IF_ERROR(ValidateSweep(sweep));
+  // Parse and check every item before touching the database.
+  std::vector<PlanRow> rows;
+  rows.reserve(sweep.items.size());
+  std::unordered_map<std::string, size_t> first_index;
+  for (size_t i = 0; i < sweep.items.size(); ++i) {
+    CT_ASSIGN_OR_RETURN(PlanRow row, ParseItem(sweep.items[i], i));
+    auto [it, inserted] = first_index.emplace(row.key, i);
+    if (!inserted) {
+      return FieldError(i, "key",
+                        "duplicates the key of items[" + std::to_string(it->second) + "]");
+    }
+    rows.push_back(std::move(row));
+  }
+
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  CT_RETURN_IF_ERROR(impl_->CheckWritable());
+  SqliteDb* db = impl_->db_.get();
+  const int64_t now = impl_->Now();
+  CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
+
+  CT_ASSIGN_OR_RETURN(auto user, db->Prepare("INSERT OR IGNORE INTO users(name, created_ms) "
+                                             "VALUES (?, ?)"));
+  CT_RETURN_IF_ERROR(user.Bind(1, sweep.user).Bind(2, now).Run());
+
+  SweepSubmission result;
+  {
+    CT_ASSIGN_OR_RETURN(auto find, db->Prepare("SELECT id FROM sweeps WHERE name = ?"));
+    find.Bind(1, sweep.name);
+    CT_ASSIGN_OR_RETURN(result.resumed, find.Step());
+    if (result.resumed) result.sweep_id = find.ColumnInt(0);
+  }
+  if (result.resumed) {
+    CT_ASSIGN_OR_RETURN(auto update, db->Prepare("UPDATE sweeps SET user = ?, priority = ?, "
+                                                 "retries = ?, rerun = ?, cancelled = 0, "
+                                                 "spec_yaml = ?, updated_ms = ? WHERE id = ?"));
+    CT_RETURN_IF_ERROR(update.Bind(1, sweep.user)
+                           .Bind(2, sweep.priority)
+                           .Bind(3, sweep.retries)
+                           .Bind(4, sweep.rerun ? 1 : 0)
+                           .Bind(5, sweep.spec_yaml)
+                           .Bind(6, now)
+                           .Bind(7, result.sweep_id)
+                           .Run());
+  } else {
+    CT_ASSIGN_OR_RETURN(auto insert,
+                        db->Prepare("INSERT INTO sweeps(name, user, priority, retries, rerun, "
+                                    "spec_yaml, created_ms, updated_ms) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    CT_RETURN_IF_ERROR(insert.Bind(1, sweep.name)
+                           .Bind(2, sweep.user)
+                           .Bind(3, sweep.priority)
+                           .Bind(4, sweep.retries)
+                           .Bind(5, sweep.rerun ? 1 : 0)
+                           .Bind(6, sweep.spec_yaml)
+                           .Bind(7, now)
+                           .Bind(8, now)
+                           .Run());
+    result.sweep_id = db->LastInsertRowid();
+  }
+
+  // Existing trials of this sweep (resume): key -> (id, state, attempt).
+  struct Existing {
+    int64_t id;
+    TrialState state;
+    int attempt;
+  };
+  std::unordered_map<std::string, Existing> existing;
+  if (result.resumed) {
+    CT_ASSIGN_OR_RETURN(auto list, db->Prepare("SELECT key, id, state, attempt FROM trials "
+                                               "WHERE sweep_id = ?"));
+    list.Bind(1, result.sweep_id);
+    while (true) {
+      CT_ASSIGN_OR_RETURN(bool row, list.Step());
+      if (!row) break;
+      existing.emplace(list.ColumnText(0),
+                       Existing{list.ColumnInt(1), ParseTrialState(list.ColumnText(2)).value(),
+                                static_cast<int>(list.ColumnInt(3))});
+    }
+  }
+
+  for (PlanRow& row : rows) {
+    auto found = existing.find(row.key);
+    if (found != existing.end()) {
+      const Existing& e = found->second;
+      if (e.state == TrialState::kFailed || e.state == TrialState::kCancelled) {
+        CT_ASSIGN_OR_RETURN(auto requeue,
+                            db->Prepare("UPDATE trials SET state = 'pending', failures = 0, "
+                                        "not_before_ms = ?, error = '', lease_id = NULL, "
+                                        "lease_expires_ms = NULL, worker_group = NULL, "
+                                        "progress = 0, progress_note = '', updated_ms = ? "
+                                        "WHERE id = ?"));
+        CT_RETURN_IF_ERROR(requeue.Bind(1, now).Bind(2, now).Bind(3, e.id).Run());
+        ++result.requeued;
+      } else {
+        ++result.unchanged;
+      }
+      continue;
+    }
+    // Reuse a finished identical trial (its own source if it was itself reused).
+    std::optional<int64_t> source, origin;
+    double wall_seconds = 0.0;
+    std::string info_json;
+    if (!sweep.rerun) {
+      CT_ASSIGN_OR_RETURN(auto reuse,
+                          db->Prepare("SELECT id, coalesce(reused_from, id), wall_seconds, "
+                                      "coalesce(info_json, '') FROM trials INDEXED BY "
+                                      "trials_done_key WHERE key = ? AND state = 'done' "
+                                      "ORDER BY id LIMIT 1"));
+      reuse.Bind(1, row.key);
+      CT_ASSIGN_OR_RETURN(bool hit, reuse.Step());
+      if (hit) {
+        source = reuse.ColumnInt(0);
+        origin = reuse.ColumnInt(1);
+        wall_seconds = reuse.ColumnDouble(2);
+        info_json = reuse.ColumnText(3);
+      }
+    }
+    CT_ASSIGN_OR_RETURN(
+        auto insert,
+        db->Prepare("INSERT INTO trials(sweep_id, idx, key, state, task, dataset, method, "
+                    "shots, data_seed, train_seed, ranks, params_json, item_json, "
+                    "not_before_ms, reused_from, info_json, wall_seconds, created_ms, "
+                    "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?)"));
+    insert.Bind(1, result.sweep_id)
+        .Bind(2, row.index)
+        .Bind(3, row.key)
+        .Bind(4, source ? "done" : "pending")
+        .Bind(5, row.task)
+        .Bind(6, row.dataset)
+        .Bind(7, row.method)
+        .Bind(8, row.shots)
+        .Bind(9, row.data_seed)
+        .Bind(10, row.train_seed)
+        .Bind(11, row.ranks)
+        .Bind(12, row.params_json)
+        .Bind(13, row.item_json)
+        .Bind(14, now)
+        .Bind(17, wall_seconds)
+        .Bind(18, now)
+        .Bind(19, now);
+    if (origin) {
+      insert.Bind(15, *origin);
+    } else {
+      insert.BindNull(15);
+    }
+    if (info_json.empty()) {
+      insert.BindNull(16);
+    } else {
+      insert.Bind(16, info_json);
+    }
+    CT_RETURN_IF_ERROR(insert.Run());
+    if (!source) {
+      ++result.created;
+      continue;
+    }
+    const int64_t trial_id = db->LastInsertRowid();
+    CT_ASSIGN_OR_RETURN(auto copy_metrics,
+                        db->Prepare("INSERT INTO metrics(trial_id, name, value) "
+                                    "SELECT ?, name, value FROM metrics WHERE trial_id = ?"));
+    CT_RETURN_IF_ERROR(copy_metrics.Bind(1, trial_id).Bind(2, *source).Run());
+    CT_ASSIGN_OR_RETURN(auto copy_curves,
+                        db->Prepare("INSERT INTO curves(trial_id, name, step, value) "
+                                    "SELECT ?, name, step, value FROM curves WHERE trial_id = ?"));
+    CT_RETURN_IF_ERROR(copy_curves.Bind(1, trial_id).Bind(2, *source).Run());
+    ++result.reused;
+  }
+
+  // Resume with an edited plan: unfinished trials the plan no longer has are cancelled.
+  for (const auto& [key, e] : existing) {
+    if (first_index.count(key) != 0 || IsTerminal(e.state)) continue;
+    if (e.state != TrialState::kPending) {
+      CT_RETURN_IF_ERROR(impl_->CloseAttempt(e.id, e.attempt, "cancelled",
+                                             "the resubmitted plan no longer has this trial"));
+    }
+    CT_ASSIGN_OR_RETURN(auto drop, db->Prepare("UPDATE trials SET state = 'cancelled', "
+                                               "lease_id = NULL, lease_expires_ms = NULL, "
+                                               "worker_group = NULL, updated_ms = ? "
+                                               "WHERE id = ?"));
+    CT_RETURN_IF_ERROR(drop.Bind(1, now).Bind(2, e.id).Run());
+    ++result.dropped;
+  }
+
+  std::string summary = "sweep " + sweep.name + " by " + sweep.user + ": " +
+                        std::to_string(rows.size()) + " planned trials, " +
+                        std::to_string(result.created) + " new, " +
+                        std::to_string(result.reused) + " reused";
+  if (result.resumed) {
+    summary += ", " + std::to_string(result.requeued) + " re-queued, " +
+               std::to_string(result.unchanged) + " kept, " + std::to_string(result.dropped) +
+               " dropped";
+  }
+  CT_RETURN_IF_ERROR(impl_->InsertEvent(result.resumed ? "sweep.resumed" : "sweep.created",
+                                        summary, result.sweep_id, std::nullopt));
+  CT_RETURN_IF_ERROR(txn->Commit());
+  return result;
+}
+
+Result<int64_t> ResultStore::CancelSweep(const std::string& name) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  CT_RETURN_IF_ERROR(impl_->CheckWritable());
+  SqliteDb* db = impl_->db_.get();
+  const int64_t now = impl_->Now();
+  CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
+  int64_t sweep_id = 0;
+  {
+    CT_ASSIGN_OR_RETURN(auto find, db->Prepare("SELECT id FROM sweeps WHERE name = ?"));
+    find.Bind(1, name);
+    CT_ASSIGN_OR_RETURN(bool found, find.Step());
+    if (!found) return NotFound(impl_->path_ + ": no sweep named \"" + name + "\"");
+    sweep_id = find.ColumnInt(0);
+  }
+  std::vector<std::pair<int64_t, int>> active;
+  {
+    CT_ASSIGN_OR_RETURN(auto list, db->Prepare("SELECT id, attempt FROM trials WHERE "
+                                               "sweep_id = ? AND state IN ('leased', "
+                                               "'running')"));
+    list.Bind(1, sweep_id);
+    while (true) {
+      CT_ASSIGN_OR_RETURN(bool row, list.Step());
+      if (!row) break;
+      active.emplace_back(list.ColumnInt(0), static_cast<int>(list.ColumnInt(1)));
+    }
+  }
+  for (const auto& [trial_id, attempt] : active) {
+    CT_RETURN_IF_ERROR(impl_->CloseAttempt(trial_id, attempt, "cancelled", "sweep cancelled"));
+  }
+  CT_ASSIGN_OR_RETURN(auto cancel, db->Prepare("UPDATE trials SET state = 'cancelled', "
+                                               "lease_id = NULL, lease_expires_ms = NULL, "
+                                               "worker_group = NULL, updated_ms = ? WHERE "
+                                               "sweep_id = ? AND state IN ('pending', "
+                                               "'leased', 'running')"));
+  CT_RETURN_IF_ERROR(cancel.Bind(1, now).Bind(2, sweep_id).Run());
+  const int64_t cancelled = db->Changes();
+  CT_ASSIGN_OR_RETURN(auto mark, db->Prepare("UPDATE sweeps SET cancelled = 1, updated_ms = ? "
+                                             "WHERE id = ?"));
+  CT_RETURN_IF_ERROR(mark.Bind(1, now).Bind(2, sweep_id).Run());
+  CT_RETURN_IF_ERROR(impl_->InsertEvent(
+      "sweep.cancelled",
+      "sweep " + name + " cancelled: " + std::to_string(cancelled) + " unfinished trials",
+      sweep_id, std::nullopt));
+  CT_RETURN_IF_ERROR(txn->Commit());
+  return cancelled;
+}
+
+}  // namespace chromatune

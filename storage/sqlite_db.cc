@@ -1,0 +1,183 @@
+#include "storage/sqlite_db.h"
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace chromatune {
+
+SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_, index, value);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::Bind(int index, double value) {
+  int rc = sqlite3_bind_double(stmt_, index, value);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::Bind(int index, const std::string& value) {
+  int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                             SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::BindNull(int index) {
+  int rc = sqlite3_bind_null(stmt_, index);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
+
+Result<bool> SqliteStatement::Step() {
+  if (bind_error_ != 0) return db_->Error(bind_error_, "binding a parameter");
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Status s = db_->Error(rc, std::string("running \"") + sqlite3_sql(stmt_) + "\"");
+  sqlite3_reset(stmt_);
+  return s;
+}
+
+Status SqliteStatement::Run() {
+  while (true) {
+    CT_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return Status::Ok();
+  }
+}
+
+int64_t SqliteStatement::ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+double SqliteStatement::ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
+
+std::string SqliteStatement::ColumnText(int col) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, col);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+bool SqliteStatement::ColumnIsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool read_only,
+                                                 int busy_timeout_ms) {
+  sqlite3* handle = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= SQLITE_OPEN_NOMUTEX;  // the owner serializes access
+  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(path, handle));
+  if (rc != SQLITE_OK) {
+    if (handle == nullptr) return ResourceExhausted(path + ": out of memory opening database");
+    return db->Error(rc, "opening the database");
+  }
+  sqlite3_extended_result_codes(handle, 1);
+  sqlite3_busy_timeout(handle, busy_timeout_ms);
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Status SqliteDb::Exec(const std::string& sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+  sqlite3_free(message);
+  if (rc != SQLITE_OK) return Error(rc, "running \"" + sql.substr(0, 60) + "\"");
+  return Status::Ok();
+}
+
+Result<SqliteStatement> SqliteDb::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(rc, "preparing \"" + sql + "\"");
+    it = statements_.emplace(sql, stmt).first;
+  }
+  sqlite3_reset(it->second);
+  sqlite3_clear_bindings(it->second);
+  return SqliteStatement(this, it->second);
+}
+
+int64_t SqliteDb::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+
+int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
+
+Status SqliteDb::Error(int rc, const std::string& what) const {
+  const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  const int sys_errno = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
+  std::string message = path_ + ": " + what + ": " + detail;
+  if (sys_errno != 0) message += " (" + std::string(std::strerror(sys_errno)) + ")";
+  // A write that hits a full disk or the file size limit surfaces as SQLITE_FULL or as an
+  // I/O error whose errno says so.
+  if ((rc & 0xff) == SQLITE_FULL || sys_errno == ENOSPC || sys_errno == EFBIG ||
+      sys_errno == EDQUOT) {
+    return ResourceExhausted(message + ": the disk is full; nothing of this change was stored");
+  }
+  switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+      return Corruption(path_ + ": not an SQLite database (" + detail + ")");
+    case SQLITE_CORRUPT:
+      return Corruption(message + ": the database file is damaged");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Unavailable(message + ": another process holds the database lock");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return PermissionDenied(message);
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+      return IoError(message);
+    case SQLITE_CONSTRAINT:
+      return AlreadyExists(message);
+    case SQLITE_NOMEM:
+      return ResourceExhausted(message);
+    default:
+      return Internal(message);
+  }
+}
+
+Result<std::unique_ptr<SqliteTransaction>> SqliteTransaction::Begin(SqliteDb* db) {
+  CT_RETURN_IF_ERROR(db->Exec("BEGIN IMMEDIATE"));
+  return std::unique_ptr<SqliteTransaction>(new SqliteTransaction(db));
+}
+
+SqliteTransaction::~SqliteTransaction() {
+  if (!done_) (void)db_->Exec("ROLLBACK");
+}
+
+Status SqliteTransaction::Commit() {
+  Status s = db_->Exec("COMMIT");
+  if (!s.ok()) return s;  // the destructor rolls back
+  done_ = true;
+  return s;
+}
+
+Result<std::unique_ptr<SqliteSavepoint>> SqliteSavepoint::Begin(SqliteDb* db) {
+  CT_RETURN_IF_ERROR(db->Exec("SAVEPOINT transition"));
+  return std::unique_ptr<SqliteSavepoint>(new SqliteSavepoint(db));
+}
+
+SqliteSavepoint::~SqliteSavepoint() {
+  if (!done_) {
+    (void)db_->Exec("ROLLBACK TO transition");
+    (void)db_->Exec("RELEASE transition");
+  }
+}
+
+Status SqliteSavepoint::Release() {
+  CT_RETURN_IF_ERROR(db_->Exec("RELEASE transition"));
+  done_ = true;
+  return Status::Ok();
+}
+
+}  // namespace chromatune

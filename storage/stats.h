@@ -1,0 +1,124 @@
+// Statistics for reports over replicates: moments, Student-t distribution, confidence
+// intervals, paired t-test, Wilcoxon signed-rank test, Holm-Bonferroni correction and the
+// nested split of variance between data seeds and train seeds. Self-contained (no external
+// numeric library); docs/statistics.md states every formula and convention, and
+// tests/storage/stats_test.cc checks each against scipy (tests/data/stats_reference.json).
+//
+// Conventions: distribution functions return NaN for parameters outside their domain (as
+// scipy does); the tests and summaries return Status for data that cannot support them
+// (too few values, NaN/inf values, ddof too large). All functions are pure and thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace chromatune::stats {
+
+// Arithmetic mean; NaN for an empty input.
+double Mean(const std::vector<double>& xs);
+
+// Variance with divisor n - ddof (ddof 1: sample, ddof 0: population, CPT's convention).
+// NaN when n <= ddof.
+double Variance(const std::vector<double>& xs, int ddof);
+double StdDev(const std::vector<double>& xs, int ddof);
+
+// Regularised incomplete beta I_x(a, b) for a, b > 0 and 0 <= x <= 1, with y = 1 - x passed
+// separately so that callers who know 1 - x exactly do not lose it to cancellation.
+// Relative accuracy ~1e-14 (continued fraction, modified Lentz).
+double RegularizedIncompleteBeta(double a, double b, double x, double y);
+double RegularizedIncompleteBeta(double a, double b, double x);
+
+// Standard normal distribution.
+double NormalCdf(double z);
+double NormalSf(double z);  // 1 - cdf, accurate in the upper tail
+
+// Student-t distribution with df > 0 degrees of freedom (real df allowed).
+double StudentTPdf(double t, double df);
+double StudentTCdf(double t, double df);
+double StudentTSf(double t, double df);  // 1 - cdf, accurate in the upper tail
+// Inverse of StudentTCdf for 0 < p < 1 (±inf at 0 and 1); relative accuracy ~1e-13.
+double StudentTQuantile(double p, double df);
+
+struct Interval {
+  double lo = 0.0;
+  double hi = 0.0;
+};
+
+// Two-sided t confidence interval of the mean at `level` (0.95 = 95%): mean ± q·s/√n with
+// s the sample standard deviation (ddof 1) and q the t quantile with n - 1 df. Needs n >= 2.
+Result<Interval> MeanConfidenceInterval(const std::vector<double>& xs, double level = 0.95);
+
+struct PairedTTest {
+  int n = 0;               // number of pairs
+  double mean_diff = 0.0;  // mean of x - y
+  double t = 0.0;          // ±inf when every difference is the same non-zero value
+  double df = 0.0;         // n - 1
+  double p_value = 0.0;    // two-sided; NaN when every difference is 0 (as scipy)
+  Interval ci95;           // 95% t interval of the mean difference
+};
+
+// Paired t-test of x against y (scipy.stats.ttest_rel, two-sided). Needs n >= 2 pairs of
+// finite values and x.size() == y.size().
+Result<PairedTTest> PairedT(const std::vector<double>& x, const std::vector<double>& y);
+
+struct WilcoxonOptions {
+  // Continuity correction (±0.5) of the normal approximation. On by default as in R's
+  // wilcox.test; scipy.stats.wilcoxon's default is off (correction=False).
+  bool continuity_correction = true;
+  // Absolute differences within this distance of 0 count as zero, and sorted absolute
+  // differences within this distance of their neighbour count as tied. 0 = exact equality
+  // (scipy). Reports pass a tiny tolerance so that floating-point noise in differences of
+  // accuracies (0.85 - 0.80 vs 0.80 - 0.75) does not break real ties.
+  double tolerance = 0.0;
+  // Largest number of non-zero differences for which the exact null distribution is used
+  // (when there are no ties and no zeros). 50 as in scipy's method="auto".
+  int exact_max_n = 50;
+};
+
+struct WilcoxonTest {
+  int n = 0;               // pairs given
+  int n_zero = 0;          // zero differences, dropped (scipy's zero_method="wilcox")
+  double w_plus = 0.0;     // sum of ranks of positive differences
+  double w_minus = 0.0;    // sum of ranks of negative differences
+  double statistic = 0.0;  // min(w_plus, w_minus), as scipy reports it
+  bool exact = false;      // exact null distribution, else normal approximation
+  double z = 0.0;          // normal approximation only
+  double p_value = 0.0;    // two-sided
+};
+
+// Wilcoxon signed-rank test of the differences x - y, two-sided. Zeros are dropped; with
+// n' non-zero differences, the exact distribution of W+ is used when n' <= exact_max_n
+// and there are no ties and no zeros, else the normal approximation with the tie
+// correction of the variance (and the continuity correction if enabled). Needs at least
+// one non-zero difference.
+Result<WilcoxonTest> WilcoxonSignedRank(const std::vector<double>& x, const std::vector<double>& y,
+                                        const WilcoxonOptions& options = {});
+
+// Holm-Bonferroni step-down adjustment. NaN entries (tests that could not be run) stay NaN
+// and do not count in the family size. Adjusted values are monotone in the raw order and
+// capped at 1 (statsmodels multipletests(method="holm")).
+std::vector<double> HolmAdjust(const std::vector<double>& p_values);
+
+// Split of the variance of replicates into a between-data-seed and a within-data-seed
+// (train-seed) component: the one-way random-effects ANOVA (method of moments) estimator
+// for possibly unbalanced groups, each group the trials of one data seed.
+//   MSB = Σ n_i (m_i - m)² / (a - 1),   MSW = Σ Σ (y_ij - m_i)² / (N - a)
+//   n0 = (N - Σ n_i² / N) / (a - 1)
+//   var_train = MSW,   var_data = max(0, (MSB - MSW) / n0)
+//   share_data = var_data / (var_data + var_train)  (NaN when both are 0)
+// Needs a >= 2 groups and N > a (some data seed with two or more train seeds).
+struct VarianceSplit {
+  int data_seeds = 0;       // a
+  int trials = 0;           // N
+  double ms_between = 0.0;  // MSB
+  double ms_within = 0.0;   // MSW
+  double n0 = 0.0;
+  double var_data = 0.0;
+  double var_train = 0.0;
+  double share_data = 0.0;
+};
+Result<VarianceSplit> NestedVarianceSplit(const std::vector<std::vector<double>>& groups);
+
+}  // namespace chromatune::stats

@@ -1,0 +1,135 @@
+#include "datasets/refexp.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "datasets/image_io.h"
+#include "tests/datasets/temp_dir.h"
+
+namespace chromatune::datasets {
+namespace {
+
+using testing::TempDir;
+
+constexpr const char* kJson = R"({
+  "images": [{"id": 1, "file_name": "img/a.png", "width": 40, "height": 20},
+             {"id": 2, "file_name": "img/b.png", "width": 20, "height": 20}],
+  "annotations": [{"id": 10, "image_id": 1, "bbox": [0, 0, 10, 10], "category_id": 3},
+                  {"id": 11, "image_id": 1, "bbox": [20, 5, 20, 10], "category_id": 5},
+                  {"id": 12, "image_id": 2, "bbox": [2, 2, 8, 8], "category_id": 5}],
+  "categories": [{"id": 3, "name": "cat"}, {"id": 5, "name": "dog"}],
+  "refs": [{"ref_id": 0, "image_id": 1, "ann_id": 11, "split": "train",
+            "sentences": [{"sent": "The  Dog on the RIGHT"}, {"sent": "brown dog"}]},
+           {"ref_id": 1, "image_id": 2, "ann_id": 12, "split": "test",
+            "sentences": [{"sent": "a dog"}]}]})";
+
+std::string MakeFixture(const TempDir& dir) {
+  std::filesystem::create_directories(dir.File("img"));
+  EXPECT_TRUE(WritePng(dir.File("img/a.png"), Image::Filled(20, 40, {10, 200, 10})).ok());
+  EXPECT_TRUE(WritePng(dir.File("img/b.png"), Image::Filled(20, 20, {1, 2, 3})).ok());
+  return dir.Write("refs.json", kJson);
+}
+
+TEST(RefexpTest, OneEntryPerSentenceWithAllAnnotationsAsProposals) {
+  TempDir dir;
+  auto set = ReadRefexp(MakeFixture(dir));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->category_names, (std::vector<std::string>{"cat", "dog"}));
+  ASSERT_EQ(set->entries.size(), 3u);
+  const RefexpEntry& e = set->entries[0];
+  EXPECT_EQ(e.query, "the dog on the right");
+  EXPECT_EQ(e.split, "train");
+  ASSERT_EQ(e.proposals.size(), 2u);
+  EXPECT_EQ(e.target, 1);
+  EXPECT_EQ(e.proposal_categories, (std::vector<int>{0, 1}));
+  EXPECT_FLOAT_EQ(e.proposals[1].x1, 40.0f);
+  EXPECT_FLOAT_EQ(e.proposals[1].y1, 15.0f);
+  EXPECT_EQ(set->entries[1].query, "brown dog");
+  EXPECT_EQ(set->entries[2].split, "test");
+  EXPECT_EQ(set->entries[2].image_path, dir.File("img/b.png"));
+}
+
+TEST(RefexpTest, LoadsResizedExamplesWithScaledBoxes) {
+  TempDir dir;
+  auto set = ReadRefexp(MakeFixture(dir));
+  ASSERT_TRUE(set.ok());
+  auto examples = LoadRefexpExamples(*set, {0, 2}, 40);
+  ASSERT_TRUE(examples.ok()) << examples.status().ToString();
+  const GroundingExample& ex = (*examples)[0];
+  EXPECT_EQ(ex.image, Image::Filled(40, 40, {10, 200, 10}));
+  EXPECT_EQ(ex.target, 1);
+  EXPECT_EQ(ex.target_label, 1);
+  EXPECT_FLOAT_EQ(ex.proposals[1].x0, 20.0f);  // x scaled by 40/40
+  EXPECT_FLOAT_EQ(ex.proposals[1].y0, 10.0f);  // y scaled by 40/20
+  EXPECT_FLOAT_EQ(ex.proposals[1].y1, 30.0f);
+  EXPECT_EQ(ex.proposal_masks[1].count(), 20 * 20);
+  EXPECT_EQ((*examples)[1].proposals.size(), 1u);
+}
+
+TEST(RefexpTest, ImageSizeMismatchAndMissingImagesAreErrors) {
+  TempDir dir;
+  auto set = ReadRefexp(MakeFixture(dir));
+  ASSERT_TRUE(set.ok());
+  ASSERT_TRUE(WritePng(dir.File("img/b.png"), Image::Filled(21, 20, {0, 0, 0})).ok());
+  auto wrong = LoadRefexpExamples(*set, {2}, 40);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("differs from the declared 20x20"), std::string::npos);
+  std::filesystem::remove(dir.File("img/a.png"));
+  auto missing = LoadRefexpExamples(*set, {0}, 40);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("img/a.png"), std::string::npos);
+}
+
+TEST(RefexpTest, BadFilesNameTheField) {
+  TempDir dir;
+  const std::string good = kJson;
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    const size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string json;
+    const char* expect;
+  } cases[] = {
+      {replace("\"ann_id\": 12", "\"ann_id\": 17"), "\"refs\"[1].ann_id: annotation 17 not found"},
+      {replace("\"ann_id\": 12", "\"ann_id\": 10"),
+       "\"refs\"[1].ann_id: annotation 10 belongs to image 1, not 2"},
+      {replace("[2, 2, 8, 8]", "[2, 2, 0, 8]"),
+       "\"annotations\"[2].bbox: need 4 numbers with w, h > 0"},
+      {replace("[2, 2, 8, 8]", "[2, 2, 8]"), "\"annotations\"[2].bbox: need [x, y, w, h]"},
+      {replace("\"image_id\": 2, \"bbox\"", "\"image_id\": 9, \"bbox\""),
+       "\"annotations\"[2].image_id: image 9 not found"},
+      {replace("\"file_name\": \"img/b.png\", ", ""), "\"images\"[1].file_name: missing"},
+      {replace("{\"id\": 5, \"name\": \"dog\"}", "{\"id\": 6, \"name\": \"dog\"}"),
+       "category_id 5 not found in \"categories\""},
+      {replace("\"sentences\": [{\"sent\": \"a dog\"}]", "\"sentences\": []"),
+       "\"refs\"[1].sentences: empty"},
+      {replace("{\"sent\": \"a dog\"}", "{\"raw\": \"a dog\"}"),
+       "\"refs\"[1].sentences[0].sent: missing"},
+      {replace("\"id\": 2, \"file_name\"", "\"id\": 1, \"file_name\""),
+       "\"images\"[1].id: duplicate image id 1"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = dir.Write("bad.json", c.json);
+    auto set = ReadRefexp(path);
+    ASSERT_FALSE(set.ok()) << c.expect;
+    EXPECT_NE(set.status().message().find(path), std::string::npos) << set.status().message();
+    EXPECT_NE(set.status().message().find(c.expect), std::string::npos) << set.status().message();
+  }
+}
+
+TEST(RefexpTest, CategoriesAreOptional) {
+  TempDir dir;
+  nlohmann::json doc = nlohmann::json::parse(kJson);
+  doc.erase("categories");
+  auto set = ReadRefexp(dir.Write("refs.json", doc.dump()));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->category_names, (std::vector<std::string>{"category 3", "category 5"}));
+  EXPECT_EQ(set->category_ids, (std::vector<int>{3, 5}));
+}
+
+}  // namespace
+}  // namespace chromatune::datasets

@@ -1,0 +1,108 @@
+#include "experiments/models/pretrain.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "tests/experiments/models/tiny_spec.h"
+
+namespace chromatune::models {
+namespace {
+
+double Mean(const std::vector<double>& v, size_t from, size_t to) {
+  return std::accumulate(v.begin() + from, v.begin() + to, 0.0) / (to - from);
+}
+
+TEST(PretrainTest, ClipLossDecreases) {
+  PretrainSpec spec = testing::TinySpec();
+  spec.steps = 24;
+  spec.batch_size = 16;
+  std::vector<double> fractions;
+  PretrainOptions options;
+  options.progress = [&](double f, const std::string&) { fractions.push_back(f); };
+  auto model = Pretrain(spec, options);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_TRUE(model->dual);
+  ASSERT_EQ(model->stats.losses.size(), 24u);
+  EXPECT_LT(Mean(model->stats.losses, 20, 24), Mean(model->stats.losses, 0, 4));
+  ASSERT_FALSE(fractions.empty());
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+}
+
+TEST(PretrainTest, FusionLossDecreases) {
+  PretrainSpec spec = testing::TinySpec("tiny-fusion");
+  spec.steps = 24;
+  spec.batch_size = 16;
+  auto model = Pretrain(spec, {});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_TRUE(model->fusion);
+  EXPECT_LT(Mean(model->stats.losses, 20, 24), Mean(model->stats.losses, 0, 4));
+}
+
+TEST(PretrainTest, SameSpecSameWeights) {
+  PretrainSpec spec = testing::TinySpec();
+  auto a = Pretrain(spec, {});
+  auto b = Pretrain(spec, {});
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto pa = a->dual->parameters(), pb = b->dual->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+}
+
+TEST(PretrainTest, CancelledStops) {
+  PretrainOptions options;
+  options.cancelled = [] { return true; };
+  EXPECT_EQ(Pretrain(testing::TinySpec(), options).status().code(), StatusCode::kCancelled);
+}
+
+TEST(PretrainTest, InvalidSpecIsRejected) {
+  PretrainSpec spec = testing::TinySpec();
+  spec.kind = "tiny-vit";
+  EXPECT_EQ(Pretrain(spec, {}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(PretrainTest, ScheduleWarmsUpThenDecaysToZero) {
+  PretrainSpec spec;
+  spec.lr = 1.0;
+  spec.steps = 110;
+  spec.warmup_steps = 10;
+  EXPECT_DOUBLE_EQ(ScheduledLr(spec, 0), 0.1);
+  EXPECT_DOUBLE_EQ(ScheduledLr(spec, 9), 1.0);
+  EXPECT_DOUBLE_EQ(ScheduledLr(spec, 10), 1.0);
+  EXPECT_NEAR(ScheduledLr(spec, 60), 0.5, 1e-12);
+  EXPECT_NEAR(ScheduledLr(spec, 110), 0.0, 1e-12);
+}
+
+// A 2-rank communicator seen from one rank: the other rank's gradients are `other`.
+class FakePeer final : public Communicator {
+ public:
+  explicit FakePeer(std::vector<float> other) : other_(std::move(other)) {}
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  std::string backend() const override { return "fake"; }
+  Status AllReduceSum(float* data, size_t count) override {
+    if (count != other_.size()) return Internal("size mismatch");
+    for (size_t i = 0; i < count; ++i) data[i] += other_[i];
+    return Status::Ok();
+  }
+  std::unique_ptr<CollectiveHandle> AllReduceSumAsync(float*, size_t) override { return nullptr; }
+  Status Broadcast(void*, size_t, int) override { return Status::Ok(); }
+  Status Barrier() override { return Status::Ok(); }
+
+ private:
+  std::vector<float> other_;
+};
+
+TEST(PretrainTest, AverageGradientsAveragesOverRanks) {
+  auto a = torch::zeros({2}, torch::requires_grad());
+  auto b = torch::zeros({1, 2}, torch::requires_grad());
+  a.mutable_grad() = torch::tensor({1.0f, 2.0f});
+  // b has no gradient on this rank (unused parameter): it counts as zeros.
+  FakePeer peer({3.0f, 4.0f, 10.0f, 20.0f});
+  ASSERT_TRUE(AverageGradients({a, b}, &peer).ok());
+  EXPECT_TRUE(torch::allclose(a.grad(), torch::tensor({2.0f, 3.0f})));
+  EXPECT_TRUE(torch::allclose(b.grad(), torch::tensor({{5.0f, 10.0f}})));
+}
+
+}  // namespace
+}  // namespace chromatune::models

@@ -1,0 +1,238 @@
+#include "worker/leader.h"
+
+#include "common/log.h"
+#include "common/version.h"
+#include "coordinator/protocol/wire.h"
+#include "worker/crash_notes.h"
+#include "worker/signals.h"
+
+namespace chromatune::worker {
+namespace {
+
+bool Transient(const Status& s) {
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded;
+}
+
+}  // namespace
+
+Leader::Leader(WorkerOptions options, int group_size)
+    : options_(std::move(options)),
+      group_size_(group_size),
+      client_(options_.coordinator, options_.token) {
+  client_.set_request_timeout(options_.request_timeout);
+}
+
+Leader::~Leader() { StopHeartbeats(); }
+
+template <typename Call>
+Status Leader::Retry(const char* what, std::chrono::milliseconds patience, Call call) {
+  Backoff backoff(options_.reconnect_initial, options_.reconnect_max);
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    Status s = call();
+    if (!Transient(s)) {
+      if (backoff.attempts() > 0) spdlog::info("worker: coordinator reachable again ({})", what);
+      return s;
+    }
+    if (std::chrono::steady_clock::now() - start > patience) return s;
+    if (backoff.attempts() == 0) {
+      spdlog::warn("worker: {}: {}; retrying with backoff", what, s.ToString());
+    }
+    std::this_thread::sleep_for(backoff.Next());
+  }
+}
+
+bool Leader::Register() {
+  nlohmann::json list = nlohmann::json::array();
+  for (int r = 0; r < group_size_; ++r) list.push_back("cpu");
+  for (;;) {
+    if (DrainRequested()) return false;
+    Status s = Retry("register", std::chrono::seconds(5), [&]() -> Status {
+      auto reg = client_.RegisterGroup(group_size_, list, options_.host, kChromatuneVersion);
+      if (!reg.ok()) return reg.status();
+      group_id_ = reg->group_id;
+      heartbeat_interval_ms_ = reg->heartbeat_interval_ms;
+      return Status::Ok();
+    });
+    if (s.ok()) {
+      spdlog::info("worker: registered as group {} ({} ranks) at {}", group_id_, group_size_,
+                   options_.coordinator.ToString());
+      return true;
+    }
+    if (!Transient(s)) {
+      // Auth or protocol errors do not heal by waiting long; still, keep the group alive
+      // at a slow pace so an operator can fix the token file.
+      spdlog::error("worker: cannot register: {}", s.ToString());
+      std::this_thread::sleep_for(options_.reconnect_max);
+    }
+  }
+}
+
+void Leader::ReportCrashNotes() {
+  if (options_.crash_dir.empty()) return;
+  for (const auto& note : CollectCrashNotes(options_.crash_dir)) {
+    Status s = Retry("report crash", std::chrono::seconds(30), [&] {
+      return client_.Fail(note.trial_id, note.attempt, note.error, /*final=*/false);
+    });
+    spdlog::info("worker: reported crash of trial {} attempt {} ({}): {}", note.trial_id,
+                 note.attempt, note.error, s.ok() ? "recorded" : s.ToString());
+  }
+}
+
+bool Leader::Connect() {
+  if (!Register()) return false;
+  ReportCrashNotes();
+  return true;
+}
+
+std::vector<RoundTrial> Leader::NextTrials() {
+  while (!DrainRequested()) {
+    std::vector<protocol::LeasedTrial> leased;
+    Status s = Retry("lease", std::chrono::seconds(5), [&]() -> Status {
+      auto r = client_.Lease(group_id_, group_size_, group_size_, options_.long_poll);
+      if (!r.ok()) return r.status();
+      leased = std::move(r).value();
+      return Status::Ok();
+    });
+    if (s.code() == StatusCode::kNotFound) {
+      spdlog::warn("worker: coordinator does not know group {}: registering again", group_id_);
+      if (!Register()) break;
+      continue;
+    }
+    if (!s.ok()) {
+      if (!Transient(s)) {
+        spdlog::error("worker: lease refused: {}", s.ToString());
+        std::this_thread::sleep_for(options_.reconnect_max);
+      }
+      continue;
+    }
+    if (leased.empty()) continue;
+    std::vector<RoundTrial> trials;
+    for (auto& l : leased) {
+      trials.push_back(RoundTrial{l.trial_id, l.attempt, 0, l.ranks, std::move(l.item)});
+    }
+    Status assigned = AssignRanks(&trials, group_size_);
+    if (!assigned.ok()) {
+      ReleaseAll(trials, assigned.ToString());
+      continue;
+    }
+    if (DrainRequested()) {
+      ReleaseAll(trials, "worker draining (SIGTERM)");
+      break;
+    }
+    return trials;
+  }
+  return {};
+}
+
+void Leader::ReleaseAll(const std::vector<RoundTrial>& trials, const std::string& reason) {
+  for (const auto& t : trials) {
+    Status s = Retry("release", std::chrono::seconds(10),
+                     [&] { return client_.Release(t.trial_id, t.attempt, reason); });
+    if (!s.ok()) spdlog::warn("worker: release of trial {}: {}", t.trial_id, s.ToString());
+  }
+}
+
+void Leader::StartHeartbeats(const std::vector<RoundTrial>& trials) {
+  StopHeartbeats();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    beats_.clear();
+    for (const auto& t : trials) beats_[t.trial_id] = Beat{t.trial_id, t.attempt, -1.0, "", false};
+    beating_ = true;
+  }
+  heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
+}
+
+void Leader::StopHeartbeats() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    beating_ = false;
+  }
+  cv_.notify_all();
+  if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
+}
+
+void Leader::SetProgress(int64_t trial_id, double fraction, const std::string& note) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = beats_.find(trial_id);
+  if (it == beats_.end()) return;
+  it->second.progress = fraction;
+  it->second.note = note;
+}
+
+bool Leader::CancelRequested(int64_t trial_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = beats_.find(trial_id);
+  return it != beats_.end() && it->second.cancel;
+}
+
+void Leader::HeartbeatLoop() {
+  // Its own connection: the main thread's client is not shared across threads.
+  protocol::CoordinatorClient client(options_.coordinator, options_.token);
+  client.set_request_timeout(options_.request_timeout);
+  auto wait = std::min(options_.first_heartbeat, std::chrono::milliseconds(heartbeat_interval_ms_));
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (cv_.wait_for(lock, wait, [this] { return !beating_; })) return;
+    std::vector<Beat> beats;
+    for (const auto& [id, b] : beats_) beats.push_back(b);
+    lock.unlock();
+    bool reachable = true;
+    for (const auto& b : beats) {
+      auto reply = client.Heartbeat(b.trial_id, b.attempt, b.progress, b.note);
+      if (reply.ok()) {
+        if (reply->cancel) {
+          std::lock_guard<std::mutex> relock(mu_);
+          beats_[b.trial_id].cancel = true;
+        }
+      } else if (Transient(reply.status())) {
+        reachable = false;
+        spdlog::warn("worker: heartbeat of trial {}: {} (trial keeps running)", b.trial_id,
+                     reply.status().ToString());
+        break;
+      } else {
+        spdlog::warn("worker: heartbeat of trial {} refused: {}", b.trial_id,
+                     reply.status().ToString());
+      }
+    }
+    lock.lock();
+    // While the coordinator is away, try again sooner so the lease is renewed soon after
+    // it returns.
+    wait = std::chrono::milliseconds(reachable ? heartbeat_interval_ms_
+                                               : std::max<int64_t>(200, heartbeat_interval_ms_ / 4));
+  }
+}
+
+void Leader::Deliver(const RoundTrial& trial, const TrialOutcomeMessage& outcome) {
+  Status s;
+  const char* what = "complete";
+  if (outcome.ok) {
+    auto result = protocol::DecodeResult(outcome.result);
+    if (!result.ok()) {
+      what = "fail";
+      s = Retry(what, options_.delivery_patience, [&] {
+        return client_.Fail(trial.trial_id, trial.attempt, result.status().ToString(), false);
+      });
+    } else {
+      s = Retry(what, options_.delivery_patience,
+                [&] { return client_.Complete(trial.trial_id, trial.attempt, *result); });
+    }
+  } else if (outcome.cancelled) {
+    what = "release";
+    s = Retry(what, options_.delivery_patience, [&] {
+      return client_.Release(trial.trial_id, trial.attempt, outcome.error);
+    });
+  } else {
+    what = "fail";
+    s = Retry(what, options_.delivery_patience, [&] {
+      return client_.Fail(trial.trial_id, trial.attempt, outcome.error, outcome.final);
+    });
+  }
+  if (!s.ok()) {
+    spdlog::warn("worker: {} of trial {} attempt {} not accepted: {}", what, trial.trial_id,
+                 trial.attempt, s.ToString());
+  }
+}
+
+}  // namespace chromatune::worker

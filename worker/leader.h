@@ -1,0 +1,84 @@
+// Leader: what rank 0 of a worker group does with the coordinator: register, lease
+// rounds, heartbeat the running trials from a background thread, deliver outcomes.
+// Survives coordinator outages: every call retries with backoff (worker/backoff.h) while
+// the coordinator is unreachable, re-registers when the coordinator forgot the group, and
+// delivers a result as long as the coordinator has not refused it (fencing decides).
+//
+// Thread safety: the Leader's methods are called from rank 0's main thread; its heartbeat
+// thread uses its own connection. Progress and cancel flags are shared under a mutex.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coordinator/protocol/coordinator_client.h"
+#include "worker/backoff.h"
+#include "worker/round.h"
+#include "worker/worker_options.h"
+
+namespace chromatune::worker {
+
+class Leader {
+ public:
+  Leader(WorkerOptions options, int group_size);
+  ~Leader();  // stops heartbeats
+
+  // Registers the group (retrying until it succeeds or a drain is requested) and reports
+  // crash notes left by dead workers of this host. False when drained first.
+  bool Connect();
+  // The next round's trials (ranks assigned); empty when a drain was requested. Blocks
+  // (long polls, reconnects) until there is work.
+  std::vector<RoundTrial> NextTrials();
+
+  // Heartbeats `trials` until StopHeartbeats (first after options.first_heartbeat).
+  void StartHeartbeats(const std::vector<RoundTrial>& trials);
+  void StopHeartbeats();
+  void SetProgress(int64_t trial_id, double fraction, const std::string& note);
+  // True once the coordinator said the trial's sweep was cancelled.
+  bool CancelRequested(int64_t trial_id);
+
+  // Completes, fails or releases the trial per `outcome`, retrying while the coordinator
+  // is unreachable (up to options.delivery_patience). A refusal (stale attempt) is logged
+  // and dropped: the trial belongs to another attempt now.
+  void Deliver(const RoundTrial& trial, const TrialOutcomeMessage& outcome);
+  // Gives leased trials back (drain before running them).
+  void ReleaseAll(const std::vector<RoundTrial>& trials, const std::string& reason);
+
+  int64_t group_id() const { return group_id_; }
+
+ private:
+  struct Beat {
+    int64_t trial_id = 0;
+    int attempt = 0;
+    double progress = -1.0;
+    std::string note;
+    bool cancel = false;
+  };
+  bool Register();
+  void ReportCrashNotes();
+  void HeartbeatLoop();
+  // Runs `call` until it returns a status that is not kUnavailable/kDeadlineExceeded or
+  // `patience` ran out; sleeps with backoff in between.
+  template <typename Call>
+  Status Retry(const char* what, std::chrono::milliseconds patience, Call call);
+
+  WorkerOptions options_;
+  int group_size_;
+  protocol::CoordinatorClient client_;
+  int64_t group_id_ = 0;
+  int64_t heartbeat_interval_ms_ = 10000;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<int64_t, Beat> beats_;
+  bool beating_ = false;
+  std::thread heartbeat_thread_;
+};
+
+}  // namespace chromatune::worker

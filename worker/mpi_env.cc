@@ -1,0 +1,150 @@
+#include "worker/mpi_env.h"
+
+#include <mpi.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <utility>
+
+namespace chromatune {
+namespace {
+
+// Reads an optional non-negative integer variable. Absent: nullopt-like -1.
+Result<int> ReadCount(const char* name) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return -1;
+  // Slurm writes SLURM_NTASKS_PER_NODE as "2(x3),1"; the first number is this node's.
+  long value = 0;
+  const char* p = text;
+  for (; *p >= '0' && *p <= '9'; ++p) {
+    value = value * 10 + (*p - '0');
+    if (value > 1 << 30) break;
+  }
+  bool slurm_list = std::string(name) == "SLURM_NTASKS_PER_NODE";
+  if (p == text || value > 1 << 30 || (*p != '\0' && !(slurm_list && (*p == '(' || *p == ',')))) {
+    return InvalidArgument(std::string("environment variable ") + name + "='" + text +
+                           "' is not a non-negative integer");
+  }
+  return static_cast<int>(value);
+}
+
+Status Check(const LaunchInfo& info, const char* rank_var, const char* size_var) {
+  if (info.size < 1) {
+    return InvalidArgument(std::string("environment variable ") + size_var + " must be >= 1");
+  }
+  if (info.rank >= info.size) {
+    return InvalidArgument(std::string("environment variable ") + rank_var + "=" +
+                           std::to_string(info.rank) + " is not below " + size_var + "=" +
+                           std::to_string(info.size));
+  }
+  if (info.local_rank >= info.local_size) {
+    return InvalidArgument("local rank " + std::to_string(info.local_rank) +
+                           " is not below the local size " + std::to_string(info.local_size) +
+                           " (" + info.launcher + " environment)");
+  }
+  return Status::Ok();
+}
+
+Result<LaunchInfo> FromVars(const char* launcher, const char* rank_var, const char* size_var,
+                            const char* local_rank_var, const char* local_size_var) {
+  LaunchInfo info;
+  info.launcher = launcher;
+  CT_ASSIGN_OR_RETURN(int rank, ReadCount(rank_var));
+  CT_ASSIGN_OR_RETURN(int size, ReadCount(size_var));
+  CT_ASSIGN_OR_RETURN(int local_rank, ReadCount(local_rank_var));
+  CT_ASSIGN_OR_RETURN(int local_size, ReadCount(local_size_var));
+  if (size < 0) {
+    return InvalidArgument(std::string("environment variable ") + rank_var + " is set but " +
+                           size_var + " is not");
+  }
+  info.rank = rank;
+  info.size = size;
+  // Without local facts, assume one rank per node.
+  info.local_rank = local_rank >= 0 ? local_rank : 0;
+  info.local_size = local_size >= 0 ? local_size : 1;
+  CT_RETURN_IF_ERROR(Check(info, rank_var, size_var));
+  return info;
+}
+
+}  // namespace
+
+Result<LaunchInfo> DetectLaunch() {
+  if (std::getenv("OMPI_COMM_WORLD_RANK") != nullptr) {
+    return FromVars("openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE",
+                    "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE");
+  }
+  if (std::getenv("SLURM_PROCID") != nullptr) {
+    return FromVars("slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID",
+                    "SLURM_NTASKS_PER_NODE");
+  }
+  return LaunchInfo{};
+}
+
+Result<std::unique_ptr<MpiEnv>> MpiEnv::Init(int* argc, char*** argv) {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return FailedPrecondition("MpiEnv::Init: MPI was already finalised");
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  int provided = MPI_THREAD_SINGLE;
+  bool owns = false;
+  if (initialized) {
+    MPI_Query_thread(&provided);
+  } else {
+    int rc = MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
+    if (rc != MPI_SUCCESS) return Internal(MpiErrorText("MPI_Init_thread", rc));
+    owns = true;
+  }
+  if (provided < MPI_THREAD_FUNNELED) {
+    if (owns) MPI_Finalize();
+    return FailedPrecondition("MpiEnv::Init: MPI provides thread level " +
+                              std::to_string(provided) +
+                              ", chromatune needs at least MPI_THREAD_FUNNELED");
+  }
+  int rank = 0;
+  int size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return std::unique_ptr<MpiEnv>(new MpiEnv(owns, provided, rank, size));
+}
+
+MpiEnv::MpiEnv(bool owns_init, int thread_level, int world_rank, int world_size)
+    : owns_init_(owns_init),
+      thread_level_(thread_level),
+      world_rank_(world_rank),
+      world_size_(world_size) {}
+
+MpiEnv::~MpiEnv() {
+  if (!owns_init_) return;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+Result<std::unique_ptr<MpiCommunicator>> MpiEnv::World() const {
+  return MpiCommunicator::Create(MPI_COMM_WORLD);
+}
+
+void MpiEnv::Abort(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+Status EnsureMpiInitialized() {
+  static std::once_flag once;
+  static Status status;
+  static std::unique_ptr<MpiEnv> env;
+  std::call_once(once, [] {
+    auto result = MpiEnv::Init();
+    if (!result.ok()) {
+      status = result.status();
+      return;
+    }
+    env = std::move(result).value();
+    // Finalise at exit, after main's communicators are gone.
+    std::atexit([] { env.reset(); });
+  });
+  return status;
+}
+
+}  // namespace chromatune

@@ -1,0 +1,115 @@
+#include "worker/worker.h"
+
+#include <unistd.h>
+
+#include <memory>
+
+#include "common/log.h"
+#include "worker/crash_notes.h"
+#include "worker/idle_broadcast.h"
+#include "worker/leader.h"
+#include "worker/round.h"
+#include "worker/signals.h"
+#include "worker/trial_execution.h"
+
+namespace chromatune::worker {
+namespace {
+
+// Runs this rank's slot of the round; the outcome matters on the slot's first rank only.
+Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicator* world,
+                                    TrialRunner& runner, Leader* leader) {
+  const int slot = SlotOf(round, rank);
+  std::unique_ptr<MpiCommunicator> sub;
+  if (world != nullptr && world->size() > 1) {
+    CT_ASSIGN_OR_RETURN(sub, world->Split(slot >= 0 ? slot : MpiCommunicator::kNoColor, rank));
+  }
+  if (slot < 0) return TrialOutcomeMessage{};
+  const RoundTrial& trial = round.trials[slot];
+  LocalCommunicator local;
+  TrialContext ctx;
+  ctx.comm = sub ? static_cast<Communicator*>(sub.get()) : &local;
+  if (leader != nullptr) {
+    ctx.progress = [leader, id = trial.trial_id](double f, const std::string& note) {
+      leader->SetProgress(id, f, note);
+    };
+    // Only a trial that rank 0 runs alone can stop early: its other ranks could not learn
+    // of the stop (MPI stays on the trial's thread), so multi-rank trials run to the end.
+    if (trial.ranks == 1) {
+      ctx.cancelled = [leader, id = trial.trial_id] {
+        return DrainRequested() || leader->CancelRequested(id);
+      };
+    }
+  }
+  SetCrashContext(CrashContext(trial.trial_id, trial.attempt, rank, getpid()));
+  TrialOutcomeMessage outcome = ExecuteTrial(runner, trial.item, ctx);
+  SetCrashContext("");
+  return outcome;
+}
+
+}  // namespace
+
+Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunner& runner) {
+  const int rank = world ? world->rank() : 0;
+  const int size = world ? world->size() : 1;
+  const bool multi = size > 1;
+  std::unique_ptr<Leader> leader;
+  if (rank == 0) {
+    leader = std::make_unique<Leader>(options, size);
+    if (!leader->Connect()) {
+      // Drained before registering: tell the other ranks to stop.
+      if (multi) {
+        std::string stop = EncodeRound(Round{true, {}});
+        CT_RETURN_IF_ERROR(PatientBroadcastString(*world, &stop, 0));
+      }
+      return Status::Ok();
+    }
+  }
+  int64_t rounds = 0;
+  for (;;) {
+    Round round;
+    if (rank == 0) {
+      round.trials = leader->NextTrials();
+      round.stop = round.trials.empty();  // empty only when draining
+    }
+    if (multi) {
+      std::string text = rank == 0 ? EncodeRound(round) : std::string();
+      CT_RETURN_IF_ERROR(PatientBroadcastString(*world, &text, 0));
+      if (rank != 0) {
+        CT_ASSIGN_OR_RETURN(round, DecodeRound(text));
+      }
+    }
+    if (round.stop) break;
+    ++rounds;
+    if (leader) leader->StartHeartbeats(round.trials);
+    CT_ASSIGN_OR_RETURN(TrialOutcomeMessage mine, RunSlot(round, rank, world, runner, leader.get()));
+    // Gather: each trial's first rank sends its outcome; rank 0 keeps them.
+    std::vector<TrialOutcomeMessage> outcomes(round.trials.size());
+    for (size_t i = 0; i < round.trials.size(); ++i) {
+      const int root = round.trials[i].first_rank;
+      if (!multi || root == 0) {
+        if (rank == 0) outcomes[i] = mine;
+        continue;
+      }
+      std::string text = rank == root ? EncodeOutcome(mine) : std::string();
+      CT_RETURN_IF_ERROR(PatientBroadcastString(*world, &text, root));
+      if (rank == 0) {
+        auto decoded = DecodeOutcome(text);
+        if (decoded.ok()) {
+          outcomes[i] = std::move(decoded).value();
+        } else {
+          outcomes[i].error = decoded.status().ToString();
+        }
+      }
+    }
+    if (leader) {
+      leader->StopHeartbeats();
+      for (size_t i = 0; i < round.trials.size(); ++i) {
+        leader->Deliver(round.trials[i], outcomes[i]);
+      }
+    }
+  }
+  if (rank == 0) spdlog::info("worker: drained after {} rounds", rounds);
+  return Status::Ok();
+}
+
+}  // namespace chromatune::worker

@@ -1,0 +1,33 @@
+// Knobs of a worker group, each with its default and why.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "coordinator/protocol/http_client.h"
+
+namespace chromatune::worker {
+
+struct WorkerOptions {
+  protocol::Endpoint coordinator;
+  std::string token;  // bearer token; empty against an --insecure-loopback coordinator
+  // Longest wait of one lease request. Short enough that SIGTERM on an idle group is
+  // noticed quickly (the drain checks between requests), long enough to be cheap.
+  std::chrono::milliseconds long_poll{2000};
+  // Reconnect backoff while the coordinator is unreachable: doubles up to max.
+  std::chrono::milliseconds reconnect_initial{100};
+  std::chrono::milliseconds reconnect_max{5000};
+  // Deadline of one request (lease requests add their long poll).
+  std::chrono::milliseconds request_timeout{10000};
+  // The first heartbeat of a trial is sent this long after it starts (then every
+  // heartbeat interval): trials shorter than this cost no heartbeat at all.
+  std::chrono::milliseconds first_heartbeat{1000};
+  // A finished trial's result is offered to the coordinator for at most this long while
+  // it is unreachable (then the lease has long expired and the result is dropped).
+  std::chrono::milliseconds delivery_patience{std::chrono::minutes(10)};
+  // Where crash notes of this host go (crash_notes.h); empty disables them.
+  std::string crash_dir;
+  std::string host;  // host name reported at registration
+};
+
+}  // namespace chromatune::worker
