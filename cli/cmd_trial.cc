@@ -78,14 +78,13 @@ int RunTrial(const TrialArgs& args) {
   Result<TrialResult> result = runner.Run(item, ctx);
   if (!result.ok()) {
     std::cerr << "chromatune trial: " << origin << ": " << result.status().ToString() << "\n";
-    return result.status().code() == StatusCode::kInvalidArgument ? kExitBadInput
-                                                                   : kExitFailure;
+    return result.status().code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailure;
   }
   std::cout << TrialResultToJson(*result).dump() << "\n";
   return kExitOk;
 }
 
-CommandRegistrar registrar("trial", [](CLI::App& root) {
+const CommandRegistrar kRegisterTrial("trial", [](CLI::App& root) {
   auto args = std::make_shared<TrialArgs>();
   CLI::App* app = root.add_subcommand("trial", "Run one plan item standalone; print its result");
   app->add_option("--spec", args->spec, "the plan item as JSON text, or @FILE")->required();

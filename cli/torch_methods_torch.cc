@@ -9,9 +9,8 @@ namespace chromatune::cli {
 
 void ConfigureRunner(TrialRunner& runner) {
   auto engine = std::make_shared<methods::TrialEngine>(runner.options());
-  runner.SetTorchTrial([engine](const nlohmann::json& item, TrialContext& ctx) {
-    return engine->Run(item, ctx);
-  });
+  runner.SetTorchTrial(
+      [engine](const nlohmann::json& item, TrialContext& ctx) { return engine->Run(item, ctx); });
 }
 
 }  // namespace chromatune::cli

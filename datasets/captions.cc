@@ -157,10 +157,10 @@ std::string UniqueQuery(const std::vector<int>& labels, const std::vector<Box>& 
 
 std::string BlockCaption(const std::vector<int>& labels, const std::vector<Box>& boxes, int marked,
                          const std::string& colour, float relational_probability,
-                         const CaptionChoice& choice) {
+                         const CaptionChoice& choice, bool allow_query) {
   const std::string item = WordFor(labels[marked], choice.synonym_u, choice.synonym_pick_u);
-  const std::string query = UniqueQuery(
-      labels, boxes, marked, choice.relational_u < relational_probability, choice.relation_seed);
+  const std::string query =
+      allow_query ? choice.Query(labels, boxes, marked, relational_probability) : "";
   // template_u picks: [0, 0.4) CPT's template, [0.4, 0.52) "{query} is {c}", then the four
   // indefinite templates in equal shares.
   double u = choice.template_u;

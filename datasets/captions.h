@@ -4,18 +4,19 @@
 // is one word). A tokenizer built from CaptionVocabulary() covers every caption, referring
 // expression and prompt that datasets/ produces, plus the zero-shot and CPT templates.
 //
-// Templates (item words: FashionClassWords() or a synonym; {c} a BlockPalette() colour):
-//   one item, no block:   "a photo of a {i}", "a picture of a {i}", "an image of a {i}",
-//                         "a {i}", "a photo of the {i}"
+// Templates (item words {i}: FashionClassWords() or a synonym; {c} a BlockPalette() colour;
+// "a" becomes "an" before a vowel, e.g. "an orange block"):
+//   one item, no block:   "a photo of a {i}" (double weight), "a picture of a {i}",
+//                         "an image of a {i}", "a {i}", "a photo of the {i}"
 //   several, no block:    "a {a} to the left of a {b}", "a {a} left of a {b}",
 //                         "a {b} to the right of a {a}", "a {a} above a {b}",
 //                         "a {b} below a {a}", "a {a} and a {b}", "a {a} a {b} and a {c}"
-//   with a block on item: CptPrompt(query, c) = "{query} is in {c} color",
-//                         "a {c} block over a {i}", "a {i} under a {c} block",
-//                         "a {c} patch on the {i}", "the {i} is {c}", "a {i} marked in {c}"
-//                         where {query} is "the {i}" or a relational "the {i} left of the {j}"
-//                         (see ReferringExpression).
-// Synonyms (used for about 30% of mentions; the class word for the rest): t-shirt: top, tee;
+//   with a block on item: CptPrompt(query, c) = "{query} is in {c} color" (40%),
+//                         "{query} is {c}" (12%), and the indefinite "a {c} block over a {i}",
+//                         "a {i} under a {c} block", "a {c} patch on a {i}",
+//                         "a {i} marked in {c}" (12% each), where {query} uses class words:
+//                         "the {class}" or "the {class} left of the {class}" (UniqueQuery).
+// Synonyms (used for about 30% of item words; the class word for the rest): t-shirt: top, tee;
 // trousers: pants; pullover: sweater, jumper; coat: jacket; sneaker: trainer; bag: handbag.
 #pragma once
 
@@ -44,10 +45,6 @@ bool HoldsRelation(Relation r, const Box& target, const Box& anchor);
 // synonyms: these are the expressions FashionRef asks for and CPT prompts with).
 std::string ReferringExpression(int target_label);
 std::string ReferringExpression(int target_label, Relation r, int anchor_label);
-
-// An item's word in a caption: the class word, or with probability 0.3 a synonym (uniform);
-// the class word always when it has no synonym. Consumes exactly two draws.
-std::string ItemWord(Rng* rng, int label);
 
 // The caption of a scene with a block on item `marked` (templates above). The query is
 // "the {i}" when the marked item's class is unique in the scene; with probability

@@ -246,8 +246,9 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     const auto& x = builds[a];
     const auto& y = builds[b];
-    return std::tie(x.group, x.swept_dump, x.cell.shots, x.params_dump) <
-           std::tie(y.group, y.swept_dump, y.cell.shots, y.params_dump);
+    // JSON order compares numbers as numbers (ctx_len 4 before 16).
+    return std::tie(x.group, x.cell.swept, x.cell.shots, x.params_dump) <
+           std::tie(y.group, y.cell.swept, y.cell.shots, y.params_dump);
   });
 
   // Baseline cells by (sweep, task, dataset, shots), in report order.

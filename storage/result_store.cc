@@ -132,8 +132,8 @@ Result<SweepInfo> ResultStore::Impl::LoadSweep(const std::string& where, int64_t
   }
   CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) {
-    return NotFound(path_ + ": no sweep " + (name.empty() ? "with id " + std::to_string(id)
-                                                          : "named \"" + name + "\""));
+    return NotFound(path_ + ": no sweep " +
+                    (name.empty() ? "with id " + std::to_string(id) : "named \"" + name + "\""));
   }
   SweepInfo s;
   s.id = stmt.ColumnInt(0);
@@ -151,10 +151,9 @@ Result<SweepInfo> ResultStore::Impl::LoadSweep(const std::string& where, int64_t
 }
 
 Result<TrialRecord> ResultStore::Impl::LoadTrial(int64_t trial_id) {
-  CT_ASSIGN_OR_RETURN(auto stmt,
-                      db_->Prepare(std::string("SELECT ") + kTrialColumns +
-                                   " FROM trials t JOIN sweeps s ON s.id = t.sweep_id "
-                                   "WHERE t.id = ?"));
+  CT_ASSIGN_OR_RETURN(auto stmt, db_->Prepare(std::string("SELECT ") + kTrialColumns +
+                                              " FROM trials t JOIN sweeps s ON s.id = t.sweep_id "
+                                              "WHERE t.id = ?"));
   stmt.Bind(1, trial_id);
   CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return NotFound(path_ + ": no trial with id " + std::to_string(trial_id));
@@ -253,12 +252,14 @@ Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path, 
   } else {
     // A damaged page found now is an error before we write; cost is linear in the file size
     // and paid once per coordinator start.
-    CT_ASSIGN_OR_RETURN(auto check, db->Prepare("PRAGMA quick_check(1)"));
-    CT_ASSIGN_OR_RETURN(bool row, check.Step());
-    if (row && check.ColumnText(0) != "ok") {
-      return Corruption(path + ": the database file is damaged (" + check.ColumnText(0) +
-                        "); nothing was written");
-    }
+    {
+      CT_ASSIGN_OR_RETURN(auto check, db->Prepare("PRAGMA quick_check(1)"));
+      CT_ASSIGN_OR_RETURN(bool row, check.Step());
+      if (row && check.ColumnText(0) != "ok") {
+        return Corruption(path + ": the database file is damaged (" + check.ColumnText(0) +
+                          "); nothing was written");
+      }
+    }  // the statement resets here, ending its read transaction
     CT_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
     // FULL: a committed transition survives power loss, not only a process crash; batching
     // (ResultStore::Apply) amortises the fsync.
@@ -341,10 +342,10 @@ Result<std::vector<TrialRecord>> ResultStore::ListTrials(const TrialFilter& filt
 
 Result<std::vector<AttemptRecord>> ResultStore::ListAttempts(int64_t trial_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare(
-                                     "SELECT attempt, lease_id, worker_group, leased_ms, "
-                                     "started_ms, ended_ms, outcome, error FROM attempts "
-                                     "WHERE trial_id = ? ORDER BY attempt"));
+  CT_ASSIGN_OR_RETURN(auto stmt,
+                      impl_->db_->Prepare("SELECT attempt, lease_id, worker_group, leased_ms, "
+                                          "started_ms, ended_ms, outcome, error FROM attempts "
+                                          "WHERE trial_id = ? ORDER BY attempt"));
   stmt.Bind(1, trial_id);
   std::vector<AttemptRecord> out;
   while (true) {
@@ -365,8 +366,7 @@ Result<std::vector<AttemptRecord>> ResultStore::ListAttempts(int64_t trial_id) {
   return out;
 }
 
-Result<std::vector<RunnableTrial>> ResultStore::ListRunnable(int64_t now_ms,
-                                                             int per_sweep_limit) {
+Result<std::vector<RunnableTrial>> ResultStore::ListRunnable(int64_t now_ms, int per_sweep_limit) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   struct SweepRow {
     int64_t id;
@@ -376,11 +376,11 @@ Result<std::vector<RunnableTrial>> ResultStore::ListRunnable(int64_t now_ms,
   std::vector<SweepRow> sweeps;
   {
     // Sweeps that have pending trials: one probe of the partial index per sweep.
-    CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare(
-                                       "SELECT id, name, user, priority FROM sweeps s "
-                                       "WHERE cancelled = 0 AND EXISTS (SELECT 1 FROM trials "
-                                       "WHERE sweep_id = s.id AND state = 'pending') "
-                                       "ORDER BY priority DESC, id"));
+    CT_ASSIGN_OR_RETURN(auto stmt,
+                        impl_->db_->Prepare("SELECT id, name, user, priority FROM sweeps s "
+                                            "WHERE cancelled = 0 AND EXISTS (SELECT 1 FROM trials "
+                                            "WHERE sweep_id = s.id AND state = 'pending') "
+                                            "ORDER BY priority DESC, id"));
     while (true) {
       CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -390,10 +390,10 @@ Result<std::vector<RunnableTrial>> ResultStore::ListRunnable(int64_t now_ms,
   }
   std::vector<RunnableTrial> out;
   for (const SweepRow& s : sweeps) {
-    CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare(
-                                  "SELECT id, ranks, failures FROM trials INDEXED BY "
-                                  "trials_pending WHERE sweep_id = ? AND state = 'pending' "
-                                  "AND not_before_ms <= ? ORDER BY id LIMIT ?"));
+    CT_ASSIGN_OR_RETURN(
+        auto stmt, impl_->db_->Prepare("SELECT id, ranks, failures FROM trials INDEXED BY "
+                                       "trials_pending WHERE sweep_id = ? AND state = 'pending' "
+                                       "AND not_before_ms <= ? ORDER BY id LIMIT ?"));
     stmt.Bind(1, s.id).Bind(2, now_ms).Bind(3, static_cast<int64_t>(per_sweep_limit));
     while (true) {
       CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -443,8 +443,8 @@ Result<std::vector<PendingDemand>> ResultStore::ListPendingDemand(int64_t now_ms
 
 Result<std::map<std::string, double>> ResultStore::GetMetrics(int64_t trial_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare(
-                                     "SELECT name, value FROM metrics WHERE trial_id = ?"));
+  CT_ASSIGN_OR_RETURN(auto stmt,
+                      impl_->db_->Prepare("SELECT name, value FROM metrics WHERE trial_id = ?"));
   stmt.Bind(1, trial_id);
   std::map<std::string, double> out;
   while (true) {

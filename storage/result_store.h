@@ -91,12 +91,12 @@ struct NewSweep {
 // What CreateSweep did.
 struct SweepSubmission {
   int64_t sweep_id = 0;
-  bool resumed = false;      // a sweep of that name existed: this was a resume
-  int64_t created = 0;       // new trials, pending
-  int64_t reused = 0;        // new trials created done from another sweep's done trial
-  int64_t requeued = 0;      // failed or cancelled trials put back to pending (resume)
-  int64_t unchanged = 0;     // trials already present and kept as they were (resume)
-  int64_t dropped = 0;       // unfinished trials no longer in the plan, cancelled (resume)
+  bool resumed = false;   // a sweep of that name existed: this was a resume
+  int64_t created = 0;    // new trials, pending
+  int64_t reused = 0;     // new trials created done from another sweep's done trial
+  int64_t requeued = 0;   // failed or cancelled trials put back to pending (resume)
+  int64_t unchanged = 0;  // trials already present and kept as they were (resume)
+  int64_t dropped = 0;    // unfinished trials no longer in the plan, cancelled (resume)
 };
 
 struct TrialCounts {
@@ -130,7 +130,7 @@ struct TrialRecord {
   int attempt = 0;   // number of the latest attempt (0: never leased)
   int failures = 0;  // failed attempts so far (counts against the sweep's retries)
   int ranks = 1;
-  int64_t not_before_ms = 0;  // pending trials are runnable from this time (retry backoff)
+  int64_t not_before_ms = 0;     // pending trials are runnable from this time (retry backoff)
   int64_t lease_expires_ms = 0;  // leased/running only
   std::string lease_id;          // leased/running only: the current attempt's lease id
   int64_t worker_group = 0;      // leased/running only
@@ -206,11 +206,11 @@ struct Transition {
   enum class Kind { kLease, kMarkRunning, kRenewLease, kComplete, kFail, kRelease };
   Kind kind = Kind::kLease;
   int64_t trial_id = 0;
-  int attempt = 0;                // all but kLease
-  int64_t worker_group = 0;       // kLease
-  int64_t lease_expires_ms = 0;   // kLease, kRenewLease
-  double progress = -1.0;         // kRenewLease: fraction done, < 0 leaves it unchanged
-  std::string note;               // kRenewLease progress note; kFail/kRelease error text
+  int attempt = 0;               // all but kLease
+  int64_t worker_group = 0;      // kLease
+  int64_t lease_expires_ms = 0;  // kLease, kRenewLease
+  double progress = -1.0;        // kRenewLease: fraction done, < 0 leaves it unchanged
+  std::string note;              // kRenewLease progress note; kFail/kRelease error text
   std::optional<int64_t> retry_not_before_ms;  // kFail: retry from then; nullopt = final
   TrialResult result;                          // kComplete
 
@@ -301,13 +301,12 @@ class ResultStore {
   // ---- transitions (each one transaction; illegal ones: kFailedPrecondition) ----
   // pending -> leased, opening attempt n+1 with a fresh lease id. The worker group must be
   // registered and active. not_before is advice for ListRunnable, not checked here.
-  Result<TransitionOutcome> Lease(int64_t trial_id, int64_t worker_group,
-                                  int64_t lease_expires_ms);
+  Result<TransitionOutcome> Lease(int64_t trial_id, int64_t worker_group, int64_t lease_expires_ms);
   // leased -> running (current attempt only).
   Status MarkRunning(int64_t trial_id, int attempt);
   // leased|running: moves the lease expiry (and records progress if >= 0).
-  Status RenewLease(int64_t trial_id, int attempt, int64_t lease_expires_ms,
-                    double progress = -1.0, const std::string& note = "");
+  Status RenewLease(int64_t trial_id, int attempt, int64_t lease_expires_ms, double progress = -1.0,
+                    const std::string& note = "");
   // leased|running -> done, storing metrics, curves, info and wall_seconds.
   Status Complete(int64_t trial_id, int attempt, const TrialResult& result);
   // leased|running -> pending (retry from retry_not_before_ms, if given and retries are

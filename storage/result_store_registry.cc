@@ -27,8 +27,8 @@ Result<int64_t> ResultStore::RegisterWorkerGroup(const WorkerGroupInfo& info) {
                          .Run());
   const int64_t id = db->LastInsertRowid();
   CT_RETURN_IF_ERROR(impl_->InsertEvent("group.registered",
-                                        "worker group " + std::to_string(id) + " on " +
-                                            info.host + " with " + std::to_string(info.ranks) +
+                                        "worker group " + std::to_string(id) + " on " + info.host +
+                                            " with " + std::to_string(info.ranks) +
                                             " ranks (chromatune " + info.version + ")",
                                         std::nullopt, std::nullopt));
   CT_RETURN_IF_ERROR(txn->Commit());
@@ -68,12 +68,12 @@ Status ResultStore::RemoveWorkerGroup(int64_t group_id) {
 
 Result<std::vector<WorkerGroupInfo>> ResultStore::ListWorkerGroups(bool include_gone) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare(
-                                     std::string("SELECT id, host, ranks, devices_json, "
-                                                 "version, state, registered_ms, "
-                                                 "last_heartbeat_ms FROM worker_groups") +
-                                     (include_gone ? "" : " WHERE state = 'active'") +
-                                     " ORDER BY id"));
+  CT_ASSIGN_OR_RETURN(
+      auto stmt,
+      impl_->db_->Prepare(std::string("SELECT id, host, ranks, devices_json, "
+                                      "version, state, registered_ms, "
+                                      "last_heartbeat_ms FROM worker_groups") +
+                          (include_gone ? "" : " WHERE state = 'active'") + " ORDER BY id"));
   std::vector<WorkerGroupInfo> out;
   while (true) {
     CT_ASSIGN_OR_RETURN(bool row, stmt.Step());

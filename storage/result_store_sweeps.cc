@@ -282,15 +282,15 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
 
   std::string summary = "sweep " + sweep.name + " by " + sweep.user + ": " +
                         std::to_string(rows.size()) + " planned trials, " +
-                        std::to_string(result.created) + " new, " +
-                        std::to_string(result.reused) + " reused";
+                        std::to_string(result.created) + " new, " + std::to_string(result.reused) +
+                        " reused";
   if (result.resumed) {
     summary += ", " + std::to_string(result.requeued) + " re-queued, " +
                std::to_string(result.unchanged) + " kept, " + std::to_string(result.dropped) +
                " dropped";
   }
-  CT_RETURN_IF_ERROR(impl_->InsertEvent(result.resumed ? "sweep.resumed" : "sweep.created",
-                                        summary, result.sweep_id, std::nullopt));
+  CT_RETURN_IF_ERROR(impl_->InsertEvent(result.resumed ? "sweep.resumed" : "sweep.created", summary,
+                                        result.sweep_id, std::nullopt));
   CT_RETURN_IF_ERROR(txn->Commit());
   return result;
 }
@@ -336,8 +336,8 @@ Result<int64_t> ResultStore::CancelSweep(const std::string& name) {
   CT_RETURN_IF_ERROR(mark.Bind(1, now).Bind(2, sweep_id).Run());
   CT_RETURN_IF_ERROR(impl_->InsertEvent(
       "sweep.cancelled",
-      "sweep " + name + " cancelled: " + std::to_string(cancelled) + " unfinished trials",
-      sweep_id, std::nullopt));
+      "sweep " + name + " cancelled: " + std::to_string(cancelled) + " unfinished trials", sweep_id,
+      std::nullopt));
   CT_RETURN_IF_ERROR(txn->Commit());
   return cancelled;
 }

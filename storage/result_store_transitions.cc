@@ -112,15 +112,13 @@ Result<TrialHead> LoadHead(SqliteDb* db, int64_t trial_id) {
 
 Status Refuse(const Transition& t, const TrialHead& h, const std::string& why) {
   return FailedPrecondition("cannot " + std::string(KindName(t.kind)) + " trial " +
-                            std::to_string(t.trial_id) + " attempt " +
-                            std::to_string(t.attempt) + ": " + why + " (state " +
-                            TrialStateName(h.state) + ", current attempt " +
-                            std::to_string(h.attempt) + ")");
+                            std::to_string(t.trial_id) + " attempt " + std::to_string(t.attempt) +
+                            ": " + why + " (state " + TrialStateName(h.state) +
+                            ", current attempt " + std::to_string(h.attempt) + ")");
 }
 
 // Fencing: the named attempt must be the current one and hold the lease.
-Status CheckHeld(const Transition& t, const TrialHead& h, bool allow_leased,
-                 bool allow_running) {
+Status CheckHeld(const Transition& t, const TrialHead& h, bool allow_leased, bool allow_running) {
   if (t.attempt != h.attempt) return Refuse(t, h, "the attempt is not current (stale lease)");
   const bool ok = (allow_leased && h.state == TrialState::kLeased) ||
                   (allow_running && h.state == TrialState::kRunning);
@@ -150,7 +148,11 @@ Status ResultStore::Impl::CloseAttempt(int64_t trial_id, int attempt, const std:
                                        const std::string& error) {
   CT_ASSIGN_OR_RETURN(auto stmt, db_->Prepare("UPDATE attempts SET ended_ms = ?, outcome = ?, "
                                               "error = ? WHERE trial_id = ? AND attempt = ?"));
-  return stmt.Bind(1, Now()).Bind(2, outcome).Bind(3, error).Bind(4, trial_id).Bind(5, attempt)
+  return stmt.Bind(1, Now())
+      .Bind(2, outcome)
+      .Bind(3, error)
+      .Bind(4, trial_id)
+      .Bind(5, attempt)
       .Run();
 }
 
@@ -226,8 +228,7 @@ Result<TransitionOutcome> ResultStore::Impl::ApplyOne(const Transition& t) {
       } else {
         CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare("UPDATE trials SET lease_expires_ms = ?, "
                                                    "updated_ms = ? WHERE id = ?"));
-        CT_RETURN_IF_ERROR(stmt.Bind(1, t.lease_expires_ms).Bind(2, now).Bind(3, t.trial_id)
-                               .Run());
+        CT_RETURN_IF_ERROR(stmt.Bind(1, t.lease_expires_ms).Bind(2, now).Bind(3, t.trial_id).Run());
       }
       out.state = h.state;
       return out;
@@ -237,7 +238,7 @@ Result<TransitionOutcome> ResultStore::Impl::ApplyOne(const Transition& t) {
       CT_RETURN_IF_ERROR(CloseAttempt(t.trial_id, t.attempt, "done", ""));
       for (const auto& [name, value] : t.result.metrics) {
         CT_ASSIGN_OR_RETURN(auto metric, db->Prepare("INSERT OR REPLACE INTO metrics(trial_id, "
-                                                "name, value) VALUES (?, ?, ?)"));
+                                                     "name, value) VALUES (?, ?, ?)"));
         CT_RETURN_IF_ERROR(metric.Bind(1, t.trial_id).Bind(2, name).Bind(3, value).Run());
       }
       for (const CurvePoint& p : t.result.curves) {
@@ -271,8 +272,7 @@ Result<TransitionOutcome> ResultStore::Impl::ApplyOne(const Transition& t) {
       if (!retry) {
         CT_RETURN_IF_ERROR(InsertEvent("trial.failed",
                                        "trial " + std::to_string(t.trial_id) + " failed after " +
-                                           std::to_string(failures) + " failed attempts: " +
-                                           t.note,
+                                           std::to_string(failures) + " failed attempts: " + t.note,
                                        h.sweep_id, t.trial_id));
       }
       return out;
@@ -350,11 +350,10 @@ Status ResultStore::Complete(int64_t trial_id, int attempt, const TrialResult& r
   return ApplySingle(this, Transition::Complete(trial_id, attempt, std::move(rows))).status();
 }
 
-Result<TrialState> ResultStore::FailAttempt(int64_t trial_id, int attempt,
-                                            const std::string& error,
+Result<TrialState> ResultStore::FailAttempt(int64_t trial_id, int attempt, const std::string& error,
                                             std::optional<int64_t> retry_not_before_ms) {
-  CT_ASSIGN_OR_RETURN(auto out, ApplySingle(this, Transition::Fail(trial_id, attempt, error,
-                                                                   retry_not_before_ms)));
+  CT_ASSIGN_OR_RETURN(
+      auto out, ApplySingle(this, Transition::Fail(trial_id, attempt, error, retry_not_before_ms)));
   return out.state;
 }
 
@@ -389,10 +388,8 @@ Result<std::vector<std::pair<int64_t, TrialState>>> ResultStore::ExpireLeases(in
     while (true) {
       CT_ASSIGN_OR_RETURN(bool row, list.Step());
       if (!row) break;
-      expired.push_back({list.ColumnInt(0), list.ColumnInt(1),
-                         static_cast<int>(list.ColumnInt(2)),
-                         static_cast<int>(list.ColumnInt(3)),
-                         static_cast<int>(list.ColumnInt(4))});
+      expired.push_back({list.ColumnInt(0), list.ColumnInt(1), static_cast<int>(list.ColumnInt(2)),
+                         static_cast<int>(list.ColumnInt(3)), static_cast<int>(list.ColumnInt(4))});
     }
   }
   std::vector<std::pair<int64_t, TrialState>> out;

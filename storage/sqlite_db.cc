@@ -7,6 +7,26 @@
 
 namespace chromatune {
 
+SqliteStatement::~SqliteStatement() {
+  if (stmt_ != nullptr) sqlite3_reset(stmt_);
+}
+
+SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
+    : db_(other.db_), stmt_(other.stmt_), bind_error_(other.bind_error_) {
+  other.stmt_ = nullptr;
+}
+
+SqliteStatement& SqliteStatement::operator=(SqliteStatement&& other) noexcept {
+  if (this != &other) {
+    if (stmt_ != nullptr) sqlite3_reset(stmt_);
+    db_ = other.db_;
+    stmt_ = other.stmt_;
+    bind_error_ = other.bind_error_;
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
 SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;

@@ -20,10 +20,16 @@ namespace chromatune {
 class SqliteDb;
 
 // A prepared statement borrowed from SqliteDb's cache. Bind indices start at 1, column
-// indices at 0. The statement is reset (bindings cleared) when borrowed again.
+// indices at 0. Move-only; the destructor resets the statement, which ends the read it may
+// hold open (an unfinished SELECT would otherwise keep a read transaction alive).
 class SqliteStatement {
  public:
   SqliteStatement(SqliteDb* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement();
+  SqliteStatement(SqliteStatement&& other) noexcept;
+  SqliteStatement& operator=(SqliteStatement&& other) noexcept;
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
 
   SqliteStatement& Bind(int index, int64_t value);
   SqliteStatement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }

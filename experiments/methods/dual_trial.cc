@@ -112,6 +112,12 @@ GroundingScores ScoreExamples(const std::vector<const datasets::GroundingExample
 
 }  // namespace
 
+std::vector<int64_t> SupportIds(const datasets::GroundingTask& task) {
+  std::vector<int64_t> ids;
+  for (const auto& ex : task.support) ids.push_back(ex.id);
+  return ids;
+}
+
 Status SumOverRanks(std::vector<float>* values, Communicator* comm) {
   if (comm->size() == 1 || values->empty()) return Status::Ok();
   return comm->AllReduceSum(values->data(), values->size());
@@ -157,6 +163,7 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
     return n_eval == 0 ? 0.0 : sums[n_eval] / static_cast<double>(n_eval);
   };
   TrialResult r;
+  std::optional<double> final_accuracy;
   if (Trains(m)) {
     if (task.support.images.empty()) {
       return InvalidArgument("method trains but the support set is empty (shots is 0)");
@@ -176,11 +183,18 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
                         TrainLoop(Trainable(m), static_cast<int64_t>(task.support.images.size()),
                                   *m.train, m.train_seed, ctx, hooks));
     AddTrainOutcome(o, &r);
+    final_accuracy = o.final_accuracy;
   }
-  CT_ASSIGN_OR_RETURN(double acc, evaluate());
+  double acc = 0.0;
+  if (final_accuracy) {
+    acc = *final_accuracy;  // predictions were filled by that same evaluation
+  } else {
+    CT_ASSIGN_OR_RETURN(acc, evaluate());
+  }
   r.metrics["accuracy"] = acc;
   r.metrics["eval_size"] = static_cast<double>(n_eval);
   r.metrics["support_size"] = static_cast<double>(task.support.images.size());
+  r.info["support_ids"] = task.support.source_ids;
   r.arrays.push_back({"predictions", {n_eval}, predictions});
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
@@ -264,6 +278,7 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
     return n_eval == 0 ? 0.0 : sums.back() / static_cast<double>(n_eval);
   };
   TrialResult r;
+  std::optional<double> final_accuracy;
   if (Trains(m)) {
     if (task.support.empty()) {
       return InvalidArgument("method trains but the support set is empty (shots is 0)");
@@ -287,11 +302,18 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
                         TrainLoop(Trainable(m), static_cast<int64_t>(task.support.size()), *m.train,
                                   m.train_seed, ctx, hooks));
     AddTrainOutcome(o, &r);
+    final_accuracy = o.final_accuracy;
   }
-  CT_ASSIGN_OR_RETURN(double acc, evaluate());
+  double acc = 0.0;
+  if (final_accuracy) {
+    acc = *final_accuracy;  // predictions were filled by that same evaluation
+  } else {
+    CT_ASSIGN_OR_RETURN(acc, evaluate());
+  }
   r.metrics["accuracy"] = acc;
   r.metrics["eval_size"] = static_cast<double>(n_eval);
   r.metrics["support_size"] = static_cast<double>(task.support.size());
+  r.info["support_ids"] = SupportIds(task);
   r.arrays.push_back({"predictions", {n_eval}, predictions});
   r.arrays.push_back({"proposal_scores", {n_eval, pmax}, proposal_scores});
   if (cpt_scores) r.arrays.push_back({"cpt_color_scores", {n_eval, rmax, cmax}, color_scores});

@@ -10,7 +10,8 @@
 // Data parallel: training through TrainLoop (trainer.h); evaluation sharded over ranks
 // (contiguous slices) and summed, so every rank ends with the same result.
 //
-// Result: metrics "accuracy", "eval_size", "support_size", "train_steps"; curves
+// Result: metrics "accuracy", "eval_size", "support_size", "train_steps", "train_loss" (last
+// epoch); info "support_ids" (source ids of the support set, for pairing checks); curves
 // "train_loss" and "accuracy" per epoch (trained methods); arrays "predictions" [N] (class
 // or proposal index), for grounding "proposal_scores" [N, Pmax] (NaN past an example's
 // proposals) and, for CPT views, "cpt_color_scores" [N, R, C] (score of colour c's prompt
@@ -52,6 +53,10 @@ using ViewFn = std::function<ProposalViews(const datasets::GroundingExample& exa
 Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
                                      const std::string& key_prefix, const ViewFn& views,
                                      const DualMethod& method, bool cpt_scores, TrialContext& ctx);
+
+// The ids of the support examples (reported as info "support_ids": trials with the same
+// data_seed list the same ids, whatever the method).
+std::vector<int64_t> SupportIds(const datasets::GroundingTask& task);
 
 // Shared by every task runner: sums `correct` and the rank's predictions (zero outside
 // [begin, end)) over ranks.

@@ -136,6 +136,7 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
     return n_eval == 0 ? 0.0 : sums.back() / static_cast<double>(n_eval);
   };
   TrialResult r;
+  std::optional<double> final_accuracy;
   if (params.train.epochs > 0) {
     if (task.support.empty()) {
       return InvalidArgument(
@@ -165,11 +166,18 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
     const torch::Tensor c = learner.context().detach().to(torch::kCPU).contiguous();
     r.arrays.push_back({"context_vectors", c.sizes().vec(),
                         std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel())});
+    final_accuracy = o.final_accuracy;
   }
-  CT_ASSIGN_OR_RETURN(double acc, evaluate());
+  double acc = 0.0;
+  if (final_accuracy) {
+    acc = *final_accuracy;  // predictions were filled by that same evaluation
+  } else {
+    CT_ASSIGN_OR_RETURN(acc, evaluate());
+  }
   r.metrics["accuracy"] = acc;
   r.metrics["eval_size"] = static_cast<double>(n_eval);
   r.metrics["support_size"] = static_cast<double>(task.support.size());
+  r.info["support_ids"] = SupportIds(task);
   r.arrays.push_back({"predictions", {n_eval}, predictions});
   r.arrays.push_back({"proposal_scores", {n_eval, pmax}, proposal_scores});
   r.arrays.push_back({"cpt_color_scores", {n_eval, rmax, num_c}, color_scores});

@@ -197,6 +197,8 @@ Result<CptParams> ParseCpt(const nlohmann::json& params) {
   const nlohmann::json palette = params.value("palette", nlohmann::json());
   if (palette.is_string() && palette.get<std::string>() == "cpt-5") {
     p.colors = datasets::CptColors();
+  } else if (palette.is_string() && palette.get<std::string>() == "all-8") {
+    p.colors = datasets::BlockPalette();
   } else if (palette.is_array() && !palette.empty()) {
     for (size_t i = 0; i < palette.size(); ++i) {
       CT_ASSIGN_OR_RETURN(auto c,
@@ -204,11 +206,14 @@ Result<CptParams> ParseCpt(const nlohmann::json& params) {
       p.colors.push_back(c);
     }
   } else if (!palette.is_null() && !(palette.is_array() && palette.empty())) {
-    return InvalidArgument("params.palette: expected \"cpt-5\" or a list of colours, got " +
+    return InvalidArgument(
+        "params.palette: expected \"cpt-5\", \"all-8\" or a list of colours, got " +
                            palette.dump());
   }
   if (p.colors.empty()) {
-    const nlohmann::json color = params.value("color", nlohmann::json("cpt-red"));
+    // The plan writes color null when a palette is set; absent or null means CPT's default.
+    nlohmann::json color = params.value("color", nlohmann::json());
+    if (color.is_null()) color = "cpt-red";
     CT_ASSIGN_OR_RETURN(auto c, ParseColor(color, "params.color"));
     p.colors.push_back(c);
   }

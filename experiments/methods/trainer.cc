@@ -1,5 +1,7 @@
 #include "experiments/methods/trainer.h"
 
+#include "experiments/ddp/gradient_reducer.h"
+
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -64,25 +66,6 @@ std::pair<int64_t, int64_t> ShardOf(int64_t batch, int rank, int size) {
   return {batch * rank / size, batch * (rank + 1) / size};
 }
 
-Status AllReduceGradients(const std::vector<torch::Tensor>& params, Communicator* comm) {
-  std::vector<torch::Tensor> grads;
-  grads.reserve(params.size());
-  for (const auto& p : params) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-    grads.push_back(p.grad().reshape({-1}));
-  }
-  if (comm->size() == 1) return Status::Ok();
-  torch::Tensor flat = torch::cat(grads).to(torch::kFloat32).contiguous();
-  CT_RETURN_IF_ERROR(comm->AllReduceSum(flat.data_ptr<float>(), flat.numel()));
-  int64_t offset = 0;
-  for (const auto& p : params) {
-    const int64_t n = p.numel();
-    p.mutable_grad().copy_(flat.slice(0, offset, offset + n).view_as(p));
-    offset += n;
-  }
-  return Status::Ok();
-}
-
 Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t n_examples,
                                const TrainParams& train, uint64_t seed, TrialContext& ctx,
                                const TrainHooks& hooks, int max_evals) {
@@ -91,6 +74,10 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
   if (params.empty() || train.epochs == 0) return out;
   auto opt = MakeOptimizer(params, train);
   const int rank = ctx.comm->rank(), size = ctx.comm->size();
+  std::unique_ptr<ddp::GradientReducer> reducer;
+  if (size > 1) {
+    CT_ASSIGN_OR_RETURN(reducer, ddp::GradientReducer::Create(params, ctx.comm));
+  }
   const int64_t batch = std::min(train.batch_size, n_examples);
   const std::set<int64_t> eval_epochs =
       hooks.evaluate ? EvalEpochs(train.epochs, max_evals) : std::set<int64_t>{};
@@ -113,10 +100,12 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
         torch::Tensor loss = hooks.loss_sum(shard);
         if (loss.defined()) {
           loss_total += loss.item<float>();
-          (loss / static_cast<double>(global)).backward();
+          // The reducer averages over ranks: scaling by size / global makes that average the
+          // mean over the global batch, whatever the shard sizes.
+          (loss * (static_cast<double>(size) / static_cast<double>(global))).backward();
         }
       }
-      CT_RETURN_IF_ERROR(AllReduceGradients(params, ctx.comm));
+      if (reducer) CT_RETURN_IF_ERROR(reducer->Finish());
       opt->step();
       if (hooks.after_step) hooks.after_step();
       ++out.steps;
@@ -131,6 +120,7 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
     if (eval_epochs.count(epoch)) {
       CT_ASSIGN_OR_RETURN(double acc, hooks.evaluate());
       out.curves.push_back({"accuracy", epoch + 1, acc});
+      if (epoch + 1 == train.epochs) out.final_accuracy = acc;
     }
     if (ctx.progress && rank == 0) {
       ctx.progress(static_cast<double>(epoch + 1) / train.epochs,

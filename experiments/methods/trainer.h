@@ -4,9 +4,10 @@
 // Each epoch visits the n training examples in an order drawn from `seed` and the epoch
 // (identical on every rank). A step takes the next global batch of batch_size examples (the
 // last one may be smaller); rank r of R computes the loss of its contiguous shard of that
-// batch, SUMMED over the shard, divided by the GLOBAL batch size; after backward the
-// gradients are summed across ranks (one all-reduce of a flat buffer). The step therefore
-// equals a one-rank step with the same global batch, up to the order of float additions.
+// batch, SUMMED over the shard, divided by the GLOBAL batch size; the gradients are summed
+// across ranks while backward runs (ddp::GradientReducer: buckets all-reduced from autograd
+// hooks; parameters broadcast from rank 0 first). The step therefore equals a one-rank step
+// with the same global batch, up to the order of float additions, and all ranks agree.
 //
 // Learning rate: `lr` with a per-epoch cosine decay to 0 (CoOp), or constant. Optimiser SGD
 // (momentum, weight decay) or AdamW. Curves: "train_loss" (mean loss of the epoch's
@@ -18,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -42,6 +44,9 @@ struct TrainHooks {
 struct TrainOutcome {
   std::vector<CurvePoint> curves;
   int64_t steps = 0;
+  // The evaluate hook's value after the last epoch (it always runs then when set), so the
+  // caller need not evaluate the final parameters again.
+  std::optional<double> final_accuracy;
 };
 
 // Trains `params` (each requires_grad). n_examples >= 1. Errors: collectives, cancellation,
@@ -52,9 +57,5 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
 
 // The rank's contiguous share [begin, end) of a global batch of `batch` examples.
 std::pair<int64_t, int64_t> ShardOf(int64_t batch, int rank, int size);
-
-// Sums every parameter's gradient across ranks in one flat all-reduce (undefined gradients
-// count as zero and are defined afterwards).
-Status AllReduceGradients(const std::vector<torch::Tensor>& params, Communicator* comm);
 
 }  // namespace chromatune::methods

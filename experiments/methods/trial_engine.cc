@@ -13,19 +13,28 @@
 namespace chromatune::methods {
 namespace {
 
-// Task data sets kept at once (each holds up to a few thousand small images).
-constexpr size_t kMaxCachedTasks = 32;
+// Task data sets kept at once (each holds a few thousand small images, ~20 MB).
+constexpr size_t kMaxCachedTasks = 8;
 
 const char* const kDefaultPrompt = "a photo of a {}.";
 
 bool GroundingOnly(const std::string& m) { return m == "cpt" || m == "red-circle"; }
 
-bool KnownMethod(const std::string& m) {
-  for (const char* k : {"zero-shot", "ensemble", "coop", "vpt", "pad-prompt", "cpt", "red-circle",
-                        "linear-probe", "finetune"}) {
-    if (m == k) return true;
-  }
-  return false;
+// Parses the method's parameters without building anything, so that a bad value is
+// reported before a backbone is loaded or pretrained.
+Status CheckParams(const TrialSpec& spec) {
+  const std::string& m = spec.method;
+  const nlohmann::json& p = spec.params;
+  if (m == "zero-shot") return ParseZeroShot(p).status();
+  if (m == "ensemble") return ParseEnsemble(p).status();
+  if (m == "coop") return ParseCoop(p, spec.shots).status();
+  if (m == "vpt") return ParseVpt(p, spec.shots).status();
+  if (m == "pad-prompt") return ParsePadPrompt(p, spec.shots).status();
+  if (m == "cpt") return ParseCpt(p).status();
+  if (m == "red-circle") return ParseRedCircle(p).status();
+  if (m == "linear-probe") return ParseLinearProbe(p).status();
+  if (m == "finetune") return ParseFinetune(p, spec.shots).status();
+  return InvalidArgument("plan item: field \"method\": unknown method \"" + m + "\"");
 }
 
 Result<datasets::FewShotSpec> FewShot(const TrialSpec& spec) {
@@ -115,9 +124,7 @@ Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& c
   if (ctx.comm == nullptr) return InvalidArgument("trial context has no communicator");
   CT_ASSIGN_OR_RETURN(TrialSpec spec, ParseTrialSpec(item));
   torch::set_num_threads(options_.threads);
-  if (!KnownMethod(spec.method)) {
-    return InvalidArgument("plan item: field \"method\": unknown method \"" + spec.method + "\"");
-  }
+  CT_RETURN_IF_ERROR(CheckParams(spec));
   const bool grounding_data = datasets::IsGroundingDataset(spec.dataset);
   if (grounding_data != (spec.task == Task::kGrounding)) {
     return InvalidArgument("plan item: dataset \"" + spec.dataset + "\" is a " +
@@ -129,6 +136,11 @@ Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& c
                            " marks region proposals: it needs task "
                            "grounding, not " +
                            spec.task_name);
+  }
+  {
+    ParamReader reader(spec.params);
+    reader.String("template", kDefaultPrompt);
+    CT_RETURN_IF_ERROR(reader.status());
   }
   CT_ASSIGN_OR_RETURN(auto backbone, Backbone(spec.backbone, ctx));
   Result<TrialResult> result =

@@ -4,10 +4,10 @@ namespace chromatune {
 
 const std::vector<SweepColor>& SweepColors() {
   static const std::vector<SweepColor> kColors = {
-      {"red", "red", {250, 0, 45}},          {"purple", "purple", {140, 70, 165}},
-      {"green", "green", {100, 250, 0}},     {"yellow", "yellow", {250, 250, 45}},
-      {"blue", "blue", {0, 40, 250}},        {"orange", "orange", {250, 140, 0}},
-      {"pink", "pink", {250, 120, 200}},     {"cyan", "cyan", {0, 220, 230}},
+      {"red", "red", {250, 0, 45}},      {"purple", "purple", {140, 70, 165}},
+      {"green", "green", {100, 250, 0}}, {"yellow", "yellow", {250, 250, 45}},
+      {"blue", "blue", {0, 40, 250}},    {"orange", "orange", {250, 140, 0}},
+      {"pink", "pink", {250, 120, 200}}, {"cyan", "cyan", {0, 220, 230}},
       {"cpt-red", "red", {240, 0, 30}},
   };
   return kColors;

@@ -11,9 +11,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
+bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 Result<std::string> HashFile(const std::string& path, const std::string& what) {
   std::error_code ec;
@@ -71,8 +69,8 @@ Result<std::string> BackboneFingerprint(const std::string& backbone) {
 }
 
 Result<std::string> DatasetFingerprint(const std::string& dataset) {
-  if (dataset == "fashion-mnist" || dataset == "fashion-mnist-shift" ||
-      dataset == "fashion-ref" || dataset == "fashion-ref-shift") {
+  if (dataset == "fashion-mnist" || dataset == "fashion-mnist-shift" || dataset == "fashion-ref" ||
+      dataset == "fashion-ref-shift") {
     return FashionFingerprint();
   }
   if (StartsWith(dataset, "coop-split:")) {

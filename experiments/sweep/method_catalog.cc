@@ -9,8 +9,12 @@ namespace {
 // CoOp's ensemble baseline).
 const std::vector<std::string>& Clip7() {
   static const std::vector<std::string> kTemplates = {
-      "itap of a {}.",          "a bad photo of the {}.", "a origami {}.",
-      "a photo of the large {}.", "a {} in a video game.", "art of the {}.",
+      "itap of a {}.",
+      "a bad photo of the {}.",
+      "a origami {}.",
+      "a photo of the large {}.",
+      "a {} in a video game.",
+      "art of the {}.",
       "a photo of the small {}.",
   };
   return kTemplates;
@@ -44,16 +48,6 @@ ParamDef Float(std::string name, double def, double min, double max, bool exclus
   return p;
 }
 
-ParamDef Lr(double def) {
-  return Float("lr", def, 0.0, kMaxLr, true, "learning rate (> 0)");
-}
-
-ParamDef Epochs(int64_t def, int64_t min) {
-  return Int("epochs", def, static_cast<double>(min), kMaxEpochs, "passes over the support set");
-}
-
-ParamDef Batch() { return Int("batch_size", 32, 1, kMaxBatch, "examples per optimiser step"); }
-
 ParamDef Bool(std::string name, bool def, std::string doc) {
   ParamDef p;
   p.name = std::move(name);
@@ -63,11 +57,12 @@ ParamDef Bool(std::string name, bool def, std::string doc) {
   return p;
 }
 
-ParamDef Enum(std::string name, std::vector<std::string> choices, std::string doc) {
+ParamDef Enum(std::string name, std::vector<std::string> choices, std::string def,
+              std::string doc) {
   ParamDef p;
   p.name = std::move(name);
   p.type = ParamType::kEnum;
-  p.default_value = choices.front();
+  p.default_value = std::move(def);
   p.choices = std::move(choices);
   p.doc = std::move(doc);
   return p;
@@ -84,13 +79,51 @@ ParamDef Text(std::string name, std::string def, std::vector<std::string> placeh
   return p;
 }
 
+ParamDef Color(std::string name, const nlohmann::json& def, std::string doc) {
+  ParamDef p;
+  p.name = std::move(name);
+  p.type = ParamType::kColor;
+  p.default_value = def;
+  p.doc = std::move(doc);
+  return p;
+}
+
+// The optimisation parameters every method that trains reads (experiments/methods
+// TrainParams), with that method's defaults. epochs < 0 means CoOp's schedule by shot count.
+struct TrainingDefaults {
+  double lr = 0.002;
+  int64_t epochs = -1;
+  int64_t epochs_min = 1;
+  int64_t batch_size = 32;
+  std::string optimizer = "sgd";
+  double weight_decay = 5e-4;
+};
+
+void AddTraining(std::vector<ParamDef>& params, const TrainingDefaults& d) {
+  params.push_back(Float("lr", d.lr, 0.0, kMaxLr, true, "learning rate"));
+  ParamDef epochs = Int("epochs", d.epochs, static_cast<double>(d.epochs_min), kMaxEpochs,
+                        "passes over the support set");
+  if (d.epochs < 0) {
+    epochs.default_value = nullptr;
+    epochs.per_shot_default = &CoopEpochSchedule;
+  }
+  params.push_back(epochs);
+  params.push_back(Int("batch_size", d.batch_size, 1, kMaxBatch, "examples per optimiser step"));
+  params.push_back(Enum("optimizer", {"sgd", "adamw"}, d.optimizer, "optimiser"));
+  params.push_back(Enum("schedule", {"cosine", "constant"}, "cosine", "learning-rate schedule"));
+  params.push_back(Float("momentum", 0.9, 0.0, 1.0, false, "SGD momentum"));
+  params.push_back(Float("weight_decay", d.weight_decay, 0.0, 1000.0, false, "L2 penalty"));
+}
+
 std::vector<MethodDef> BuildCatalog() {
   const std::vector<std::string> kClassification = {"classification"};
   const std::vector<std::string> kGrounding = {"grounding"};
   const std::vector<std::string> kBoth = {"classification", "grounding"};
   std::vector<MethodDef> methods;
 
-  methods.push_back({"zero-shot", false, kClassification,
+  methods.push_back({"zero-shot",
+                     false,
+                     kClassification,
                      {Text("template", "a photo of a {}.", {"{}"},
                            "hand prompt; {} is replaced by the class name")},
                      "CLIP zero-shot with one hand prompt"});
@@ -101,85 +134,87 @@ std::vector<MethodDef> BuildCatalog() {
   templates.default_value = Clip7();
   templates.placeholders = {"{}"};
   templates.doc = "builtin:clip-7 or a list of templates, each with one {}";
-  methods.push_back({"ensemble", false, kClassification, {templates},
+  methods.push_back({"ensemble",
+                     false,
+                     kClassification,
+                     {templates},
                      "CLIP prompt ensemble: mean of normalised text embeddings"});
 
-  methods.push_back(
-      {"coop",
-       true,
-       kClassification,
-       {Int("ctx_len", 16, 1, 64, "M, the number of learned context vectors"),
-        Enum("class_position", {"end", "middle", "front"}, "where the class token goes"),
-        Bool("csc", false, "class-specific context (true) or one unified context (false)"),
-        Text("init", "", {}, "phrase whose word embeddings initialise the context; \"\" = random"),
-        Lr(0.002), Epochs(50, 1), Batch(),
-        Enum("optimizer", {"sgd", "adam", "adamw"}, "optimiser"),
-        Enum("schedule", {"cosine", "constant"}, "learning-rate schedule")},
-       "CoOp: learned context vectors in the text input"});
+  MethodDef coop{"coop", true, kClassification, {}, "CoOp: learned context vectors in the text"};
+  coop.params = {
+      Int("ctx_len", 16, 1, 64, "M, the number of learned context vectors"),
+      Enum("class_position", {"end", "middle", "front"}, "end", "where the class token goes"),
+      Bool("csc", false, "class-specific context (true) or one unified context (false)"),
+      Text("init", "", {}, "phrase whose word embeddings initialise the context; \"\" = random")};
+  AddTraining(coop.params, {});
+  methods.push_back(coop);
 
-  methods.push_back({"vpt",
-                     true,
-                     kClassification,
-                     {Int("tokens", 8, 1, 256, "L, learned visual tokens"),
-                      Bool("deep", false, "tokens at every image-tower block (true) or the input"),
-                      Lr(0.01), Epochs(50, 1), Batch()},
-                     "VPT: learned visual prompt tokens"});
+  MethodDef vpt{"vpt", true, kClassification, {}, "VPT: learned visual prompt tokens"};
+  vpt.params = {Int("tokens", 8, 1, 256, "L, learned visual tokens"),
+                Bool("deep", false, "tokens at every image-tower block (true) or the input")};
+  TrainingDefaults vpt_training;
+  vpt_training.lr = 0.01;
+  AddTraining(vpt.params, vpt_training);
+  methods.push_back(vpt);
 
-  methods.push_back({"pad-prompt",
-                     true,
-                     kClassification,
-                     {Int("width", 4, 1, 64, "P, the learned pixel border width"), Lr(0.1),
-                      Epochs(50, 1), Batch()},
-                     "visual prompting: a learned pixel border"});
+  MethodDef pad{"pad-prompt", true, kClassification, {}, "visual prompting: a pixel border"};
+  pad.params = {Int("width", 4, 1, 64, "P, the learned pixel border width")};
+  TrainingDefaults pad_training;
+  pad_training.lr = 1.0;  // pixel prompts need large steps (Bahng et al.: SGD, lr 40)
+  pad_training.weight_decay = 0.0;
+  AddTraining(pad.params, pad_training);
+  methods.push_back(pad);
 
-  ParamDef color;
-  color.name = "color";
-  color.type = ParamType::kColor;
   const SweepColor cpt_red = *FindSweepColor("cpt-red");
-  color.default_value = ColorJson(cpt_red.word, cpt_red.rgb);
-  color.doc = "marker colour: a name or [r, g, b] (null when palette is set)";
   ParamDef palette;
   palette.name = "palette";
   palette.type = ParamType::kPalette;
   palette.default_value = nullptr;
   palette.doc = "colour set for multi-colour rendering: a name or a list of colours";
+  MethodDef cpt{"cpt", false, kGrounding, {}, "CPT: colour-based prompt tuning"};
+  cpt.params = {
+      Color("color", ColorJson(cpt_red.word, cpt_red.rgb),
+            "marker colour: a name or [r, g, b] (null when palette is set)"),
+      palette, Float("alpha", 127.0 / 255.0, 0.0, 1.0, false, "marker opacity in [0, 1]"),
+      Enum("marker", {"block", "mask"}, "block", "filled box (block) or segment mask (mask)"),
+      Text("template", "{query} is in [MASK] color.", {"{query}", "[MASK]"},
+           "prompt with one {query} and one [MASK]")};
+  TrainingDefaults cpt_training;
+  cpt_training.epochs = 0;  // zero-shot unless the file says otherwise
+  cpt_training.epochs_min = 0;
+  AddTraining(cpt.params, cpt_training);
+  methods.push_back(cpt);
+
   methods.push_back(
-      {"cpt",
+      {"red-circle",
        false,
        kGrounding,
-       {color, palette,
-        Float("alpha", 127.0 / 255.0, 0.0, 1.0, false, "marker opacity in [0, 1]"),
-        Enum("marker", {"block", "mask"}, "filled box (block) or segment mask (mask)"),
-        Text("template", "{query} is in [MASK] color.", {"{query}", "[MASK]"},
-             "prompt with one {query} and one [MASK]"),
-        Epochs(0, 0), Float("lr", 0.0001, 0.0, kMaxLr, true, "learning rate when epochs > 0"),
-        Batch()},
-       "CPT: colour-based prompt tuning; epochs 0 = zero-shot, > 0 = few-shot"});
+       {Int("thickness", 2, 1, 64, "ellipse outline width in pixels"),
+        Color("color", ColorJson("red", {255, 0, 0}), "outline colour"),
+        Text("template", "a photo of {query}.", {"{query}"}, "prompt with one {query}")},
+       "an ellipse drawn around each proposal"});
 
-  methods.push_back({"red-circle",
-                     false,
-                     kGrounding,
-                     {Int("thickness", 2, 1, 32, "ellipse outline width in pixels")},
-                     "a red ellipse drawn around each proposal"});
+  MethodDef probe{"linear-probe", true, kClassification, {}, "a linear head on frozen features"};
+  TrainingDefaults probe_training;
+  probe_training.lr = 0.01;
+  probe_training.epochs = 200;
+  probe_training.batch_size = 256;
+  probe_training.optimizer = "adamw";
+  probe_training.weight_decay = 1e-4;
+  AddTraining(probe.params, probe_training);
+  methods.push_back(probe);
 
-  methods.push_back(
-      {"linear-probe",
-       true,
-       kClassification,
-       {Lr(0.01), Epochs(100, 1),
-        Float("weight_decay", 0.0, 0.0, 1.0, false, "L2 penalty on the head"), Batch()},
-       "a linear head on frozen image features"});
-
-  methods.push_back(
-      {"finetune",
-       true,
-       kBoth,
-       {Lr(0.0001), Epochs(50, 1),
-        Int("last_k_blocks", 0, 0, 1000, "train only the last k blocks of each tower; 0 = all"),
-        Enum("head", {"linear", "text"},
-             "linear: a new linear head; text: class text embeddings as the head"),
-        Batch()},
-       "fine-tuning the backbone plus a head"});
+  MethodDef finetune{"finetune", true, kBoth, {}, "fine-tuning the backbone plus a head"};
+  finetune.params = {
+      Int("last_k_blocks", 0, 0, 1000, "train only the last k blocks of each tower; 0 = all"),
+      Enum("head", {"text", "random"}, "text",
+           "text: initialised from the class text embeddings (zero-shot head); random")};
+  TrainingDefaults finetune_training;
+  finetune_training.lr = 1e-4;
+  finetune_training.optimizer = "adamw";
+  finetune_training.weight_decay = 0.01;
+  AddTraining(finetune.params, finetune_training);
+  methods.push_back(finetune);
 
   methods.push_back(
       {"noop",
@@ -187,13 +222,19 @@ std::vector<MethodDef> BuildCatalog() {
        kBoth,
        {Int("sleep_ms", 0, 0, 86400000, "how long the trial sleeps"),
         Float("value", 0.5, -1e12, 1e12, false, "the accuracy it reports"),
-        Enum("fail", {"none", "error", "throw", "segfault"},
+        Enum("fail", {"none", "error", "throw", "segfault"}, "none",
              "for fault tests: how the trial fails (none: it succeeds)")},
        "a method that trains nothing but is planned like one (load and fault tests)"});
   return methods;
 }
 
 }  // namespace
+
+int64_t CoopEpochSchedule(int64_t shots) {
+  if (shots <= 1) return 50;
+  if (shots <= 4) return 100;
+  return 200;
+}
 
 const std::vector<MethodDef>& MethodCatalog() {
   static const std::vector<MethodDef> kCatalog = BuildCatalog();

@@ -27,11 +27,18 @@ struct ParamDef {
   nlohmann::json default_value;  // resolved form
   double min = 0.0;              // kInt / kFloat: the allowed range
   double max = 0.0;
-  bool exclusive_min = false;    // kFloat: value must be > min (learning rates)
+  bool exclusive_min = false;             // kFloat: value must be > min (learning rates)
   std::vector<std::string> choices;       // kEnum
   std::vector<std::string> placeholders;  // kString / kTemplates: each must occur once
   std::string doc;                        // one line, for docs and messages
+  // When set, the default depends on the shot count (default_value is then null): the
+  // parameter left out of a file resolves, at each shot count K, to per_shot_default(K).
+  int64_t (*per_shot_default)(int64_t shots) = nullptr;
 };
+
+// CoOp's epochs for K shots: 50/100/100/200/200 for 1/2/4/8/16; in between, 50 at K <= 1,
+// 100 at K <= 4, 200 above. The default `epochs` of coop, vpt, pad-prompt and finetune.
+int64_t CoopEpochSchedule(int64_t shots);
 
 struct MethodDef {
   std::string name;

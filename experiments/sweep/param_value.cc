@@ -179,11 +179,11 @@ std::optional<nlohmann::json> ParsePalette(const YAML::Node& node, const std::st
       return colors;
     }
     std::string suggestion = DidYouMean(key, PaletteKeys());
-    diag.Add(MarkOf(node), path,
-             "unknown palette \"" + key + "\"" +
-                 (suggestion.empty() ? " (known: " + JoinNames(PaletteKeys()) +
-                                           ", or a list of colours)"
-                                     : suggestion));
+    diag.Add(
+        MarkOf(node), path,
+        "unknown palette \"" + key + "\"" +
+            (suggestion.empty() ? " (known: " + JoinNames(PaletteKeys()) + ", or a list of colours)"
+                                : suggestion));
     return std::nullopt;
   }
   if (node.IsSequence()) {
@@ -216,9 +216,8 @@ std::optional<nlohmann::json> ParseTemplates(const ParamDef& def, const YAML::No
     if (const auto* builtin = FindBuiltinTemplates(node.Scalar())) return *builtin;
     diag.Add(MarkOf(node), path,
              "unknown template set \"" + node.Scalar() + "\"" +
-                 DidYouMean(node.Scalar(), BuiltinTemplateNames()) +
-                 "; give a builtin set (" + JoinNames(BuiltinTemplateNames()) +
-                 ") or a list of templates");
+                 DidYouMean(node.Scalar(), BuiltinTemplateNames()) + "; give a builtin set (" +
+                 JoinNames(BuiltinTemplateNames()) + ") or a list of templates");
     return std::nullopt;
   }
   if (node.IsSequence() && node.size() > 0) {
@@ -327,8 +326,8 @@ std::optional<ParamSetting> ParseDistribution(const ParamDef& def, const std::st
   s.high = hi->get<double>();
   if (s.low > s.high) {
     diag.Add(MarkOf(body), body_path,
-             "low must not exceed high, got [" + FormatNumber(s.low) + ", " +
-                 FormatNumber(s.high) + "]");
+             "low must not exceed high, got [" + FormatNumber(s.low) + ", " + FormatNumber(s.high) +
+                 "]");
     return std::nullopt;
   }
   if (kind == "log_uniform" && !(s.low > 0)) {
@@ -477,11 +476,18 @@ std::optional<ParamSetting> ParseParamSetting(const ParamDef& def, const YAML::N
   return s;
 }
 
-ParamSetting DefaultSetting(const ParamDef& def) {
+ParamSetting DefaultSetting(const ParamDef& def, const std::vector<int64_t>& shots) {
   ParamSetting s;
+  s.is_default = true;
+  if (def.per_shot_default != nullptr) {
+    s.kind = ParamSetting::Kind::kPerShot;
+    for (int64_t k : shots) {
+      if (k >= 1) s.per_shot[k] = def.per_shot_default(k);
+    }
+    return s;
+  }
   s.kind = ParamSetting::Kind::kFixed;
   s.values.push_back(def.default_value);
-  s.is_default = true;
   return s;
 }
 

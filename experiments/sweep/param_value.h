@@ -3,11 +3,13 @@
 // in "params" (colours to {"name", "rgb"}, builtin template sets to their templates).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "experiments/sweep/diagnostics.h"
 #include "experiments/sweep/method_catalog.h"
@@ -26,8 +28,10 @@ std::optional<nlohmann::json> ParseParamValue(const ParamDef& def, const YAML::N
 std::optional<ParamSetting> ParseParamSetting(const ParamDef& def, const YAML::Node& node,
                                               const std::string& path, Diagnostics& diag);
 
-// The setting of a parameter that the file leaves out: its default, fixed.
-ParamSetting DefaultSetting(const ParamDef& def);
+// The setting of a parameter that the file leaves out: its default, fixed; or, for a
+// default that depends on the shot count, a per-shot map over the shot counts >= 1 of
+// `shots`.
+ParamSetting DefaultSetting(const ParamDef& def, const std::vector<int64_t>& shots);
 
 // "16", "\"end\"", "red" ... : a short rendering of a resolved value for messages.
 std::string DescribeValue(const nlohmann::json& value);

@@ -151,9 +151,8 @@ class Planner {
       const size_t words = WordCount(init);
       if (static_cast<int64_t>(words) > ctx_len) {
         diag_.Add(method.params.at("init").mark, Path(method, "init"),
-                  "\"" + init + "\" has " + std::to_string(words) +
-                      " words, more than ctx_len " + std::to_string(ctx_len) +
-                      " context vectors to initialise");
+                  "\"" + init + "\" has " + std::to_string(words) + " words, more than ctx_len " +
+                      std::to_string(ctx_len) + " context vectors to initialise");
       }
     }
   }
@@ -183,8 +182,7 @@ class Planner {
       for (const auto& [name, s] : setting.per_shot) {
         auto it = s->per_shot.find(shots);
         if (it == s->per_shot.end()) {
-          diag_.Add(s->mark, Path(method, name),
-                    "no value for shots " + std::to_string(shots));
+          diag_.Add(s->mark, Path(method, name), "no value for shots " + std::to_string(shots));
           complete = false;
           continue;
         }
@@ -249,15 +247,14 @@ int64_t CountPlanUpperBound(const SweepSpec& spec) {
     int64_t zero_shot = def->trains ? 0 : 1;
     int64_t others = 1;
     for (const auto& [name, s] : method.params) {
-      const int64_t n = spec.search_mode == SearchMode::kGrid &&
-                                s.kind == ParamSetting::Kind::kSweep
-                            ? static_cast<int64_t>(s.values.size())
-                            : 1;
+      const int64_t n =
+          spec.search_mode == SearchMode::kGrid && s.kind == ParamSetting::Kind::kSweep
+              ? static_cast<int64_t>(s.values.size())
+              : 1;
       if (def->name == "cpt" && name == "epochs") {
         training = 0;
         zero_shot = 0;
-        if (s.kind == ParamSetting::Kind::kPerShot ||
-            s.kind == ParamSetting::Kind::kDistribution) {
+        if (s.kind == ParamSetting::Kind::kPerShot || s.kind == ParamSetting::Kind::kDistribution) {
           training = 1;  // an upper bound: a drawn epochs may be 0
         } else {
           for (const auto& v : s.values) (v.get<int64_t>() > 0 ? training : zero_shot) += 1;
@@ -273,8 +270,7 @@ int64_t CountPlanUpperBound(const SweepSpec& spec) {
     const int64_t draws = spec.search_mode == SearchMode::kRandom ? spec.samples
                           : HasDistribution(method)               ? spec.samples
                                                                   : 1;
-    const int64_t per_setting =
-        SaturatingAdd(SaturatingMul(training, replicates), zero_shot);
+    const int64_t per_setting = SaturatingAdd(SaturatingMul(training, replicates), zero_shot);
     total = SaturatingAdd(total, SaturatingMul(SaturatingMul(others, draws), per_setting));
   }
   return total;

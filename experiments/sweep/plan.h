@@ -29,8 +29,8 @@ namespace chromatune {
 inline constexpr int64_t kMaxPlanTrials = 1'000'000;
 
 struct PlanOptions {
-  bool force = false;                    // plan even above max_trials
-  int64_t max_trials = kMaxPlanTrials;   // the refusal threshold
+  bool force = false;                   // plan even above max_trials
+  int64_t max_trials = kMaxPlanTrials;  // the refusal threshold
 };
 
 struct Plan {

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& TopLevelKeys() {
   static const std::vector<std::string> kKeys = {
-      "name",    "task",    "dataset", "backbone", "shots",    "shot_unit", "replicates",
-      "methods", "search",  "resources", "retries", "priority", "rerun"};
+      "name",    "task",   "dataset",   "backbone", "shots",    "shot_unit", "replicates",
+      "methods", "search", "resources", "retries",  "priority", "rerun"};
   return kKeys;
 }
 
@@ -35,9 +35,7 @@ const std::vector<std::pair<std::string, std::string>>& NamedDatasets() {
   return kDatasets;
 }
 
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
+bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 std::string JoinInts(const std::vector<int64_t>& values) {
   std::string out;
@@ -79,7 +77,8 @@ class SpecParser {
     if (!root.IsMap()) {
       diag_.Add(MarkOf(root), "",
                 "expected a mapping of sweep fields (name, task, dataset, shots, methods, ...), "
-                "got " + DescribeNode(root));
+                "got " +
+                    DescribeNode(root));
       return diag_.ToStatus();
     }
     CheckDuplicateKeys(root, "", diag_);
@@ -181,8 +180,7 @@ class SpecParser {
     static const std::regex kName("[A-Za-z0-9._-]{1,128}");
     if (!std::regex_match(*name, kName)) {
       diag_.Add(MarkOf(node), "name",
-                "a sweep name is 1 to 128 letters, digits, '.', '_' or '-', got \"" + *name +
-                    "\"");
+                "a sweep name is 1 to 128 letters, digits, '.', '_' or '-', got \"" + *name + "\"");
       return;
     }
     spec_.name = *name;
@@ -190,8 +188,8 @@ class SpecParser {
 
   void ParseTask(const YAML::Node& node) {
     if (Missing(node, "task", true)) return;
-    auto v = ParseParamValue(EnumField("task", {"classification", "grounding"}), node, "task",
-                             diag_);
+    auto v =
+        ParseParamValue(EnumField("task", {"classification", "grounding"}), node, "task", diag_);
     if (v) spec_.task = v->get<std::string>();
   }
 
@@ -269,11 +267,11 @@ class SpecParser {
       }
       return;
     }
-    diag_.Add(MarkOf(node), "backbone",
-              "unknown backbone \"" + *name + "\"" +
-                  DidYouMean(*name, {"builtin:tiny-clip", "builtin:tiny-fusion",
-                                     "torchscript:PATH"}) +
-                  "; known: builtin:tiny-clip, builtin:tiny-fusion, torchscript:PATH");
+    diag_.Add(
+        MarkOf(node), "backbone",
+        "unknown backbone \"" + *name + "\"" +
+            DidYouMean(*name, {"builtin:tiny-clip", "builtin:tiny-fusion", "torchscript:PATH"}) +
+            "; known: builtin:tiny-clip, builtin:tiny-fusion, torchscript:PATH");
   }
 
   void ParseShots(const YAML::Node& node) {
@@ -284,8 +282,8 @@ class SpecParser {
   void ParseShotUnit(const YAML::Node& node) {
     spec_.shot_unit = spec_.task == "grounding" ? "total" : "per_class";
     if (Missing(node, "shot_unit", false)) return;
-    auto v = ParseParamValue(EnumField("shot_unit", {"per_class", "total"}), node, "shot_unit",
-                             diag_);
+    auto v =
+        ParseParamValue(EnumField("shot_unit", {"per_class", "total"}), node, "shot_unit", diag_);
     if (v) spec_.shot_unit = v->get<std::string>();
   }
 
@@ -299,7 +297,8 @@ class SpecParser {
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
       if (std::find(known.begin(), known.end(), key) == known.end()) {
-        diag_.Add(MarkOf(it->first), ChildPath(path, key), "unknown field" + DidYouMean(key, known));
+        diag_.Add(MarkOf(it->first), ChildPath(path, key),
+                  "unknown field" + DidYouMean(key, known));
       }
     }
     return true;
@@ -444,7 +443,7 @@ class SpecParser {
       }
     }
     for (const auto& p : def->params) {
-      if (method.params.count(p.name) == 0) method.params[p.name] = DefaultSetting(p);
+      if (method.params.count(p.name) == 0) method.params[p.name] = DefaultSetting(p, spec_.shots);
     }
     if (!ok) return;
     CheckMethod(*def, method, path);
@@ -511,8 +510,7 @@ class SpecParser {
       if (!trains) {
         diag_.Add(setting.mark, param_path,
                   "a per-shot map needs a method that trains; " + def.name +
-                      (def.name == "cpt" ? " with epochs 0" : "") +
-                      " runs once at shots 0");
+                      (def.name == "cpt" ? " with epochs 0" : "") + " runs once at shots 0");
         continue;
       }
       std::vector<int64_t> missing;
@@ -522,9 +520,9 @@ class SpecParser {
       if (!missing.empty()) {
         std::vector<int64_t> has;
         for (const auto& [k, v] : setting.per_shot) has.push_back(k);
-        diag_.Add(setting.mark, param_path,
-                  "no value for shots " + JoinInts(missing) + " (the map has " + JoinInts(has) +
-                      ")");
+        diag_.Add(
+            setting.mark, param_path,
+            "no value for shots " + JoinInts(missing) + " (the map has " + JoinInts(has) + ")");
       }
     }
     if (trains && !spec_.shots.empty() && training_shots.empty()) {

@@ -68,9 +68,9 @@ struct SweepSpec {
   // As written, except that a relative PATH of coop-split:/refexp:/torchscript: is made
   // absolute against the sweep file's directory (ParseOptions::base_dir).
   std::string dataset;
-  std::string backbone;         // default builtin:tiny-clip
-  std::vector<int64_t> shots;   // each >= 0, distinct, in file order
-  std::string shot_unit;        // per_class | total (default by task: see docs/sweeps.md)
+  std::string backbone;              // default builtin:tiny-clip
+  std::vector<int64_t> shots;        // each >= 0, distinct, in file order
+  std::string shot_unit;             // per_class | total (default by task: see docs/sweeps.md)
   std::vector<int64_t> data_seeds;   // default [1]
   std::vector<int64_t> train_seeds;  // default [1]
   std::vector<MethodSpec> methods;   // at least one
@@ -78,7 +78,7 @@ struct SweepSpec {
   int64_t samples = 1;  // random: settings per method; grid: draws per grid point that has
                         // a distribution
   uint64_t search_seed = 0;
-  int64_t ranks = 1;    // resources.ranks
+  int64_t ranks = 1;  // resources.ranks
   int64_t retries = 2;
   int64_t priority = 0;
   bool rerun = false;

@@ -73,8 +73,7 @@ TypedScalar TypeScalar(const YAML::Node& node) {
     out.kind = TypedScalar::Kind::kNull;
     return out;
   }
-  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" ||
-      s == "FALSE") {
+  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") {
     out.kind = TypedScalar::Kind::kBool;
     out.boolean = s[0] == 't' || s[0] == 'T';
     return out;

@@ -8,7 +8,8 @@ Computed independently of the C++ code with Debian's python3-scipy (1.10), pytho
   only ~1e-9 relative (e.g. t.ppf(0.995, 3) = 5.84090929975643 vs 5.84090930973336) and
   returns ~7e-17 for ppf(0.5), so it cannot serve as a 1e-9 reference for quantiles or
   confidence intervals;
-- tests with scipy.stats.ttest_rel and scipy.stats.wilcoxon; confidence intervals as
+- tests with scipy.stats.ttest_rel and scipy.stats.wilcoxon (on differences rounded to
+  12 decimals, see wilcoxons()); confidence intervals as
   mean +- (mpmath t quantile) * scipy.stats.sem;
 - Holm-Bonferroni and the nested variance split in numpy from their textbook definitions
   (the step-down loop; SSW = SST - SSB).
@@ -169,6 +170,9 @@ def paired_pairs(rng):
         ("zeros_and_ties", [5.0, 3.0, 4.0, 4.0, 6.0, 8.0, 2.0, 9.0, 1.0, 7.0, 6.0],
          [5.0, 1.0, 4.0, 2.0, 4.0, 3.0, 2.0, 5.0, 3.0, 1.0, 4.0]),
         ("all_tied", [2.0, 2.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0]),
+        # Continuous values: no ties, the exact distribution.
+        ("n15_exact", floats(rng.normal(0.7, 0.03, 15)), floats(rng.normal(0.68, 0.03, 15))),
+        ("n40_exact", floats(rng.normal(0.7, 0.03, 40)), floats(rng.normal(0.69, 0.03, 40))),
     ]
 
 
@@ -189,7 +193,10 @@ def ttests(pairs):
 def wilcoxons(pairs):
     rows = []
     for name, x, y in pairs:
-        d = np.subtract(x, y)
+        # Differences rounded to 12 decimals, so that floating-point noise (0.8 - 0.7 vs
+        # 0.85 - 0.75) does not split real ties; the C++ side runs these rows with
+        # WilcoxonOptions::tolerance = 1e-12, as reports do.
+        d = np.round(np.subtract(x, y), 12)
         nonzero = d[d != 0]
         ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
         exact = len(nonzero) == len(d) and not ties and len(d) <= 50
@@ -199,7 +206,7 @@ def wilcoxons(pairs):
             # ties or zeros (scipy 1.10's "auto" would still use the exact table with ties,
             # truncating tied ranks, which the C++ code deliberately does not).
             method = "exact" if exact else "approx"
-            res = stats.wilcoxon(x, y, zero_method="wilcox", correction=correction,
+            res = stats.wilcoxon(d, zero_method="wilcox", correction=correction,
                                  alternative="two-sided", method=method)
             rows.append({"name": name, "x": x, "y": y, "correction": correction,
                          "exact": exact, "statistic": float(res.statistic),

@@ -46,6 +46,7 @@ TEST(FashionMnistTest, ClassWordsAreCaptionFriendly) {
   EXPECT_EQ(FashionClassWords()[0], "t-shirt");
   EXPECT_EQ(FashionClassWords()[9], "boot");
   EXPECT_EQ(FashionOfficialNames()[9], "Ankle boot");
+  EXPECT_STREQ(FashionSplitName(FashionSplit::kTest), "test");
   for (const std::string& w : FashionClassWords()) EXPECT_EQ(w.find(' '), std::string::npos);
 }
 

@@ -7,7 +7,7 @@
 namespace chromatune::datasets {
 namespace {
 
-std::shared_ptr<const FashionMnist> Test() {
+std::shared_ptr<const FashionMnist> TestSplit() {
   auto test = LoadFashionMnist(FashionSplit::kTest);
   EXPECT_TRUE(test.ok()) << test.status().ToString();
   return test.ok() ? *test : nullptr;
@@ -35,7 +35,7 @@ TEST(FashionRefTest, DeterministicAndPrefixStable) {
 }
 
 TEST(FashionRefTest, ProposalsTargetAndExpressionsAreConsistent) {
-  auto test = Test();
+  auto test = TestSplit();
   ASSERT_TRUE(test);
   FashionRefOptions o;
   o.relational_fraction = 0.5f;

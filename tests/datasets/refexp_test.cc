@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "datasets/image_io.h"
 #include "tests/datasets/temp_dir.h"
 

@@ -25,6 +25,7 @@ TEST(ShiftTest, RenderingIsAPureFunctionOfDomainSplitAndIndex) {
   }
   EXPECT_NE(RenderClassificationItem(item, 56, Domain::kPlain, FashionSplit::kTest, 3),
             RenderClassificationItem(item, 56, Domain::kShift, FashionSplit::kTest, 3));
+  EXPECT_STREQ(DomainName(Domain::kShift), "shift");
 }
 
 TEST(ShiftTest, PlainIsDarkWithABrightItemAndShiftIsLightWithADarkItem) {

@@ -175,8 +175,10 @@ TEST(Report, OnlyDoneTrialsWithTheMetricCount) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(1u, r->cells.size());
   EXPECT_EQ(2, r->cells[0].n);
-  ASSERT_EQ(1u, r->notes.size());
-  EXPECT_NE(std::string::npos, r->notes[0].find("1 finished trials without metric 'accuracy'"));
+  // Notes: the trial without the metric, and no finetune baseline to compare coop with.
+  ASSERT_EQ(2u, r->notes.size());
+  EXPECT_EQ("1 finished trials without metric 'accuracy' left out", r->notes[0]);
+  EXPECT_NE(std::string::npos, r->notes[1].find("baseline method 'finetune'"));
 }
 
 TEST(Report, UnknownMetricListsTheKnownOnes) {
@@ -246,7 +248,7 @@ void AddSeedMeans(std::vector<TrialOutcome>& out, const std::string& method, int
 TEST(Report, PairedComparisonMatchesScipy) {
   // Per data seed, coop averages to x and finetune to y of the reference pairs; the report
   // must reproduce scipy's ttest_rel and wilcoxon on (x, y).
-  for (const std::string name : {"n8", "ties", "n20_shift"}) {
+  for (const std::string name : {"n8", "ties", "n20_shift", "n15_exact", "n40_exact"}) {
     const json& t_ref = ReferenceRow("paired_t", name);
     const json& w_ref = ReferenceRow("wilcoxon", name);
     const auto x = t_ref["x"].get<std::vector<double>>();

@@ -124,8 +124,8 @@ TEST_F(ResultStoreTest, DoneTrialsAreReusedAcrossSweepsUnlessRerun) {
   const int64_t original = Trials(a->sweep_id)[0].id;
   Finish(original, 0.75);
 
-  auto b = store_->CreateSweep(
-      Sweep("b", {PlanItem("k1", "coop", 1, 1), PlanItem("k2", "coop", 1, 2)}));
+  auto b =
+      store_->CreateSweep(Sweep("b", {PlanItem("k1", "coop", 1, 1), PlanItem("k2", "coop", 1, 2)}));
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->reused, 1);
   EXPECT_EQ(b->created, 1);
@@ -156,12 +156,12 @@ TEST_F(ResultStoreTest, DoneTrialsAreReusedAcrossSweepsUnlessRerun) {
 }
 
 TEST_F(ResultStoreTest, ResubmittingASweepResumesIt) {
-  auto first = store_->CreateSweep(Sweep("s", {PlanItem("done", "coop", 1, 1),
-                                               PlanItem("failed", "coop", 1, 2),
-                                               PlanItem("running", "coop", 1, 3),
-                                               PlanItem("pending", "coop", 1, 4),
-                                               PlanItem("dropped", "coop", 1, 5)},
-                                         /*retries=*/0));
+  auto first = store_->CreateSweep(
+      Sweep("s",
+            {PlanItem("done", "coop", 1, 1), PlanItem("failed", "coop", 1, 2),
+             PlanItem("running", "coop", 1, 3), PlanItem("pending", "coop", 1, 4),
+             PlanItem("dropped", "coop", 1, 5)},
+            /*retries=*/0));
   ASSERT_TRUE(first.ok());
   auto t = Trials(first->sweep_id);
   Finish(t[0].id, 0.5);
@@ -173,12 +173,12 @@ TEST_F(ResultStoreTest, ResubmittingASweepResumesIt) {
   auto dropped = store_->Lease(t[4].id, group_, now_ + 1000);
   ASSERT_TRUE(dropped.ok());
 
-  auto again = store_->CreateSweep(Sweep("s", {PlanItem("done", "coop", 1, 1),
-                                               PlanItem("failed", "coop", 1, 2),
-                                               PlanItem("running", "coop", 1, 3),
-                                               PlanItem("pending", "coop", 1, 4),
-                                               PlanItem("new", "coop", 1, 6)},
-                                         /*retries=*/2));
+  auto again =
+      store_->CreateSweep(Sweep("s",
+                                {PlanItem("done", "coop", 1, 1), PlanItem("failed", "coop", 1, 2),
+                                 PlanItem("running", "coop", 1, 3),
+                                 PlanItem("pending", "coop", 1, 4), PlanItem("new", "coop", 1, 6)},
+                                /*retries=*/2));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->resumed);
   EXPECT_EQ(again->sweep_id, first->sweep_id);
@@ -204,16 +204,17 @@ TEST_F(ResultStoreTest, ResubmittingASweepResumesIt) {
   ASSERT_TRUE(cancelled.ok());
   EXPECT_EQ(*cancelled, 4);  // failed-then-requeued, running, pending, new
   EXPECT_TRUE(store_->GetSweep("s")->cancelled);
-  auto third = store_->CreateSweep(Sweep("s", {PlanItem("done", "coop", 1, 1),
-                                               PlanItem("running", "coop", 1, 3)}));
+  auto third = store_->CreateSweep(
+      Sweep("s", {PlanItem("done", "coop", 1, 1), PlanItem("running", "coop", 1, 3)}));
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->requeued, 1);
   EXPECT_FALSE(store_->GetSweep("s")->cancelled);
 }
 
 TEST_F(ResultStoreTest, CancelSweepStopsUnfinishedTrialsOnly) {
-  auto sub = store_->CreateSweep(Sweep(
-      "s", {PlanItem("a", "coop", 1, 1), PlanItem("b", "coop", 1, 2), PlanItem("c", "coop", 1, 3)}));
+  auto sub =
+      store_->CreateSweep(Sweep("s", {PlanItem("a", "coop", 1, 1), PlanItem("b", "coop", 1, 2),
+                                      PlanItem("c", "coop", 1, 3)}));
   ASSERT_TRUE(sub.ok());
   auto t = Trials(sub->sweep_id);
   Finish(t[0].id, 0.9);
@@ -282,8 +283,8 @@ TEST_F(ResultStoreTest, ListRunnableOrdersByPriorityThenAgeAndHonoursBackoff) {
 }
 
 TEST_F(ResultStoreTest, ListOutcomesJoinsMetricsAndFiltersBySweep) {
-  auto a = store_->CreateSweep(Sweep("a", {PlanItem("k1", "coop", 1, 1),
-                                           PlanItem("k2", "finetune", 2, 3)}));
+  auto a = store_->CreateSweep(
+      Sweep("a", {PlanItem("k1", "coop", 1, 1), PlanItem("k2", "finetune", 2, 3)}));
   auto b = store_->CreateSweep(Sweep("b", {PlanItem("k3", "coop", 4, 1)}));
   ASSERT_TRUE(a.ok() && b.ok());
   auto t = Trials(a->sweep_id);
@@ -358,8 +359,7 @@ TEST_F(ResultStoreTest, ReadOnlyStoreSeesCommittedStateAndRefusesWrites) {
   auto sweep = reader->GetSweep("s");
   ASSERT_TRUE(sweep.ok());
   EXPECT_EQ(sweep->counts.pending, 1);
-  EXPECT_EQ(reader->CreateSweep(Sweep("t", {})).status().code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reader->CreateSweep(Sweep("t", {})).status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(reader->EnsureUser("x").code(), StatusCode::kFailedPrecondition);
   // The writer goes on while the reader is open; the reader sees the new commit.
   ASSERT_TRUE(store_->CreateSweep(Sweep("t", {PlanItem("k2", "coop", 1, 1)})).ok());

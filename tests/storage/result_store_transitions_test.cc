@@ -103,14 +103,10 @@ class TransitionsTest : public ::testing::Test {
     auto t = store_->GetTrial(trial);
     auto attempts = store_->ListAttempts(trial);
     auto metrics = store_->GetMetrics(trial);
-    nlohmann::json j = {{"state", TrialStateName(t->state)},
-                        {"attempt", t->attempt},
-                        {"failures", t->failures},
-                        {"lease", t->lease_id},
-                        {"expires", t->lease_expires_ms},
-                        {"progress", t->progress},
-                        {"attempts", attempts->size()},
-                        {"metrics", *metrics}};
+    nlohmann::json j = {{"state", TrialStateName(t->state)}, {"attempt", t->attempt},
+                        {"failures", t->failures},           {"lease", t->lease_id},
+                        {"expires", t->lease_expires_ms},    {"progress", t->progress},
+                        {"attempts", attempts->size()},      {"metrics", *metrics}};
     for (const auto& a : *attempts) j["outcomes"].push_back(a.outcome);
     return j.dump();
   }
@@ -176,14 +172,12 @@ TEST_F(TransitionsTest, UnknownTrialIsNotFound) {
 
 TEST_F(TransitionsTest, LeaseNeedsAnActiveGroupAndRecordsTheAttempt) {
   const int64_t trial = TrialIn(TrialState::kPending);
-  EXPECT_EQ(store_->Lease(trial, 999, now_ + 1).status().code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Lease(trial, 999, now_ + 1).status().code(), StatusCode::kFailedPrecondition);
   auto lease = store_->Lease(trial, group_, now_ + 1000);
   ASSERT_TRUE(lease.ok());
   EXPECT_EQ(lease->attempt, 1);
   EXPECT_EQ(lease->state, TrialState::kLeased);
-  EXPECT_EQ(lease->lease_id.rfind("L" + std::to_string(trial) + ".1.", 0), 0u)
-      << lease->lease_id;
+  EXPECT_EQ(lease->lease_id.rfind("L" + std::to_string(trial) + ".1.", 0), 0u) << lease->lease_id;
   now_ += 5;
   ASSERT_TRUE(store_->MarkRunning(trial, 1).ok());
   ASSERT_TRUE(store_->RenewLease(trial, 1, now_ + 9000, 0.25, "epoch 1").ok());

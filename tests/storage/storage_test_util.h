@@ -1,7 +1,12 @@
 // Helpers shared by the storage tests: a scratch directory and small plan items.
 #pragma once
 
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <functional>
 
 #include <cstdlib>
 #include <filesystem>
@@ -48,6 +53,31 @@ inline nlohmann::json PlanItem(const std::string& key, const std::string& method
           {"train_seed", 1},
           {"params", {{"lr", 0.002}, {"ctx_len", 4}}},
           {"resources", {{"ranks", ranks}}}};
+}
+
+// Runs `body` in a forked child and returns its exit code (128 + signal if it was killed).
+// For faults that must not touch the test process: a file size limit, dropped privileges.
+inline int RunInChild(const std::function<int()>& body) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(body());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// In a child: every file may grow to at most `bytes` (writes past it fail with EFBIG, as on
+// a full disk).
+inline void LimitFileSize(rlim_t bytes) {
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limit = {bytes, bytes};
+  setrlimit(RLIMIT_FSIZE, &limit);
+}
+
+// In a child: become the unprivileged user "nobody" (65534), so permission bits apply even
+// when the tests run as root. Returns false if that is not possible.
+inline bool DropToNobody() {
+  if (geteuid() != 0) return true;
+  return setgid(65534) == 0 && setuid(65534) == 0;
 }
 
 inline WorkerGroupInfo Group(const std::string& host, int ranks, nlohmann::json devices) {

@@ -13,7 +13,8 @@ using testing::ThreadGroup;
 
 TEST(TensorSyncTest, BroadcastMakesEveryRankEqualToRoot) {
   std::vector<std::vector<torch::Tensor>> tensors(3);
-  for (int r = 0; r < 3; ++r) tensors[r] = {torch::full({5}, r + 1.0f), torch::full({2, 2}, -r)};
+  for (int r = 0; r < 3; ++r)
+    tensors[r] = {torch::full({5}, r + 1.0f), torch::full({2, 2}, -1.0f * r)};
   ThreadGroup::Run(3, [&](Communicator& comm) {
     ASSERT_TRUE(BroadcastTensors(tensors[comm.rank()], &comm, /*root=*/2).ok());
   });

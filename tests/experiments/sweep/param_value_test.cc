@@ -86,7 +86,8 @@ TEST(ParamValueTest, TypeErrors) {
   EXPECT_EQ(Error("coop", "ctx_len", "1.5"), "f:1:4: p: expected an integer, got the number 1.5");
   EXPECT_EQ(Error("coop", "ctx_len", "'4'"), "f:1:4: p: expected an integer, got the string \"4\"");
   EXPECT_EQ(Error("coop", "lr", "fast"), "f:1:4: p: expected a number, got the string \"fast\"");
-  EXPECT_EQ(Error("coop", "csc", "yes"), "f:1:4: p: expected true or false, got the string \"yes\"");
+  EXPECT_EQ(Error("coop", "csc", "yes"),
+            "f:1:4: p: expected true or false, got the string \"yes\"");
   EXPECT_EQ(Error("zero-shot", "template", "5"),
             "f:1:4: p: expected a string, got the number 5 (quote it to use it as text: \"5\")");
   EXPECT_EQ(Error("coop", "class_position", "midle"),
@@ -144,7 +145,8 @@ TEST(ParamValueTest, ColoursByNameOrRgbAndSweepsOfThem) {
   auto name = Setting("cpt", "color", "purple");
   ASSERT_TRUE(name.setting);
   EXPECT_EQ(name.setting->kind, ParamSetting::Kind::kFixed);
-  EXPECT_EQ(name.setting->values[0], nlohmann::json::parse(R"({"name":"purple","rgb":[140,70,165]})"));
+  EXPECT_EQ(name.setting->values[0],
+            nlohmann::json::parse(R"({"name":"purple","rgb":[140,70,165]})"));
 
   auto rgb = Setting("cpt", "color", "[240, 0, 30]");
   ASSERT_TRUE(rgb.setting);
@@ -192,7 +194,8 @@ TEST(ParamValueTest, PalettesOneOrSwept) {
             "f:1:4: p: unknown palette \"cpt5\" (did you mean \"cpt-5\"?)");
   EXPECT_EQ(Error("cpt", "palette", "[cpt-5, [red, purpel]]"),
             "f:1:18: p[1][1]: unknown colour \"purpel\" (did you mean \"purple\"?)");
-  EXPECT_EQ(Error("cpt", "palette", "[cpt-5, []]"), "f:1:12: p[1]: a palette needs at least one colour");
+  EXPECT_EQ(Error("cpt", "palette", "[cpt-5, []]"),
+            "f:1:12: p[1]: a palette needs at least one colour");
 }
 
 TEST(ParamValueTest, TemplateSets) {

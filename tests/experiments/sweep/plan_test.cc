@@ -30,8 +30,9 @@ const std::string kHead =
 
 TEST(PlanTest, NonTrainingMethodsRunOnceAtShotsZero) {
   // Shots without 0 still give zero-shot its one trial.
-  Plan plan = MakePlan("name: p\ntask: classification\ndataset: fashion-mnist\nshots: [1, 2]\n"
-                       "replicates: {data_seeds: [1, 2, 3]}\nmethods: [zero-shot, ensemble]\n");
+  Plan plan = MakePlan(
+      "name: p\ntask: classification\ndataset: fashion-mnist\nshots: [1, 2]\n"
+      "replicates: {data_seeds: [1, 2, 3]}\nmethods: [zero-shot, ensemble]\n");
   ASSERT_EQ(plan.count, 2);
   for (const auto& item : plan.items) {
     EXPECT_EQ(item["shots"], 0);
@@ -56,12 +57,13 @@ TEST(PlanTest, TrainingMethodsRunAtEveryShotAndReplicateInOrder) {
 }
 
 TEST(PlanTest, ItemHasEveryFieldAndEveryParameterResolved) {
-  Plan plan = MakePlan(kHead + "methods: [coop]\nresources: {ranks: 2}\nretries: 3\n"
+  Plan plan = MakePlan(kHead +
+                       "methods: [coop]\nresources: {ranks: 2}\nretries: 3\n"
                        "priority: 5\nrerun: true\n");
   const auto& item = plan.items.at(0);
-  for (const char* field : {"index", "key", "sweep", "task", "dataset", "backbone", "method",
-                            "shots", "shot_unit", "data_seed", "train_seed", "params",
-                            "resources", "retries", "priority", "rerun"}) {
+  for (const char* field :
+       {"index", "key", "sweep", "task", "dataset", "backbone", "method", "shots", "shot_unit",
+        "data_seed", "train_seed", "params", "resources", "retries", "priority", "rerun"}) {
     EXPECT_TRUE(item.contains(field)) << field;
   }
   EXPECT_EQ(item.size(), 16u);
@@ -88,9 +90,9 @@ TEST(PlanTest, GridOrderFirstCatalogParameterSlowest) {
   for (const auto& item : plan.items) {
     order.emplace_back(item["params"]["ctx_len"], item["params"]["class_position"]);
   }
-  EXPECT_EQ(order, (std::vector<std::pair<int64_t, std::string>>{
-                       {4, "end"}, {4, "front"}, {8, "end"}, {8, "front"}, {16, "end"},
-                       {16, "front"}}));
+  EXPECT_EQ(order,
+            (std::vector<std::pair<int64_t, std::string>>{
+                {4, "end"}, {4, "front"}, {8, "end"}, {8, "front"}, {16, "end"}, {16, "front"}}));
 }
 
 TEST(PlanTest, IssueExampleCount) {
@@ -167,8 +169,9 @@ TEST(PlanTest, RandomSearchIsSeededAndDeterministic) {
 }
 
 TEST(PlanTest, AddingAMethodLeavesOtherMethodsDrawsAlone) {
-  const std::string head = "name: p\ntask: classification\ndataset: fashion-mnist\nshots: [1]\n"
-                           "search: {mode: random, samples: 3, seed: 1}\nmethods:\n";
+  const std::string head =
+      "name: p\ntask: classification\ndataset: fashion-mnist\nshots: [1]\n"
+      "search: {mode: random, samples: 3, seed: 1}\nmethods:\n";
   const std::string ft = "  - {name: finetune, lr: {uniform: [0.1, 0.2]}}\n";
   Plan one = MakePlan(head + ft);
   Plan two = MakePlan(head + ft + "  - {name: linear-probe, lr: {uniform: [0.1, 0.2]}}\n");
@@ -177,9 +180,10 @@ TEST(PlanTest, AddingAMethodLeavesOtherMethodsDrawsAlone) {
 
 TEST(PlanTest, DuplicateTrialsAppearOnce) {
   // Random draws over a two-value space repeat; a method listed twice repeats.
-  Plan random = MakePlan("name: p\ntask: classification\ndataset: fashion-mnist\nshots: [1]\n"
-                         "search: {mode: random, samples: 50}\n"
-                         "methods:\n  - {name: coop, csc: [true, false]}\n");
+  Plan random = MakePlan(
+      "name: p\ntask: classification\ndataset: fashion-mnist\nshots: [1]\n"
+      "search: {mode: random, samples: 50}\n"
+      "methods:\n  - {name: coop, csc: [true, false]}\n");
   EXPECT_EQ(random.count, 2);
   Plan twice = MakePlan(kHead + "methods: [zero-shot, zero-shot]\n");
   EXPECT_EQ(twice.count, 1);
@@ -210,8 +214,9 @@ TEST(PlanTest, CptZeroShotAndFewShotByEpochs) {
 }
 
 TEST(PlanTest, CptPaletteColourNamesResolveToRgb) {
-  Plan plan = MakePlan("name: g\ntask: grounding\ndataset: fashion-ref\nshots: 0\n"
-                       "methods:\n  - {name: cpt, palette: cpt-5, alpha: 0.5}\n");
+  Plan plan = MakePlan(
+      "name: g\ntask: grounding\ndataset: fashion-ref\nshots: 0\n"
+      "methods:\n  - {name: cpt, palette: cpt-5, alpha: 0.5}\n");
   ASSERT_EQ(plan.count, 1);
   const auto& params = plan.items[0]["params"];
   EXPECT_TRUE(params["color"].is_null());
@@ -240,8 +245,9 @@ TEST(PlanTest, PerSettingProblemsAreCollected) {
                 "s.yaml:7:36: methods[1].init: \"a photo of a\" has 4 words, more than ctx_len 3 "
                 "context vectors to initialise",
             }));
-  auto cpt = Spec("name: g\ntask: grounding\ndataset: fashion-ref\nshots: [1]\n"
-                  "methods:\n  - {name: cpt, epochs: [0, 3], lr: {1: 0.1}}\n");
+  auto cpt = Spec(
+      "name: g\ntask: grounding\ndataset: fashion-ref\nshots: [1]\n"
+      "methods:\n  - {name: cpt, epochs: [0, 3], lr: {1: 0.1}}\n");
   auto cpt_plan = PlanSweep(cpt);
   ASSERT_FALSE(cpt_plan.ok());
   EXPECT_EQ(cpt_plan.status().message(),
@@ -279,35 +285,39 @@ TEST(PlanTest, TheDefaultLimitIsOneMillionAndCountsDoNotOverflow) {
   std::string values = "[";
   for (int i = 1; i <= 1000; ++i) values += (i > 1 ? ", " : "") + std::to_string(i);
   values += "]";
-  SweepSpec spec = Spec("name: huge\ntask: classification\ndataset: fashion-mnist\n"
-                        "shots: 1\nmethods:\n  - {name: noop, sleep_ms: " + values +
-                        ", value: [0.1, 0.2]}\n  - {name: finetune, epochs: " + values +
-                        ", batch_size: " + values + "}\n");
+  SweepSpec spec = Spec(
+      "name: huge\ntask: classification\ndataset: fashion-mnist\n"
+      "shots: 1\nmethods:\n  - {name: noop, sleep_ms: " +
+      values + ", value: [0.1, 0.2]}\n  - {name: finetune, epochs: " + values +
+      ", batch_size: " + values + "}\n");
   EXPECT_GT(CountPlanUpperBound(spec), 1000000);
   auto refused = PlanSweep(spec);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("more than the limit of 1,000,000"),
-            std::string::npos);
+  EXPECT_NE(refused.status().message().find("more than the limit of 1,000,000"), std::string::npos);
 }
 
 TEST(PlanTest, KeysIgnoreSweepNameAndResources) {
   Plan a = MakePlan(kHead + "methods: [linear-probe]\n");
-  Plan b = MakePlan("name: other\ntask: classification\ndataset: fashion-mnist\n"
-                    "shots: [1, 2]\nreplicates: {data_seeds: [1, 2, 3], train_seeds: [7, 8]}\n"
-                    "methods: [linear-probe]\nresources: {ranks: 4}\npriority: 9\nretries: 0\n");
+  Plan b = MakePlan(
+      "name: other\ntask: classification\ndataset: fashion-mnist\n"
+      "shots: [1, 2]\nreplicates: {data_seeds: [1, 2, 3], train_seeds: [7, 8]}\n"
+      "methods: [linear-probe]\nresources: {ranks: 4}\npriority: 9\nretries: 0\n");
   ASSERT_EQ(a.count, b.count);
   for (size_t i = 0; i < a.items.size(); ++i) EXPECT_EQ(a.items[i]["key"], b.items[i]["key"]);
-  Plan shifted = MakePlan("name: p\ntask: classification\ndataset: fashion-mnist-shift\n"
-                          "shots: [1, 2]\nreplicates: {data_seeds: [1, 2, 3], train_seeds: [7, 8]}"
-                          "\nmethods: [linear-probe]\n");
+  Plan shifted = MakePlan(
+      "name: p\ntask: classification\ndataset: fashion-mnist-shift\n"
+      "shots: [1, 2]\nreplicates: {data_seeds: [1, 2, 3], train_seeds: [7, 8]}"
+      "\nmethods: [linear-probe]\n");
   EXPECT_NE(a.items[0]["key"], shifted.items[0]["key"]);
 }
 
 TEST(PlanTest, MissingFilesAtPlanTimeNameTheFile) {
   testing::TempDir dir;
   const std::string model = dir.Write("m.pt", "x");
-  SweepSpec spec = Spec("name: p\ntask: classification\ndataset: fashion-mnist\nshots: 1\n"
-                        "backbone: torchscript:" + model + "\nmethods: [zero-shot]\n");
+  SweepSpec spec = Spec(
+      "name: p\ntask: classification\ndataset: fashion-mnist\nshots: 1\n"
+      "backbone: torchscript:" +
+      model + "\nmethods: [zero-shot]\n");
   std::filesystem::remove(model);
   auto plan = PlanSweep(spec);
   ASSERT_FALSE(plan.ok());

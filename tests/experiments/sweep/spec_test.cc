@@ -91,8 +91,7 @@ TEST(SpecTest, TopLevelDefaults) {
   EXPECT_EQ(r->priority, 0);
   EXPECT_FALSE(r->rerun);
   const auto& cpt = r->methods.at(0).params;
-  EXPECT_EQ(cpt.at("color").values[0],
-            nlohmann::json::parse(R"({"name":"red","rgb":[240,0,30]})"));
+  EXPECT_EQ(cpt.at("color").values[0], nlohmann::json::parse(R"({"name":"red","rgb":[240,0,30]})"));
   EXPECT_DOUBLE_EQ(cpt.at("alpha").values[0].get<double>(), 127.0 / 255.0);
   EXPECT_EQ(cpt.at("template").values[0], "{query} is in [MASK] color.");
   EXPECT_EQ(cpt.at("marker").values[0], "block");
@@ -138,7 +137,10 @@ TEST(SpecTest, NotYamlEmptyOrNotAMapping) {
   EXPECT_EQ(OnlyError("just text\n"),
             "s.yaml:1:1: expected a mapping of sweep fields (name, task, dataset, shots, "
             "methods, ...), got the string \"just text\"");
-  std::string binary("\x7f" "ELF\x02\x01\x01\0\0\0", 10);
+  std::string binary(
+      "\x7f"
+      "ELF\x02\x01\x01\0\0\0",
+      10);
   EXPECT_FALSE(ParseSweep(binary, "s.yaml").ok());
 }
 
@@ -172,7 +174,8 @@ TEST(SpecTest, UnknownKeysWithSuggestions) {
 }
 
 TEST(SpecTest, DuplicateKeys) {
-  auto lines = Errors(ClassificationHead() + "methods:\n  - {name: coop, lr: 0.1, lr: 0.2}\nname: u\n");
+  auto lines =
+      Errors(ClassificationHead() + "methods:\n  - {name: coop, lr: 0.1, lr: 0.2}\nname: u\n");
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], "s.yaml:6:27: methods[0].lr: duplicate key (first set at line 6)");
   EXPECT_EQ(lines[1], "s.yaml:7:1: name: duplicate key (first set at line 1)");
@@ -232,26 +235,26 @@ TEST(SpecTest, PathDatasetsAndBackbonesResolveAgainstTheFile) {
   TempDir dir;
   dir.Write("data/split.json", "{}");
   dir.Write("model.pt", "weights");
-  const std::string file = dir.Write(
-      "sweeps/s.yaml",
-      "name: t\ntask: classification\ndataset: coop-split:../data/split.json\n"
-      "backbone: torchscript:../model.pt\nshots: 1\nmethods: [zero-shot]\n");
+  const std::string file =
+      dir.Write("sweeps/s.yaml",
+                "name: t\ntask: classification\ndataset: coop-split:../data/split.json\n"
+                "backbone: torchscript:../model.pt\nshots: 1\nmethods: [zero-shot]\n");
   auto r = ParseSweepFile(file);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->dataset, "coop-split:" + dir.path() + "/data/split.json");
   EXPECT_EQ(r->backbone, "torchscript:" + dir.path() + "/model.pt");
   EXPECT_EQ(r->origin, file);
 
-  const std::string missing = dir.Write(
-      "sweeps/m.yaml",
-      "name: t\ntask: grounding\ndataset: refexp:nope.json\nbackbone: 'torchscript:'\n"
-      "shots: 0\nmethods: [cpt]\n");
+  const std::string missing =
+      dir.Write("sweeps/m.yaml",
+                "name: t\ntask: grounding\ndataset: refexp:nope.json\nbackbone: 'torchscript:'\n"
+                "shots: 0\nmethods: [cpt]\n");
   auto m = ParseSweepFile(missing);
   ASSERT_FALSE(m.ok());
   auto lines = MessageLines(m.status());
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0], missing + ":3:10: dataset: file not found: " + dir.path() +
-                          "/sweeps/nope.json");
+  EXPECT_EQ(lines[0],
+            missing + ":3:10: dataset: file not found: " + dir.path() + "/sweeps/nope.json");
   EXPECT_EQ(lines[1], missing + ":4:11: backbone: torchscript needs a file path after the colon");
 }
 
@@ -340,8 +343,8 @@ TEST(SpecTest, CptColourPaletteAndEpochsRules) {
   EXPECT_EQ(OnlyError(head + "methods:\n  - {name: cpt, lr: {1: 0.1}}\n"),
             "s.yaml:6:21: methods[0].lr: a per-shot map needs a method that trains; cpt with "
             "epochs 0 runs once at shots 0");
-  EXPECT_TRUE(ParseSweep(head + "methods:\n  - {name: cpt, epochs: 5, lr: {1: 0.1}}\n", "s.yaml")
-                  .ok());
+  EXPECT_TRUE(
+      ParseSweep(head + "methods:\n  - {name: cpt, epochs: 5, lr: {1: 0.1}}\n", "s.yaml").ok());
 }
 
 TEST(SpecTest, MethodAsBareName) {

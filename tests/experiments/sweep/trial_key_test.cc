@@ -37,26 +37,32 @@ TEST(CanonicalJsonTest, SortedCompactStableNumbers) {
 
 TEST(TrialKeyTest, IsTheHashOfTheDocumentedIdentity) {
   TrialFingerprints fp{"bfp", "dfp"};
-  nlohmann::json identity = {
-      {"task", "classification"}, {"dataset", "fashion-mnist"},
-      {"backbone", "builtin:tiny-clip"}, {"method", "coop"}, {"shots", 4},
-      {"shot_unit", "per_class"}, {"data_seed", 1}, {"train_seed", 2},
-      {"params", Item()["params"]}, {"backbone_fingerprint", "bfp"},
-      {"dataset_fingerprint", "dfp"}, {"code_version", kTrialCodeVersion}};
+  nlohmann::json identity = {{"task", "classification"},
+                             {"dataset", "fashion-mnist"},
+                             {"backbone", "builtin:tiny-clip"},
+                             {"method", "coop"},
+                             {"shots", 4},
+                             {"shot_unit", "per_class"},
+                             {"data_seed", 1},
+                             {"train_seed", 2},
+                             {"params", Item()["params"]},
+                             {"backbone_fingerprint", "bfp"},
+                             {"dataset_fingerprint", "dfp"},
+                             {"code_version", kTrialCodeVersion}};
   EXPECT_EQ(TrialKey(Item(), fp), Sha256Hex(CanonicalJson(identity)));
 }
 
 TEST(TrialKeyTest, IgnoresPlacementFieldsAndSeesEveryIdentityField) {
   TrialFingerprints fp{"bfp", "dfp"};
   const std::string base = TrialKey(Item(), fp);
-  for (const char* ignored : {"index", "key", "sweep", "resources", "retries", "priority",
-                              "rerun"}) {
+  for (const char* ignored :
+       {"index", "key", "sweep", "resources", "retries", "priority", "rerun"}) {
     nlohmann::json item = Item();
     item[ignored] = "changed";
     EXPECT_EQ(TrialKey(item, fp), base) << ignored;
   }
-  for (const char* field : {"task", "dataset", "backbone", "method", "shots", "shot_unit",
-                            "data_seed", "train_seed"}) {
+  for (const char* field :
+       {"task", "dataset", "backbone", "method", "shots", "shot_unit", "data_seed", "train_seed"}) {
     nlohmann::json item = Item();
     item[field] = "changed";
     EXPECT_NE(TrialKey(item, fp), base) << field;

@@ -50,8 +50,8 @@ TEST(YamlNodeTest, DuplicateKeysAtEveryDepth) {
   CheckDuplicateKeys(*root, "", d);
   auto lines = d.Lines();
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0], "f.yaml:2:12: b.x: duplicate key (first set at line 2)");
-  EXPECT_EQ(lines[1], "f.yaml:3:13: c[0].y: duplicate key (first set at line 3)");
+  EXPECT_EQ(lines[0], "f.yaml:2:11: b.x: duplicate key (first set at line 2)");
+  EXPECT_EQ(lines[1], "f.yaml:3:12: c[0].y: duplicate key (first set at line 3)");
   EXPECT_EQ(lines[2], "f.yaml:4:1: a: duplicate key (first set at line 1)");
 }
 

@@ -1,0 +1,133 @@
+#include "experiments/methods/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <thread>
+
+#include "tests/experiments/methods/thread_communicator.h"
+
+namespace chromatune::methods {
+namespace {
+
+// A linear least-squares problem: 24 examples, 3 features, known weights.
+struct Problem {
+  torch::Tensor x = torch::linspace(-1, 1, 72).view({24, 3}).sin();
+  torch::Tensor y = x.matmul(torch::tensor({0.5f, -1.0f, 2.0f}));
+};
+
+TrainParams Sgd(int64_t epochs, int64_t batch) {
+  TrainParams t;
+  t.epochs = epochs;
+  t.lr = 0.1;
+  t.batch_size = batch;
+  t.momentum = 0.9;
+  t.weight_decay = 0.0;
+  return t;
+}
+
+torch::Tensor Train(Communicator* comm, const Problem& pb, const TrainParams& t,
+                    std::vector<CurvePoint>* curves) {
+  torch::Tensor w = torch::zeros({3}).requires_grad_(true);
+  TrialContext ctx;
+  ctx.comm = comm;
+  TrainHooks hooks;
+  hooks.loss_sum = [&](const std::vector<int64_t>& idx) {
+    torch::Tensor i = torch::tensor(idx);
+    return (pb.x.index_select(0, i).matmul(w) - pb.y.index_select(0, i)).pow(2).sum();
+  };
+  auto r = TrainLoop({w}, 24, t, /*seed=*/11, ctx, hooks);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (r.ok() && curves) *curves = r->curves;
+  return w.detach().clone();
+}
+
+TEST(TrainerTest, ShardsCoverTheBatch) {
+  for (int size : {1, 2, 3, 5}) {
+    int64_t covered = 0, prev_end = 0;
+    for (int r = 0; r < size; ++r) {
+      auto [b, e] = ShardOf(7, r, size);
+      EXPECT_EQ(b, prev_end);
+      covered += e - b;
+      prev_end = e;
+    }
+    EXPECT_EQ(covered, 7);
+  }
+}
+
+TEST(TrainerTest, LossDecreasesAndCurvesAreRecorded) {
+  LocalCommunicator comm;
+  Problem pb;
+  std::vector<CurvePoint> curves;
+  Train(&comm, pb, Sgd(20, 8), &curves);
+  ASSERT_EQ(curves.size(), 20u);
+  EXPECT_EQ(curves.front().name, "train_loss");
+  EXPECT_EQ(curves.front().step, 1);
+  EXPECT_LT(curves.back().value, 0.05 * curves.front().value);
+}
+
+TEST(TrainerTest, TwoRanksMatchOneRankWithTheSameGlobalBatch) {
+  Problem pb;
+  LocalCommunicator one;
+  const torch::Tensor single = Train(&one, pb, Sgd(5, 8), nullptr);
+  ThreadGroup group(2);
+  std::vector<torch::Tensor> out(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&, r] {
+      ThreadCommunicator comm(&group, r);
+      out[r] = Train(&comm, pb, Sgd(5, 8), nullptr);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(torch::equal(out[0], out[1]));  // ranks agree exactly
+  EXPECT_TRUE(torch::allclose(out[0], single, 1e-5, 1e-5)) << out[0] << single;
+}
+
+TEST(TrainerTest, CancellationStopsWithCancelled) {
+  LocalCommunicator comm;
+  torch::Tensor w = torch::zeros({1}).requires_grad_(true);
+  TrialContext ctx;
+  ctx.comm = &comm;
+  ctx.cancelled = [] { return true; };
+  TrainHooks hooks;
+  hooks.loss_sum = [&](const std::vector<int64_t>&) { return w.sum(); };
+  auto r = TrainLoop({w}, 4, Sgd(3, 2), 1, ctx, hooks);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+}
+
+TEST(TrainerTest, DivergenceIsAnErrorNamingTheEpoch) {
+  LocalCommunicator comm;
+  torch::Tensor w = torch::ones({1}).requires_grad_(true);
+  TrialContext ctx;
+  ctx.comm = &comm;
+  TrainHooks hooks;
+  hooks.loss_sum = [&](const std::vector<int64_t>&) { return (w * INFINITY).sum(); };
+  auto r = TrainLoop({w}, 2, Sgd(2, 2), 1, ctx, hooks);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("epoch 0"), std::string::npos);
+}
+
+TEST(TrainerTest, AccuracyCurveAtEvenlySpacedEpochs) {
+  LocalCommunicator comm;
+  torch::Tensor w = torch::zeros({1}).requires_grad_(true);
+  TrialContext ctx;
+  ctx.comm = &comm;
+  TrainHooks hooks;
+  hooks.loss_sum = [&](const std::vector<int64_t>& idx) {
+    return (w - 1.0).pow(2).sum() * static_cast<double>(idx.size());
+  };
+  int evals = 0;
+  hooks.evaluate = [&]() -> Result<double> { return ++evals * 0.1; };
+  auto r = TrainLoop({w}, 4, Sgd(20, 4), 1, ctx, hooks, /*max_evals=*/4);
+  ASSERT_TRUE(r.ok());
+  std::vector<int64_t> steps;
+  for (const auto& c : r->curves) {
+    if (c.name == "accuracy") steps.push_back(c.step);
+  }
+  EXPECT_EQ(steps, (std::vector<int64_t>{5, 10, 15, 20}));
+}
+
+}  // namespace
+}  // namespace chromatune::methods
