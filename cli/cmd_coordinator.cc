@@ -1,6 +1,6 @@
 // `chromatune coordinator --db FILE --listen HOST:PORT [--token-file F]
 //  [--insecure-loopback] [--lease-timeout S]`: serves the coordinator API until SIGTERM or
-// SIGINT (docs/runtime.md, docs/protocol.md).
+// SIGINT; SIGUSR1 closes every open connection (docs/runtime.md, docs/protocol.md).
 #include <signal.h>
 
 #include <iostream>
@@ -50,6 +50,7 @@ int RunCoordinator(const CoordinatorArgs& args) {
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   auto server = coordinator::CoordinatorServer::Start(config);
@@ -64,7 +65,12 @@ int RunCoordinator(const CoordinatorArgs& args) {
   std::cout << "coordinator listening on " << config.host << ":" << (*server)->port()
             << std::endl;
   int sig = 0;
-  sigwait(&stop, &sig);
+  // SIGUSR1 closes every connection (workers reconnect): an operator's tool, and the
+  // "connections cut" fault of tests/integration.
+  while (sigwait(&stop, &sig) == 0 && sig == SIGUSR1) {
+    spdlog::warn("coordinator: SIGUSR1: closing {} connections", (*server)->http().connection_count());
+    (*server)->http().CloseAllConnections();
+  }
   spdlog::info("coordinator: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Stop();
   return kExitOk;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/runner_setup.h"
 #include "common/log.h"
 #include "coordinator/auth.h"
 #include "experiments/runner.h"
@@ -16,11 +17,6 @@
 #include "worker/mpi_env.h"
 #include "worker/signals.h"
 #include "worker/worker.h"
-
-#if defined(CHROMATUNE_WITH_TORCH) && __has_include("cli/runner_setup.h")
-#include "cli/runner_setup.h"
-#define CHROMATUNE_HAS_RUNNER_SETUP 1
-#endif
 
 namespace chromatune::cli {
 namespace {
@@ -73,9 +69,7 @@ int RunWorkerCommand(const WorkerArgs& args) {
   runner_options.cache_dir = args.cache_dir;
   if (args.threads > 0) runner_options.threads = args.threads;
   TrialRunner runner(runner_options);
-#ifdef CHROMATUNE_HAS_RUNNER_SETUP
-  ConfigureRunner(runner);
-#endif
+  ConfigureRunner(runner);  // the LibTorch methods, when this binary has them
 
   // A one-rank group needs no MPI: no MPI_Init (and no orted) for `chromatune worker`
   // started by hand or by `mpirun -np 1`.

@@ -18,7 +18,7 @@ class ArtifactSink {
   virtual ~ArtifactSink() = default;
   // Stores the result's arrays (and curves) of trial `trial_id` of `sweep`, whole or not
   // at all. Called only for the current attempt, at most once per trial that completes.
-  virtual Status WriteTrial(const std::string& sweep, int64_t trial_id,
+  virtual Status WriteTrial(const std::string& sweep, int64_t trial_id, int attempt,
                             const nlohmann::json& item, const TrialResult& result) = 0;
 };
 

@@ -207,7 +207,7 @@ Result<bool> Coordinator::Complete(int64_t trial_id, int attempt, const TrialRes
                    result.arrays.size());
     } else {
       CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(trial_id));
-      Status written = artifacts_->WriteTrial(trial.sweep, trial_id, trial.item, result);
+      Status written = artifacts_->WriteTrial(trial.sweep, trial_id, attempt, trial.item, result);
       if (!written.ok()) {
         // Nothing of the result is stored; the attempt fails and is retried per the sweep.
         const std::string error = "storing arrays: " + written.ToString();

@@ -1,19 +1,41 @@
-// TEMPORARY-RUNTIME: replaced once storage/artifact_store.h lands.
 #include "coordinator/hdf5_artifact_sink.h"
+
+#include <filesystem>
+#include <map>
+
+#include "storage/artifact_store.h"
 
 namespace chromatune::coordinator {
 namespace {
-class PendingSink final : public ArtifactSink {
+
+class Hdf5ArtifactSink final : public ArtifactSink {
  public:
-  Status WriteTrial(const std::string&, int64_t, const nlohmann::json&,
-                    const TrialResult&) override {
-    return Status::Ok();
+  explicit Hdf5ArtifactSink(std::string dir) : dir_(std::move(dir)) {}
+
+  Status WriteTrial(const std::string& sweep, int64_t trial_id, int attempt,
+                    const nlohmann::json& item, const TrialResult& result) override {
+    auto it = stores_.find(sweep);
+    if (it == stores_.end()) {
+      CT_ASSIGN_OR_RETURN(std::string path, ArtifactStore::PathFor(dir_, sweep));
+      CT_ASSIGN_OR_RETURN(auto store, ArtifactStore::Open(path, sweep, StoreMode::kReadWrite));
+      it = stores_.emplace(sweep, std::move(store)).first;
+    }
+    return it->second->WriteTrial(trial_id, attempt, item, result);
   }
+
+ private:
+  std::string dir_;
+  // Opened once per sweep (the open rolls back an interrupted write; later writes reuse it).
+  std::map<std::string, std::unique_ptr<ArtifactStore>> stores_;
 };
+
 }  // namespace
 
-Result<std::unique_ptr<ArtifactSink>> OpenHdf5ArtifactSink(const std::string&) {
-  return std::unique_ptr<ArtifactSink>(new PendingSink());
+Result<std::unique_ptr<ArtifactSink>> OpenHdf5ArtifactSink(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return IoError("artifact directory " + dir + ": " + ec.message());
+  return std::unique_ptr<ArtifactSink>(new Hdf5ArtifactSink(dir));
 }
 
 }  // namespace chromatune::coordinator

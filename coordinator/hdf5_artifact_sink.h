@@ -1,5 +1,6 @@
 // The production ArtifactSink: the HDF5 artifact store (storage/artifact_store.h), one
-// file per sweep, "<dir>/<sweep>.h5". Files are opened on first use and kept open.
+// file per sweep, "<dir>/<sweep>.h5", each write one all-or-nothing session. Not
+// thread-safe by itself: the Coordinator calls it under its mutex.
 #pragma once
 
 #include <memory>

@@ -208,7 +208,7 @@ Result<CptParams> ParseCpt(const nlohmann::json& params) {
   } else if (!palette.is_null() && !(palette.is_array() && palette.empty())) {
     return InvalidArgument(
         "params.palette: expected \"cpt-5\", \"all-8\" or a list of colours, got " +
-                           palette.dump());
+        palette.dump());
   }
   if (p.colors.empty()) {
     // The plan writes color null when a palette is set; absent or null means CPT's default.

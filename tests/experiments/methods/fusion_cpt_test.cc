@@ -78,7 +78,7 @@ TEST(FusionCptTest, ZeroShotScoresEveryProposalFromItsRendering) {
   ASSERT_NE(scores, nullptr);
   EXPECT_EQ(scores->shape, (std::vector<int64_t>{6, 5}));
   EXPECT_FLOAT_EQ(scores->data[3], colours->data[1 * 2 + 1]);  // proposal 3 = (render 1, blue)
-  EXPECT_EQ(Find(*r, "context_vectors"), nullptr);  // zero-shot trains nothing
+  EXPECT_EQ(Find(*r, "context_vectors"), nullptr);             // zero-shot trains nothing
 }
 
 TEST(FusionCptTest, PromptTuningTrainsOnlyTheTemplateContext) {

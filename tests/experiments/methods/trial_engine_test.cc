@@ -1,13 +1,12 @@
 // End-to-end trials through the engine: a tiny tiny-clip pretrained for a few steps inside
-// the test (cached under a temporary directory), real Fashion-MNIST data, small evaluation
+// the test (cached next to the test binary), real Fashion-MNIST data, small evaluation
 // subsets and few epochs so that every method runs in seconds.
 #include "experiments/methods/trial_engine.h"
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 namespace chromatune::methods {
@@ -17,19 +16,16 @@ const char* const kClip = "builtin:tiny-clip?steps=30&batch_size=32";
 
 class TrialEngineTest : public ::testing::Test {
  protected:
+  // The tiny backbone's checkpoint is cached next to the test binary (ctest runs each test
+  // in its own process; they share it), or in the temp directory when run by hand.
   static void SetUpTestSuite() {
-    cache_dir_ = new std::string(
-        (std::filesystem::temp_directory_path() / ("ct_methods_test_" + std::to_string(::getpid())))
-            .string());
+    const char* bin = std::getenv("CHROMATUNE_BIN");
     RunnerOptions o;
-    o.cache_dir = *cache_dir_;
+    o.cache_dir = (bin ? std::filesystem::path(bin) : std::filesystem::temp_directory_path()) /
+                  "methods_test_cache";
     engine_ = new TrialEngine(o);
   }
-  static void TearDownTestSuite() {
-    delete engine_;
-    std::filesystem::remove_all(*cache_dir_);
-    delete cache_dir_;
-  }
+  static void TearDownTestSuite() { delete engine_; }
 
   static nlohmann::json Item(const std::string& task, const std::string& method,
                              nlohmann::json params, int shots = 2, int data_seed = 1) {
@@ -76,11 +72,9 @@ class TrialEngineTest : public ::testing::Test {
     }
   }
 
-  static std::string* cache_dir_;
   static TrialEngine* engine_;
 };
 
-std::string* TrialEngineTest::cache_dir_ = nullptr;
 TrialEngine* TrialEngineTest::engine_ = nullptr;
 
 TEST_F(TrialEngineTest, EveryClassificationMethodRuns) {
@@ -220,8 +214,8 @@ TEST_F(TrialEngineTest, BadItemsAreClearErrors) {
 TEST_F(TrialEngineTest, TorchScriptBackboneRunsZeroShotAndCoop) {
   const std::string backbone = std::string("torchscript:") + CT_METHODS_TORCHSCRIPT;
   for (const char* method : {"zero-shot", "coop"}) {
-    nlohmann::json item = Item("classification", method,
-                               {{"ctx_len", 3}, {"epochs", 1}, {"batch_size", 8}}, 2);
+    nlohmann::json item =
+        Item("classification", method, {{"ctx_len", 3}, {"epochs", 1}, {"batch_size", 8}}, 2);
     if (std::string(method) == "zero-shot") item["params"] = nlohmann::json::object();
     item["backbone"] = backbone;
     auto r = Run(item);

@@ -38,6 +38,14 @@ TEST(MethodCatalogTest, DocumentedDefaults) {
   EXPECT_EQ(Default("cpt", "template"), "{query} is in [MASK] color.");
   EXPECT_EQ(Default("cpt", "epochs"), 0);
   EXPECT_EQ(Default("finetune", "last_k_blocks"), 0);
+  EXPECT_EQ(Default("finetune", "head"), "text");
+  EXPECT_EQ(Default("linear-probe", "optimizer"), "adamw");
+  EXPECT_TRUE(Default("coop", "epochs").is_null());  // CoOp's schedule, by shot count
+  EXPECT_EQ(CoopEpochSchedule(1), 50);
+  EXPECT_EQ(CoopEpochSchedule(2), 100);
+  EXPECT_EQ(CoopEpochSchedule(4), 100);
+  EXPECT_EQ(CoopEpochSchedule(8), 200);
+  EXPECT_EQ(CoopEpochSchedule(16), 200);
   EXPECT_EQ(Default("noop", "sleep_ms"), 0);
   EXPECT_EQ(Default("noop", "value"), 0.5);
   EXPECT_EQ(FindMethod("nope"), nullptr);
@@ -63,6 +71,10 @@ TEST(MethodCatalogTest, DefaultsAreValidValuesOfTheirType) {
   for (const auto& m : MethodCatalog()) {
     for (const auto& p : m.params) {
       const auto& v = p.default_value;
+      if (p.per_shot_default != nullptr) {
+        EXPECT_TRUE(v.is_null()) << m.name << "." << p.name;
+        continue;
+      }
       switch (p.type) {
         case ParamType::kInt:
           ASSERT_TRUE(v.is_number_integer()) << m.name << "." << p.name;
@@ -86,7 +98,12 @@ TEST(MethodCatalogTest, DefaultsAreValidValuesOfTheirType) {
 
 // The default as docs/sweeps.md writes it.
 std::string DocDefault(const ParamDef& p) {
-  if (p.type == ParamType::kColor) return "cpt-red";
+  if (p.per_shot_default != nullptr) return "coop-schedule";
+  if (p.type == ParamType::kColor) {
+    return p.default_value["rgb"] == nlohmann::json({240, 0, 30})
+               ? "cpt-red"
+               : CanonicalJson(p.default_value["rgb"]);
+  }
   if (p.type == ParamType::kTemplates) return "builtin:clip-7";
   if (p.type == ParamType::kFloat && p.default_value == 127.0 / 255.0) return "127/255";
   return CanonicalJson(p.default_value);

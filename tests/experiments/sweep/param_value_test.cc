@@ -225,10 +225,18 @@ TEST(ParamValueTest, TemplateSets) {
 }
 
 TEST(ParamValueTest, DefaultsAreFixedAndMarked) {
-  ParamSetting s = DefaultSetting(Def("coop", "ctx_len"));
+  ParamSetting s = DefaultSetting(Def("coop", "ctx_len"), {0, 1, 2});
   EXPECT_TRUE(s.is_default);
   EXPECT_EQ(s.kind, ParamSetting::Kind::kFixed);
   EXPECT_EQ(s.values.at(0), 16);
+}
+
+TEST(ParamValueTest, CoopEpochsDefaultFollowsTheShotCount) {
+  ParamSetting s = DefaultSetting(Def("coop", "epochs"), {0, 1, 3, 8, 16});
+  EXPECT_TRUE(s.is_default);
+  EXPECT_EQ(s.kind, ParamSetting::Kind::kPerShot);
+  EXPECT_EQ(s.per_shot,
+            (std::map<int64_t, nlohmann::json>{{1, 50}, {3, 100}, {8, 200}, {16, 200}}));
 }
 
 }  // namespace

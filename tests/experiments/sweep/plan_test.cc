@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "experiments/sweep/trial_key.h"
@@ -76,9 +77,25 @@ TEST(PlanTest, ItemHasEveryFieldAndEveryParameterResolved) {
   EXPECT_EQ(item["rerun"], true);
   EXPECT_EQ(item["params"],
             nlohmann::json::parse(R"({"batch_size":32,"class_position":"end","csc":false,
-              "ctx_len":16,"epochs":50,"init":"","lr":0.002,"optimizer":"sgd",
-              "schedule":"cosine"})"));
+              "ctx_len":16,"epochs":50,"init":"","lr":0.002,"momentum":0.9,"optimizer":"sgd",
+              "schedule":"cosine","weight_decay":0.0005})"));
   EXPECT_EQ(item["key"].get<std::string>().size(), 64u);
+}
+
+TEST(PlanTest, CoopEpochsDefaultToCoopsScheduleByShotCount) {
+  Plan plan = MakePlan(
+      "name: p\ntask: classification\ndataset: fashion-mnist\n"
+      "shots: [16, 1, 2, 4, 8, 3]\nmethods: [coop, finetune, linear-probe]\n");
+  std::map<std::string, std::map<int64_t, int64_t>> epochs;
+  for (const auto& item : plan.items) {
+    epochs[item["method"]][item["shots"]] = item["params"]["epochs"];
+  }
+  const std::map<int64_t, int64_t> coop = {{1, 50},  {2, 100}, {3, 100},
+                                           {4, 100}, {8, 200}, {16, 200}};
+  EXPECT_EQ(epochs["coop"], coop);
+  EXPECT_EQ(epochs["finetune"], coop);
+  EXPECT_EQ(epochs["linear-probe"][3], 200);
+  EXPECT_EQ(plan.items[0]["shots"], 16);  // shots in file order
 }
 
 TEST(PlanTest, GridOrderFirstCatalogParameterSlowest) {
@@ -323,6 +340,19 @@ TEST(PlanTest, MissingFilesAtPlanTimeNameTheFile) {
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), StatusCode::kNotFound);
   EXPECT_NE(plan.status().message().find(model), std::string::npos);
+}
+
+TEST(PlanTest, ExampleSweepsAreValid) {
+  // Tests run in the source root.
+  for (const auto& [file, trials] : std::vector<std::pair<std::string, int64_t>>{
+           {"experiments/sweeps/example-classification.yaml", 1 + 1 + 15 + 15 + 15},
+           {"experiments/sweeps/example-grounding.yaml", 6 + 1 + 25 + 1 + 25}}) {
+    auto spec = ParseSweepFile(file);
+    ASSERT_TRUE(spec.ok()) << spec.status().message();
+    auto plan = PlanSweep(*spec);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    EXPECT_EQ(plan->count, trials) << file;
+  }
 }
 
 TEST(PlanTest, PlanToJson) {

@@ -1,0 +1,137 @@
+#include "coordinator/api.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/coordinator/coordinator_test_util.h"
+
+namespace chromatune::coordinator {
+namespace {
+
+using testing::NoopSweep;
+using testing::TempDir;
+
+const char* kToken = "alice-token-0123456789";
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = ResultStore::Open(dir_.File("runs.db"), StoreMode::kReadWrite);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    coordinator_ = std::make_unique<Coordinator>(store_.get(), nullptr, CoordinatorOptions{});
+    auto tokens = TokenTable::Parse(std::string("alice ") + kToken + "\n", "tokens");
+    ASSERT_TRUE(tokens.ok());
+    secure_ = std::make_unique<Api>(coordinator_.get(), *tokens);
+    insecure_ = std::make_unique<Api>(coordinator_.get(), std::nullopt);
+  }
+
+  HttpResponse Call(Api& api, const std::string& method, const std::string& path,
+                    const std::string& body = "", const std::string& auth = "",
+                    bool loopback = true) {
+    HttpRequest r;
+    r.method = method;
+    r.path = path;
+    r.body = body;
+    r.authorization = auth;
+    r.from_loopback = loopback;
+    HttpResponse out;
+    out.status = -1;
+    api.Handle(r, [&](HttpResponse resp) { out = std::move(resp); });
+    return out;
+  }
+  HttpResponse Secure(const std::string& method, const std::string& path,
+                      const std::string& body = "") {
+    return Call(*secure_, method, path, body, std::string("Bearer ") + kToken);
+  }
+  static std::string Error(const HttpResponse& r) {
+    return nlohmann::json::parse(r.body).value("error", "");
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ResultStore> store_;
+  std::unique_ptr<Coordinator> coordinator_;
+  std::unique_ptr<Api> secure_, insecure_;
+};
+
+TEST_F(ApiTest, TokensAreRequiredExceptForHealth) {
+  EXPECT_EQ(Call(*secure_, "GET", "/api/v1/status").status, 401);
+  auto wrong = Call(*secure_, "GET", "/api/v1/status", "", "Bearer nope-nope-nope-nope");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.headers.at("WWW-Authenticate"), "Bearer realm=\"chromatune\"");
+  EXPECT_EQ(Call(*secure_, "GET", "/api/v1/health").status, 200);
+  EXPECT_EQ(Secure("GET", "/api/v1/status").status, 200);
+}
+
+TEST_F(ApiTest, InsecureModeServesLoopbackOnly) {
+  EXPECT_EQ(Call(*insecure_, "GET", "/api/v1/status").status, 200);
+  auto remote = Call(*insecure_, "GET", "/api/v1/status", "", "", /*loopback=*/false);
+  EXPECT_EQ(remote.status, 403);
+  EXPECT_NE(Error(remote).find("loopback"), std::string::npos);
+}
+
+TEST_F(ApiTest, UnknownRoutesAre404) {
+  EXPECT_EQ(Secure("GET", "/api/v1/nothing").status, 404);
+  EXPECT_EQ(Secure("GET", "/other").status, 404);
+  EXPECT_EQ(Secure("POST", "/api/v1/trials/x1/complete", "{}").status, 404);
+  EXPECT_EQ(Secure("POST", "/api/v1/trials/1/explode", "{}").status, 404);
+  EXPECT_EQ(Secure("DELETE", "/api/v1/status").status, 404);
+}
+
+TEST_F(ApiTest, MalformedBodiesAre400NamingTheProblem) {
+  auto r = Secure("POST", "/api/v1/groups", "{\"ranks\": ");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Error(r).find("malformed JSON"), std::string::npos);
+  r = Secure("POST", "/api/v1/groups", "{\"ranks\": 0}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Error(r).find("\"ranks\""), std::string::npos);
+  r = Secure("POST", "/api/v1/lease", "{\"group_id\": 1}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Error(r).find("free_ranks"), std::string::npos);
+  r = Secure("POST", "/api/v1/trials/1/complete", "{\"attempt\": 1}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Error(r).find("result"), std::string::npos);
+  r = Secure("POST", "/api/v1/sweeps", "{\"yaml\": 5}");
+  EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(ApiTest, SweepLifecycleThroughRoutes) {
+  auto sub = Secure("POST", "/api/v1/sweeps",
+                    nlohmann::json{{"yaml", NoopSweep("api", 2)}, {"origin", "api.yaml"}}.dump());
+  ASSERT_EQ(sub.status, 201) << sub.body;
+  auto summary = nlohmann::json::parse(sub.body);
+  EXPECT_EQ(summary["trials"], 2);
+  EXPECT_EQ(summary["user"], "alice");
+  auto reg = Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})");
+  ASSERT_EQ(reg.status, 201);
+  const int64_t g = nlohmann::json::parse(reg.body)["group_id"];
+  auto lease = Secure("POST", "/api/v1/lease",
+                      nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump());
+  ASSERT_EQ(lease.status, 200);
+  auto trial = nlohmann::json::parse(lease.body)["trials"][0];
+  const std::string base = "/api/v1/trials/" + std::to_string(trial["trial_id"].get<int64_t>());
+  EXPECT_EQ(Secure("POST", base + "/heartbeat", R"({"attempt": 1, "progress": 0.5})").status, 200);
+  EXPECT_EQ(Secure("POST", base + "/complete", R"({"attempt": 2, "result": {"metrics": {}}})").status,
+            409);
+  auto done = Secure("POST", base + "/complete",
+                     R"({"attempt": 1, "result": {"metrics": {"accuracy": 0.5}}})");
+  EXPECT_EQ(done.status, 200) << done.body;
+  auto info = Secure("GET", "/api/v1/sweeps/api");
+  ASSERT_EQ(info.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(info.body)["counts"]["done"], 1);
+  EXPECT_EQ(Secure("GET", "/api/v1/sweeps/none").status, 404);
+  auto cancel = Secure("POST", "/api/v1/sweeps/api/cancel", "{}");
+  EXPECT_EQ(cancel.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(cancel.body)["cancelled"], 1);
+}
+
+TEST(HttpStatusForTest, Mapping) {
+  EXPECT_EQ(HttpStatusFor(InvalidArgument("x")), 400);
+  EXPECT_EQ(HttpStatusFor(PermissionDenied("x")), 401);
+  EXPECT_EQ(HttpStatusFor(NotFound("x")), 404);
+  EXPECT_EQ(HttpStatusFor(FailedPrecondition("x")), 409);
+  EXPECT_EQ(HttpStatusFor(Unavailable("x")), 503);
+  EXPECT_EQ(HttpStatusFor(Internal("x")), 500);
+}
+
+}  // namespace
+}  // namespace chromatune::coordinator

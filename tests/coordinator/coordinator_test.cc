@@ -1,0 +1,278 @@
+#include "coordinator/coordinator.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/coordinator/coordinator_test_util.h"
+
+namespace chromatune::coordinator {
+namespace {
+
+using testing::NoopSweep;
+using testing::TempDir;
+using namespace std::chrono_literals;
+
+class RecordingSink final : public ArtifactSink {
+ public:
+  Status WriteTrial(const std::string& sweep, int64_t, int, const nlohmann::json&,
+                    const TrialResult& result) override {
+    ++writes;
+    last_sweep = sweep;
+    last_arrays = result.arrays.size();
+    return fail ? IoError("disk full (test)") : Status::Ok();
+  }
+  int writes = 0;
+  std::string last_sweep;
+  size_t last_arrays = 0;
+  bool fail = false;
+};
+
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StoreOptions so;
+    so.now_ms = [this] { return now_.load(); };
+    auto store = ResultStore::Open(dir_.File("runs.db"), StoreMode::kReadWrite, so);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    Reset();
+  }
+  void Reset() {
+    CoordinatorOptions o;
+    o.lease_timeout = 1000ms;
+    o.retry_backoff_base = 500ms;
+    o.now_ms = [this] { return now_.load(); };
+    coordinator_ = std::make_unique<Coordinator>(store_.get(), &sink_, o);
+  }
+  int64_t Group(int ranks = 1) {
+    WorkerGroupInfo info;
+    info.ranks = ranks;
+    info.host = "test";
+    auto r = coordinator_->RegisterGroup(info);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->group_id : 0;
+  }
+  void Submit(const std::string& yaml) {
+    auto s = coordinator_->SubmitSweep(yaml, "test.yaml", "alice");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+  }
+  std::vector<LeaseGrant> LeaseNow(int64_t group, int free_ranks = 1, int max_trials = 1) {
+    std::vector<LeaseGrant> out;
+    bool called = false;
+    coordinator_->Lease(group, free_ranks, max_trials, 0,
+                        [&](Result<std::vector<LeaseGrant>> r) {
+                          called = true;
+                          ASSERT_TRUE(r.ok()) << r.status().ToString();
+                          out = *r;
+                        });
+    EXPECT_TRUE(called);
+    return out;
+  }
+  TrialCounts Counts(const std::string& sweep) { return store_->GetSweep(sweep)->counts; }
+  TrialResult Result(double accuracy) {
+    TrialResult r;
+    r.metrics["accuracy"] = accuracy;
+    return r;
+  }
+
+  TempDir dir_;
+  std::atomic<int64_t> now_{1'000'000};
+  RecordingSink sink_;
+  std::unique_ptr<ResultStore> store_;
+  std::unique_ptr<Coordinator> coordinator_;
+};
+
+TEST_F(CoordinatorTest, LeaseCompleteAndRetriedCompleteIsIdempotent) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 3));
+  auto grants = LeaseNow(g);
+  ASSERT_EQ(grants.size(), 1u);
+  EXPECT_EQ(grants[0].attempt, 1);
+  EXPECT_EQ(grants[0].item["method"], "noop");
+  auto first = coordinator_->Complete(grants[0].trial_id, 1, Result(0.7));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(*first);
+  auto again = coordinator_->Complete(grants[0].trial_id, 1, Result(0.9));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*again);  // duplicate: nothing stored
+  EXPECT_DOUBLE_EQ(store_->GetMetrics(grants[0].trial_id)->at("accuracy"), 0.7);
+  EXPECT_EQ(Counts("s").done, 1);
+  EXPECT_EQ(sink_.writes, 0);  // no arrays, no HDF5 write
+}
+
+TEST_F(CoordinatorTest, ExpiredLeaseIsFencedOff) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 1));
+  auto first = LeaseNow(g);
+  ASSERT_EQ(first.size(), 1u);
+  now_ += 1500;
+  coordinator_->Tick();
+  auto second = LeaseNow(g);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].trial_id, first[0].trial_id);
+  EXPECT_EQ(second[0].attempt, 2);
+  auto stale = coordinator_->Complete(first[0].trial_id, 1, Result(0.1));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(coordinator_->Complete(second[0].trial_id, 2, Result(0.2)).ok());
+  EXPECT_DOUBLE_EQ(store_->GetMetrics(first[0].trial_id)->at("accuracy"), 0.2);
+}
+
+TEST_F(CoordinatorTest, FailureIsRetriedAfterBackoffThenFailsForGood) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 1, "", /*retries=*/1));
+  auto a1 = LeaseNow(g);
+  ASSERT_EQ(a1.size(), 1u);
+  auto state = coordinator_->Fail(a1[0].trial_id, 1, "boom", false);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(*state, TrialState::kPending);
+  EXPECT_TRUE(LeaseNow(g).empty());  // backing off
+  now_ += 600;
+  auto a2 = LeaseNow(g);
+  ASSERT_EQ(a2.size(), 1u);
+  EXPECT_EQ(a2[0].attempt, 2);
+  state = coordinator_->Fail(a2[0].trial_id, 2, "boom again", false);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(*state, TrialState::kFailed);
+  EXPECT_EQ(store_->GetTrial(a1[0].trial_id)->error, "boom again");
+}
+
+TEST_F(CoordinatorTest, FinalFailureSkipsRetriesAndReleaseDoesNotCount) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 2, "", /*retries=*/3));
+  auto a = LeaseNow(g);
+  ASSERT_TRUE(coordinator_->Release(a[0].trial_id, 1, "draining").ok());
+  auto again = LeaseNow(g);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].trial_id, a[0].trial_id);
+  EXPECT_EQ(store_->GetTrial(a[0].trial_id)->failures, 0);
+  EXPECT_EQ(*coordinator_->Fail(again[0].trial_id, again[0].attempt, "bad param", true),
+            TrialState::kFailed);
+}
+
+TEST_F(CoordinatorTest, LongPollIsAnsweredBySubmitOrTimesOut) {
+  const int64_t g = Group();
+  int calls = 0;
+  std::vector<LeaseGrant> got;
+  coordinator_->Lease(g, 1, 1, 5000, [&](Result<std::vector<LeaseGrant>> r) {
+    ++calls;
+    got = *r;
+  });
+  EXPECT_EQ(calls, 0);
+  Submit(NoopSweep("s", 1));
+  EXPECT_EQ(calls, 1);
+  ASSERT_EQ(got.size(), 1u);
+
+  coordinator_->Lease(g, 1, 1, 1000, [&](Result<std::vector<LeaseGrant>> r) {
+    ++calls;
+    got = *r;
+  });
+  coordinator_->Tick();
+  EXPECT_EQ(calls, 1);
+  now_ += 1001;
+  coordinator_->Lease(g, 1, 1, 0, [](Result<std::vector<LeaseGrant>>) {});  // keeps g alive
+  EXPECT_EQ(calls, 2);  // the group's newer request answered the older one
+  EXPECT_TRUE(got.empty());
+}
+
+TEST_F(CoordinatorTest, UnknownGroupMustRegister) {
+  Status seen;
+  coordinator_->Lease(424242, 1, 1, 0, [&](Result<std::vector<LeaseGrant>> r) { seen = r.status(); });
+  EXPECT_EQ(seen.code(), StatusCode::kNotFound);
+  EXPECT_NE(seen.message().find("register"), std::string::npos);
+}
+
+TEST_F(CoordinatorTest, SilentGroupIsMarkedGone) {
+  const int64_t g = Group();
+  now_ += 3500;  // > 3 lease timeouts
+  coordinator_->Tick();
+  Status seen;
+  coordinator_->Lease(g, 1, 1, 0, [&](Result<std::vector<LeaseGrant>> r) { seen = r.status(); });
+  EXPECT_EQ(seen.code(), StatusCode::kNotFound);
+}
+
+TEST_F(CoordinatorTest, HeartbeatRenewsMarksRunningAndReportsCancel) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 1));
+  auto a = LeaseNow(g);
+  now_ += 800;
+  auto hb = coordinator_->Heartbeat(a[0].trial_id, 1, 0.5, "half");
+  ASSERT_TRUE(hb.ok()) << hb.status().ToString();
+  EXPECT_FALSE(*hb);
+  EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kRunning);
+  now_ += 800;  // 1.6 s after the lease, 0.8 s after the heartbeat
+  coordinator_->Tick();
+  EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kRunning);
+  ASSERT_TRUE(coordinator_->CancelSweep("s").ok());
+  auto cancelled = coordinator_->Heartbeat(a[0].trial_id, 1, 0.9, "");
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_TRUE(*cancelled);
+  EXPECT_FALSE(coordinator_->Heartbeat(a[0].trial_id, 7, 0.9, "").ok());
+}
+
+TEST_F(CoordinatorTest, GangLeasesPackAGroup) {
+  const int64_t g = Group(4);
+  Submit(NoopSweep("two", 3, "", 2, /*ranks=*/2));
+  auto grants = LeaseNow(g, 4, 4);
+  ASSERT_EQ(grants.size(), 2u);
+  EXPECT_EQ(grants[0].ranks, 2);
+  EXPECT_TRUE(LeaseNow(g, 1, 4).empty());  // one free rank fits no 2-rank trial
+}
+
+TEST_F(CoordinatorTest, StatusSaysWhyTrialsWait) {
+  Group(2);
+  Submit(NoopSweep("big", 2, "", 2, /*ranks=*/4));
+  auto s = coordinator_->StatusReport();
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ((*s)["waiting"].size(), 1u);
+  EXPECT_NE((*s)["waiting"][0]["reason"].get<std::string>().find(
+                "needs 4 ranks; the largest worker group has 2"),
+            std::string::npos);
+  ASSERT_EQ((*s)["waiting_trials"].size(), 2u);
+  EXPECT_EQ((*s)["sweeps"][0]["user"], "alice");
+  EXPECT_EQ((*s)["groups"][0]["ranks"], 2);
+}
+
+TEST_F(CoordinatorTest, RecoverGivesHeldLeasesAGracePeriod) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 1));
+  auto a = LeaseNow(g);
+  now_ += 900;  // the coordinator "restarts" just before the lease would expire
+  Reset();
+  ASSERT_TRUE(coordinator_->Recover().ok());
+  now_ += 900;
+  coordinator_->Tick();
+  EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kLeased);
+  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, 1, Result(0.3)).ok());
+  // The group is known again after the restart.
+  EXPECT_TRUE(LeaseNow(g).empty());
+}
+
+TEST_F(CoordinatorTest, ArraysGoToTheSinkAndASinkFailureFailsTheAttempt) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 2, "", /*retries=*/1));
+  TrialResult r = Result(0.5);
+  r.arrays.push_back({"predictions", {2}, {1.f, 0.f}});
+  auto a = LeaseNow(g);
+  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, 1, r).ok());
+  EXPECT_EQ(sink_.writes, 1);
+  EXPECT_EQ(sink_.last_sweep, "s");
+  EXPECT_EQ(sink_.last_arrays, 1u);
+  sink_.fail = true;
+  auto b = LeaseNow(g);
+  auto failed = coordinator_->Complete(b[0].trial_id, 1, r);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("disk full"), std::string::npos);
+  auto t = store_->GetTrial(b[0].trial_id);
+  EXPECT_EQ(t->state, TrialState::kPending);
+  EXPECT_NE(t->error.find("storing arrays"), std::string::npos);
+}
+
+TEST_F(CoordinatorTest, BadSweepIsRejectedWithEveryProblem) {
+  auto s = coordinator_->SubmitSweep("name: x\ntask: nope\n", "bad.yaml", "alice");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.status().message().find("bad.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace chromatune::coordinator

@@ -1,0 +1,86 @@
+#include "coordinator/server.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "coordinator/protocol/coordinator_client.h"
+#include "tests/coordinator/coordinator_test_util.h"
+
+namespace chromatune::coordinator {
+namespace {
+
+using testing::NoopSweep;
+using testing::TempDir;
+
+TEST(ServerTest, ConfigErrorsNameTheOption) {
+  TempDir dir;
+  ServerConfig c;
+  c.db_path = dir.File("runs.db");
+  auto no_auth = CoordinatorServer::Start(c);
+  ASSERT_FALSE(no_auth.ok());
+  EXPECT_NE(no_auth.status().message().find("--token-file"), std::string::npos);
+  c.insecure_loopback = true;
+  c.host = "0.0.0.0";
+  auto open = CoordinatorServer::Start(c);
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.status().message().find("0.0.0.0"), std::string::npos);
+  c.insecure_loopback = false;
+  c.host = "127.0.0.1";
+  c.token_file = dir.File("missing-tokens");
+  EXPECT_FALSE(CoordinatorServer::Start(c).ok());
+}
+
+TEST(ServerTest, ListenAddressParsing) {
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(ParseListenAddress("127.0.0.1:0", &host, &port).ok());
+  EXPECT_EQ(port, 0);
+  ASSERT_TRUE(ParseListenAddress("localhost:80", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  ASSERT_TRUE(ParseListenAddress("[::1]:9", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_FALSE(ParseListenAddress("nope", &host, &port).ok());
+  EXPECT_FALSE(ParseListenAddress("h:70000", &host, &port).ok());
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.2"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
+}
+
+TEST(ServerTest, ServesTheApiWithTokensAndRecordsTheSubmitter) {
+  TempDir dir;
+  {
+    std::ofstream(dir.File("tokens")) << "bob bob-token-0123456789abc\n";
+  }
+  ServerConfig c;
+  c.db_path = dir.File("runs.db");
+  c.token_file = dir.File("tokens");
+  auto server = CoordinatorServer::Start(c);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  protocol::Endpoint e{"127.0.0.1", (*server)->port()};
+  protocol::CoordinatorClient anonymous(e, "");
+  EXPECT_EQ(anonymous.GetStatus().status().code(), StatusCode::kPermissionDenied);
+  protocol::CoordinatorClient bob(e, "bob-token-0123456789abc");
+  auto submitted = bob.SubmitSweep(NoopSweep("srv", 2), "srv.yaml");
+  ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+  EXPECT_EQ((*submitted)["user"], "bob");
+  auto reg = bob.RegisterGroup(1, {"cpu"}, "here", "v");
+  ASSERT_TRUE(reg.ok());
+  auto leased = bob.Lease(reg->group_id, 1, 1, std::chrono::milliseconds(0));
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 1u);
+  TrialResult r;
+  r.metrics["accuracy"] = 0.25;
+  r.arrays.push_back({"predictions", {3}, {1.f, 2.f, 3.f}});
+  ASSERT_TRUE(bob.Complete((*leased)[0].trial_id, (*leased)[0].attempt, r).ok());
+  auto stale = bob.Complete((*leased)[0].trial_id, (*leased)[0].attempt + 1, r);
+  EXPECT_EQ(stale.code(), StatusCode::kFailedPrecondition);
+  auto status = bob.GetStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ((*status)["sweeps"][0]["user"], "bob");
+  EXPECT_EQ((*status)["sweeps"][0]["counts"]["done"], 1);
+  (*server)->Stop();
+}
+
+}  // namespace
+}  // namespace chromatune::coordinator

@@ -1,0 +1,28 @@
+"""Connections cut: the coordinator closes every socket (SIGUSR1) again and again while
+workers run a sweep; the workers reconnect and the sweep completes exactly once."""
+
+import signal
+import time
+import unittest
+
+from harness import RuntimeTestCase, noop_sweep
+
+
+class ConnectionCutTest(RuntimeTestCase):
+    def test_workers_reconnect_after_cuts(self):
+        self.start_coordinator()
+        self.start_group()
+        self.start_group()
+        self.submit(noop_sweep("cuts", 40, [{"sleep_ms": 100}]))
+        for _ in range(8):
+            time.sleep(0.3)
+            self.coordinator.send_signal(signal.SIGUSR1)
+        self.wait_finished("cuts", 90)
+        self.assert_each_done_exactly_once("cuts", 40)
+        self.assertIn("closing", self.log("coordinator.log"))
+        for p, _ in self.groups:
+            self.assertIsNone(p.poll())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,43 @@
+"""`chromatune run`: coordinator in process, local worker groups under mpirun, progress bar,
+report; a second run of the same file resumes (nothing re-run)."""
+
+import os
+import subprocess
+import unittest
+
+from harness import EXE, MPIRUN, RuntimeTestCase, noop_sweep
+
+
+class EmbeddedRunTest(RuntimeTestCase):
+    @unittest.skipIf(MPIRUN is None, "needs mpirun")
+    def test_run_two_groups_of_two_ranks(self):
+        path = os.path.join(self.dir, "embedded.yaml")
+        with open(path, "w") as f:
+            # 2-rank trials and 1-rank trials together: gang scheduling on 2-rank groups.
+            f.write(noop_sweep("embedded", 6, [{"sleep_ms": 100}], ranks=2))
+        out = subprocess.run([EXE, "run", path, "--db", self.db, "--workers", "2", "--ranks", "2"],
+                             capture_output=True, text=True, env=self.env, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr[-3000:])
+        self.assertIn("6/6 done", out.stderr)
+        self.assertIn("ETA", out.stderr)
+        self.assertIn("noop", out.stdout)  # the report names the method
+        self.assert_each_done_exactly_once("embedded", 6)
+        again = subprocess.run([EXE, "run", path, "--db", self.db, "--workers", "1"],
+                               capture_output=True, text=True, env=self.env, timeout=120)
+        self.assertEqual(again.returncode, 0, again.stderr[-3000:])
+        self.assertIn("6 already present", again.stderr)
+        self.assert_each_done_exactly_once("embedded", 6)
+
+    def test_bad_sweep_file_exits_2(self):
+        path = os.path.join(self.dir, "bad.yaml")
+        with open(path, "w") as f:
+            f.write("name: bad\ntask: classification\nmethods: [noop]\nshots: [-1]\n")
+        out = subprocess.run([EXE, "run", path, "--db", self.db], capture_output=True, text=True,
+                             env=self.env, timeout=60)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("bad.yaml", out.stderr)
+        self.assertFalse(os.path.exists(self.db), "nothing may be written for a bad file")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,43 @@
+"""kill -9 a worker rank mid-trial, several times in one sweep: every trial completes exactly
+once and none is lost (the killed group's leases expire, its trials are leased again, and
+the restarted group joins in)."""
+
+import os
+import signal
+import time
+import unittest
+
+from harness import MPIRUN, RuntimeTestCase, children_of, noop_sweep
+
+
+class WorkerKillTest(RuntimeTestCase):
+    @unittest.skipIf(MPIRUN is None, "needs mpirun")
+    def test_kill_rank_mid_trial_three_times(self):
+        self.start_coordinator()
+        self.start_group(ranks=2)
+        self.start_group(ranks=1)
+        self.submit(noop_sweep("kills", 24, [{"sleep_ms": 300}], retries=5))
+        kills = 0
+        deadline = time.time() + 150
+        while kills < 3 and time.time() < deadline:
+            status, body = self.request("GET", "/api/v1/status")
+            busy = [g for g in body["groups"] if g["trials"]]
+            mpirun_groups = [p for p, ranks in self.groups if ranks == 2 and p.poll() is None]
+            if busy and mpirun_groups:
+                ranks = children_of(mpirun_groups[0].pid)
+                workers = [pid for pid in ranks if b"worker" in open(f"/proc/{pid}/cmdline", "rb").read()]
+                if workers:
+                    os.kill(workers[-1], signal.SIGKILL)  # a non-zero rank, mid-trial
+                    kills += 1
+                    time.sleep(0.5)
+            self.relaunch_dead_groups()
+            time.sleep(0.7)
+        self.assertEqual(kills, 3)
+        self.wait_finished("kills", 150, on_poll=lambda _: self.relaunch_dead_groups())
+        self.assert_each_done_exactly_once("kills", 24)
+        expired = self.query("SELECT COUNT(*) FROM attempts WHERE outcome = 'expired'")[0][0]
+        self.assertGreaterEqual(expired, 1, "killing a rank mid-trial must expire its lease")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,47 @@
+#include "worker/crash_notes.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace chromatune::worker {
+namespace {
+
+TEST(CrashNotesTest, ParsesNotes) {
+  CrashNote n;
+  ASSERT_TRUE(ParseCrashNote("12 3 rank 1 pid 999 SIGSEGV", &n));
+  EXPECT_EQ(n.trial_id, 12);
+  EXPECT_EQ(n.attempt, 3);
+  EXPECT_EQ(n.error, "worker crashed with SIGSEGV (rank 1, pid 999)");
+  EXPECT_FALSE(ParseCrashNote("", &n));
+  EXPECT_FALSE(ParseCrashNote("12 3 rank 1 pid 999", &n));
+  EXPECT_FALSE(ParseCrashNote("0 3 rank 1 pid 999 SIGSEGV", &n));
+  EXPECT_EQ(CrashContext(5, 1, 0, 42), "5 1 rank 0 pid 42");
+}
+
+TEST(CrashNotesTest, CollectsNotesOfDeadProcessesOnly) {
+  const std::string dir = ::testing::TempDir() + "/crash-notes-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  auto dead = CrashNotePath(dir, child);
+  auto alive = CrashNotePath(dir, getpid());
+  ASSERT_TRUE(dead.ok() && alive.ok());
+  std::ofstream(*dead) << CrashContext(9, 2, 0, child) << " SIGABRT\ngarbage\n";
+  std::ofstream(*alive) << CrashContext(8, 1, 0, getpid()) << " SIGSEGV\n";
+  auto notes = CollectCrashNotes(dir);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].trial_id, 9);
+  EXPECT_NE(notes[0].error.find("SIGABRT"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(*dead));
+  EXPECT_TRUE(std::filesystem::exists(*alive));
+  EXPECT_TRUE(CollectCrashNotes(dir + "/missing").empty());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace chromatune::worker

@@ -1,0 +1,54 @@
+#include "worker/trial_execution.h"
+
+#include <gtest/gtest.h>
+
+namespace chromatune::worker {
+namespace {
+
+TrialOutcomeMessage Run(const nlohmann::json& item, std::function<bool()> cancelled = {}) {
+  TrialRunner runner(RunnerOptions{});
+  LocalCommunicator comm;
+  TrialContext ctx;
+  ctx.comm = &comm;
+  ctx.cancelled = std::move(cancelled);
+  return ExecuteTrial(runner, item, ctx);
+}
+
+nlohmann::json Noop(const std::string& fail, int sleep_ms = 0) {
+  return {{"method", "noop"}, {"params", {{"fail", fail}, {"sleep_ms", sleep_ms}, {"value", 0.25}}}};
+}
+
+TEST(TrialExecutionTest, SuccessCarriesTheWireResult) {
+  auto out = Run(Noop("none"));
+  ASSERT_TRUE(out.ok) << out.error;
+  EXPECT_DOUBLE_EQ(out.result["metrics"]["accuracy"].get<double>(), 0.25);
+}
+
+TEST(TrialExecutionTest, InjectedErrorAndExceptionBecomeErrors) {
+  auto error = Run(Noop("error"));
+  EXPECT_FALSE(error.ok);
+  EXPECT_NE(error.error.find("injected error"), std::string::npos);
+  EXPECT_FALSE(error.final);
+  auto thrown = Run(Noop("throw"));
+  EXPECT_FALSE(thrown.ok);
+  EXPECT_NE(thrown.error.find("injected exception"), std::string::npos);
+}
+
+TEST(TrialExecutionTest, UnrunnableMethodIsFinal) {
+  auto out = Run({{"method", "coop"}});
+  EXPECT_FALSE(out.ok);
+  EXPECT_TRUE(out.final);  // a binary without LibTorch will never run it
+}
+
+TEST(TrialExecutionTest, CancellationIsNotAFailure) {
+  auto out = Run(Noop("none", 10000), [] { return true; });
+  EXPECT_FALSE(out.ok);
+  EXPECT_TRUE(out.cancelled);
+}
+
+TEST(TrialExecutionDeathTest, SegfaultKillsTheProcess) {
+  EXPECT_DEATH(Run(Noop("segfault")), "");
+}
+
+}  // namespace
+}  // namespace chromatune::worker

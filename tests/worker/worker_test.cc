@@ -1,0 +1,122 @@
+#include "worker/worker.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "coordinator/server.h"
+#include "worker/leader.h"
+#include "worker/signals.h"
+
+namespace chromatune::worker {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string Sweep(const std::string& name, int trials, const std::string& params) {
+  std::string seeds;
+  for (int i = 1; i <= trials; ++i) seeds += (i > 1 ? "," : "") + std::to_string(i);
+  return "name: " + name +
+         "\ntask: classification\ndataset: fashion-mnist\nshots: [1]\n"
+         "replicates: {data_seeds: [1], train_seeds: [" +
+         seeds + "]}\nmethods:\n  - {name: noop, " + params + "}\nretries: 0\n";
+}
+
+std::string TempDb(const std::string& tag) {
+  auto dir = std::filesystem::path(::testing::TempDir()) /
+             ("ct-worker-" + tag + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return (dir / "runs.db").string();
+}
+
+// Runs a one-rank worker against an in-process coordinator until the sweep finishes,
+// then drains it with SIGTERM. In a child process: signals are process-wide.
+void RunSweepThenDrain(const std::string& params, const std::string& expect_state) {
+  coordinator::ServerConfig config;
+  config.db_path = TempDb("loop");
+  config.insecure_loopback = true;
+  auto server = coordinator::CoordinatorServer::Start(config);
+  if (!server.ok()) std::exit(10);
+  auto& coord = (*server)->coordinator();
+  if (!coord.SubmitSweep(Sweep("w", 3, params), "w.yaml", "t").ok()) std::exit(11);
+  InstallSignalHandlers("");
+  WorkerOptions options;
+  options.coordinator = {"127.0.0.1", (*server)->port()};
+  options.long_poll = 200ms;
+  TrialRunner runner(RunnerOptions{});
+  Status result;
+  std::thread worker([&] { result = RunWorker(options, nullptr, runner); });
+  for (int i = 0; i < 300; ++i) {
+    auto c = coord.store()->GetSweep("w")->counts;
+    if (c.finished()) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  raise(SIGTERM);
+  worker.join();
+  if (!result.ok()) std::exit(12);
+  TrialFilter all;
+  auto trials = coord.store()->ListTrials(all);
+  if (!trials.ok() || trials->size() != 3) std::exit(13);
+  for (const auto& t : *trials) {
+    if (TrialStateName(t.state) != expect_state) std::exit(14);
+  }
+  (*server)->Stop();
+  std::exit(0);
+}
+
+TEST(WorkerLoopTest, RunsASweepAndDrains) {
+  EXPECT_EXIT(RunSweepThenDrain("sleep_ms: 10", "done"), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(WorkerLoopTest, FailingTrialsAreRecordedAsFailed) {
+  EXPECT_EXIT(RunSweepThenDrain("fail: throw", "failed"), ::testing::ExitedWithCode(0), "");
+}
+
+// The leader keeps a finished result while the coordinator is away and delivers it when
+// the coordinator is back (same port, same database).
+void DeliverAfterCoordinatorRestart() {
+  coordinator::ServerConfig config;
+  config.db_path = TempDb("restart");
+  config.insecure_loopback = true;
+  config.coordinator.lease_timeout = 5000ms;
+  auto server = coordinator::CoordinatorServer::Start(config);
+  if (!server.ok()) std::exit(10);
+  const int port = (*server)->port();
+  if (!(*server)->coordinator().SubmitSweep(Sweep("r", 1, "sleep_ms: 0"), "r.yaml", "t").ok()) {
+    std::exit(11);
+  }
+  WorkerOptions options;
+  options.coordinator = {"127.0.0.1", port};
+  options.reconnect_initial = 50ms;
+  options.reconnect_max = 200ms;
+  Leader leader(options, 1);
+  if (!leader.Connect()) std::exit(12);
+  auto trials = leader.NextTrials();
+  if (trials.size() != 1) std::exit(13);
+  (*server)->Stop();  // the coordinator goes away while the trial "runs"
+  server = Result<std::unique_ptr<coordinator::CoordinatorServer>>(Unavailable("down"));
+  std::thread restart([&] {
+    std::this_thread::sleep_for(500ms);
+    config.port = port;
+    server = coordinator::CoordinatorServer::Start(config);
+  });
+  TrialOutcomeMessage ok;
+  ok.ok = true;
+  ok.result = {{"metrics", {{"accuracy", 0.75}}}};
+  leader.Deliver(trials[0], ok);  // retries until the coordinator is back
+  restart.join();
+  if (!server.ok()) std::exit(14);
+  auto t = (*server)->coordinator().store()->GetTrial(trials[0].trial_id);
+  if (!t.ok() || t->state != TrialState::kDone) std::exit(15);
+  std::exit(0);
+}
+
+TEST(LeaderTest, DeliversAfterTheCoordinatorComesBack) {
+  EXPECT_EXIT(DeliverAfterCoordinatorRestart(), ::testing::ExitedWithCode(0), "");
+}
+
+}  // namespace
+}  // namespace chromatune::worker
