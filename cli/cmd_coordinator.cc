@@ -57,18 +57,17 @@ int RunCoordinator(const CoordinatorArgs& args) {
   if (!server.ok()) {
     std::cerr << "chromatune coordinator: " << server.status().ToString() << "\n";
     const auto code = server.status().code();
-    return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound
-               ? kExitBadInput
-               : kExitFailure;
+    return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ? kExitBadInput
+                                                                                 : kExitFailure;
   }
   // Machine-readable first line (tests and scripts read the port from it).
-  std::cout << "coordinator listening on " << config.host << ":" << (*server)->port()
-            << std::endl;
+  std::cout << "coordinator listening on " << config.host << ":" << (*server)->port() << std::endl;
   int sig = 0;
   // SIGUSR1 closes every connection (workers reconnect): an operator's tool, and the
   // "connections cut" fault of tests/integration.
   while (sigwait(&stop, &sig) == 0 && sig == SIGUSR1) {
-    spdlog::warn("coordinator: SIGUSR1: closing {} connections", (*server)->http().connection_count());
+    spdlog::warn("coordinator: SIGUSR1: closing {} connections",
+                 (*server)->http().connection_count());
     (*server)->http().CloseAllConnections();
   }
   spdlog::info("coordinator: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -119,6 +119,8 @@ int RunEmbedded(const RunArgs& args) {
     std::cerr << args.file << ": " << plan.status().message() << "\n";
     return kExitBadInput;
   }
+  // The progress bar is the interface here; routine coordinator logs would break it up.
+  if (std::getenv("CHROMATUNE_LOG") == nullptr) spdlog::set_level(spdlog::level::warn);
   const std::string db = args.db.empty() ? "runs/" + spec->name + ".db" : args.db;
   std::error_code ec;
   if (fs::path(db).has_parent_path()) fs::create_directories(fs::path(db).parent_path(), ec);
@@ -138,12 +140,11 @@ int RunEmbedded(const RunArgs& args) {
                                                         user_env && *user_env ? user_env : "local");
   if (!submitted.ok()) {
     std::cerr << "chromatune run: " << submitted.status().ToString() << "\n";
-    return submitted.status().code() == StatusCode::kInvalidArgument ? kExitBadInput
-                                                                      : kExitFailure;
+    return submitted.status().code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailure;
   }
   std::cerr << "sweep " << spec->name << ": " << submitted->value("trials", 0) << " trials ("
-            << submitted->value("reused", 0) << " reused, "
-            << submitted->value("unchanged", 0) << " already present); db " << db << "\n";
+            << submitted->value("reused", 0) << " reused, " << submitted->value("unchanged", 0)
+            << " already present); db " << db << "\n";
 
   worker::GroupLaunch launch;
   launch.executable = fs::read_symlink("/proc/self/exe", ec).string();
@@ -210,8 +211,8 @@ int RunEmbedded(const RunArgs& args) {
     bool any_alive = false;
     for (const auto& g : groups) any_alive = any_alive || g.pid > 0;
     if (!any_alive) {
-      std::cerr << "\nchromatune run: every worker group died repeatedly; see "
-                << launch.log_path << "\n";
+      std::cerr << "\nchromatune run: every worker group died repeatedly; see " << launch.log_path
+                << "\n";
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

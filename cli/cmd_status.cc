@@ -34,10 +34,9 @@ void PrintStatus(const nlohmann::json& s) {
   std::printf("\n%-6s %-20s %5s %5s %-24s %s\n", "GROUP", "HOST", "RANKS", "FREE", "TRIALS",
               "LAST SEEN");
   for (const auto& g : s.value("groups", nlohmann::json::array())) {
-    std::printf("%-6lld %-20s %5d %5d %-24s %.1f s ago\n",
-                static_cast<long long>(g.value("id", 0)), g.value("host", std::string()).c_str(),
-                g.value("ranks", 0), g.value("free_ranks", 0),
-                g.value("trials", nlohmann::json::array()).dump().c_str(),
+    std::printf("%-6lld %-20s %5d %5d %-24s %.1f s ago\n", static_cast<long long>(g.value("id", 0)),
+                g.value("host", std::string()).c_str(), g.value("ranks", 0),
+                g.value("free_ranks", 0), g.value("trials", nlohmann::json::array()).dump().c_str(),
                 g.value("last_seen_ms_ago", 0) / 1000.0);
   }
   const auto waiting = s.value("waiting", nlohmann::json::array());
@@ -93,10 +92,9 @@ int RunStatus(const StatusArgs& args) {
 
 const CommandRegistrar kRegisterStatus("status", [](CLI::App& root) {
   auto args = std::make_shared<StatusArgs>();
-  CLI::App* app = root.add_subcommand(
-      "status", "Show sweeps, worker groups and why waiting trials wait");
-  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")
-      ->required();
+  CLI::App* app =
+      root.add_subcommand("status", "Show sweeps, worker groups and why waiting trials wait");
+  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")->required();
   app->add_option("--token-file", args->token_file,
                   "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
   app->add_flag("--json", args->json, "print the raw JSON of GET /api/v1/status");

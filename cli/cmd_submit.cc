@@ -50,8 +50,7 @@ int RunSubmit(const SubmitArgs& args) {
   auto summary = client.SubmitSweep(spec->yaml_text, args.file);
   if (!summary.ok()) {
     std::cerr << "chromatune submit: " << summary.status().message() << "\n";
-    return summary.status().code() == StatusCode::kInvalidArgument ? kExitBadInput
-                                                                      : kExitFailure;
+    return summary.status().code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailure;
   }
   const auto& s = *summary;
   std::cout << "sweep " << s.value("sweep", std::string()) << " "
@@ -67,8 +66,7 @@ const CommandRegistrar kRegisterSubmit("submit", [](CLI::App& root) {
   auto args = std::make_shared<SubmitArgs>();
   CLI::App* app = root.add_subcommand("submit", "Validate a sweep file and submit it");
   app->add_option("sweep", args->file, "sweep file (YAML)")->required();
-  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")
-      ->required();
+  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")->required();
   app->add_option("--token-file", args->token_file,
                   "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
   return CommandSetup{app, [args] { return RunSubmit(*args); }};

@@ -92,8 +92,9 @@ int RunPlan(const SweepArgs& args) {
   auto plan = LoadPlan(args);
   if (!plan.ok()) return Fail(plan.status());
   if (args.format == "json") {
-    std::cout << PlanToJson(*plan).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    const std::string text = PlanJsonText(*plan);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
   } else {
     PrintTable(*plan);
   }

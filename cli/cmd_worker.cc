@@ -104,8 +104,7 @@ const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
   auto args = std::make_shared<WorkerArgs>();
   CLI::App* app = root.add_subcommand(
       "worker", "Run trials for a coordinator (start under mpirun -np R for R ranks)");
-  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")
-      ->required();
+  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")->required();
   app->add_option("--token-file", args->token_file,
                   "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
   app->add_option("--crash-dir", args->crash_dir,
@@ -114,8 +113,7 @@ const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
       ->capture_default_str();
   app->add_option("--threads", args->threads, "LibTorch threads per rank (0: runner default)")
       ->check(CLI::Range(0, 1024));
-  app->add_option("--long-poll", args->long_poll_s,
-                  "seconds one lease request may wait for work")
+  app->add_option("--long-poll", args->long_poll_s, "seconds one lease request may wait for work")
       ->check(CLI::Range(0.0, 60.0))
       ->capture_default_str();
   return CommandSetup{app, [args] { return RunWorkerCommand(*args); }};

@@ -12,7 +12,9 @@ namespace {
 
 constexpr const char* kPrefix = "/api/v1/";
 
-HttpResponse FromStatus(const Status& s) { return HttpResponse::Error(HttpStatusFor(s), s.message()); }
+HttpResponse FromStatus(const Status& s) {
+  return HttpResponse::Error(HttpStatusFor(s), s.message());
+}
 
 std::vector<std::string> Segments(const std::string& path) {
   std::vector<std::string> out;
@@ -73,8 +75,9 @@ Api::Api(Coordinator* coordinator, std::optional<TokenTable> tokens)
 Result<std::string> Api::Authenticate(const HttpRequest& request) const {
   if (tokens_) return tokens_->Authenticate(request.authorization);
   if (!request.from_loopback) {
-    return PermissionDenied("this coordinator runs with --insecure-loopback and serves "
-                            "loopback clients only");
+    return PermissionDenied(
+        "this coordinator runs with --insecure-loopback and serves "
+        "loopback clients only");
   }
   return std::string("local");
 }
@@ -101,8 +104,8 @@ void Api::Handle(HttpRequest request, Responder respond) {
   if (!deferred) respond(std::move(response));
 }
 
-HttpResponse Api::Route(const HttpRequest& req, const std::string& user,
-                        const Responder& respond, bool* deferred) {
+HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const Responder& respond,
+                        bool* deferred) {
   const auto seg = Segments(req.path.substr(std::string(kPrefix).size()));
   const std::string route = req.method + " " + req.path;
   auto body = [&]() -> Result<nlohmann::json> { return ParseJsonObject(req.body, route); };
@@ -180,7 +183,8 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user,
       return HttpResponse::Json(200, {{"cancel", *cancel}});
     }
     if (verb == "complete") {
-      if (!j->contains("result")) return HttpResponse::Error(400, route + ": field \"result\": missing");
+      if (!j->contains("result"))
+        return HttpResponse::Error(400, route + ": field \"result\": missing");
       auto result = protocol::DecodeResult((*j)["result"]);
       if (!result.ok()) return FromStatus(result.status().WithContext(route));
       auto dup = coordinator_->Complete(trial, a, *result);

@@ -32,8 +32,8 @@ class Api {
  private:
   // The authenticated user, or the error response to send.
   Result<std::string> Authenticate(const HttpRequest& request) const;
-  HttpResponse Route(const HttpRequest& request, const std::string& user,
-                     const Responder& respond, bool* deferred);
+  HttpResponse Route(const HttpRequest& request, const std::string& user, const Responder& respond,
+                     bool* deferred);
 
   Coordinator* coordinator_;
   std::optional<TokenTable> tokens_;

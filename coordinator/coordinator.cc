@@ -17,8 +17,8 @@ int64_t SystemNowMs() {
 }
 
 nlohmann::json CountsJson(const TrialCounts& c) {
-  return {{"pending", c.pending}, {"leased", c.leased},       {"running", c.running},
-          {"done", c.done},       {"failed", c.failed},       {"cancelled", c.cancelled},
+  return {{"pending", c.pending}, {"leased", c.leased},      {"running", c.running},
+          {"done", c.done},       {"failed", c.failed},      {"cancelled", c.cancelled},
           {"total", c.total()},   {"finished", c.finished()}};
 }
 
@@ -55,10 +55,9 @@ Status Coordinator::Recover() {
     CT_ASSIGN_OR_RETURN(auto trials, store_->ListTrials(filter));
     for (const auto& t : trials) {
       CT_ASSIGN_OR_RETURN(std::string user, SweepUser(t.sweep_id));
-      leases_[t.id] = HeldLease{t.worker_group, t.ranks, t.sweep_id, user, t.attempt,
-                                state == TrialState::kRunning};
-      CT_RETURN_IF_ERROR(
-          store_->RenewLease(t.id, t.attempt, now + options_.lease_timeout.count()));
+      leases_[t.id] = HeldLease{t.worker_group, t.ranks,   t.sweep_id,
+                                user,           t.attempt, state == TrialState::kRunning};
+      CT_RETURN_IF_ERROR(store_->RenewLease(t.id, t.attempt, now + options_.lease_timeout.count()));
       ++extended;
     }
   }
@@ -95,8 +94,7 @@ Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free
     ctx.ranks_in_use_by_user[held.user] += held.ranks;
   }
   for (const auto& pick : scheduler_.PickMany(std::move(runnable), ctx, max_trials)) {
-    auto outcome =
-        store_->Lease(pick.trial_id, group_id, now + options_.lease_timeout.count());
+    auto outcome = store_->Lease(pick.trial_id, group_id, now + options_.lease_timeout.count());
     if (!outcome.ok()) {
       // Raced with a state change (e.g. cancel); skip this one.
       spdlog::warn("coordinator: lease of trial {} refused: {}", pick.trial_id,
@@ -106,8 +104,8 @@ Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free
     CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(pick.trial_id));
     leases_[pick.trial_id] =
         HeldLease{group_id, pick.ranks, pick.sweep_id, pick.user, outcome->attempt, false};
-    grants.push_back(LeaseGrant{pick.trial_id, outcome->attempt, pick.ranks, pick.sweep,
-                                std::move(trial.item)});
+    grants.push_back(
+        LeaseGrant{pick.trial_id, outcome->attempt, pick.ranks, pick.sweep, std::move(trial.item)});
   }
   return grants;
 }
@@ -173,8 +171,8 @@ Result<bool> Coordinator::Heartbeat(int64_t trial_id, int attempt, double progre
     Status s = store_->MarkRunning(trial_id, attempt);
     if (s.ok()) held->second.running = true;
   }
-  Status s = store_->RenewLease(trial_id, attempt, Now() + options_.lease_timeout.count(),
-                                progress, note);
+  Status s =
+      store_->RenewLease(trial_id, attempt, Now() + options_.lease_timeout.count(), progress, note);
   if (s.ok()) {
     TouchGroupOf(trial_id);
     return false;
@@ -270,11 +268,10 @@ Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const s
                spec.name, s.resumed ? "resumed" : "submitted", user, plan.count, s.created,
                s.reused, s.requeued);
   ServeWaiters();
-  return nlohmann::json{{"sweep", spec.name},     {"sweep_id", s.sweep_id},
-                        {"trials", plan.count},   {"created", s.created},
-                        {"reused", s.reused},     {"requeued", s.requeued},
-                        {"unchanged", s.unchanged}, {"dropped", s.dropped},
-                        {"resumed", s.resumed}};
+  return nlohmann::json{
+      {"sweep", spec.name},       {"sweep_id", s.sweep_id}, {"trials", plan.count},
+      {"created", s.created},     {"reused", s.reused},     {"requeued", s.requeued},
+      {"unchanged", s.unchanged}, {"dropped", s.dropped},   {"resumed", s.resumed}};
 }
 
 Result<int64_t> Coordinator::CancelSweep(const std::string& name) {
@@ -291,9 +288,12 @@ Result<int64_t> Coordinator::CancelSweep(const std::string& name) {
 Result<nlohmann::json> Coordinator::SweepReport(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   CT_ASSIGN_OR_RETURN(SweepInfo s, store_->GetSweep(name));
-  return nlohmann::json{{"name", s.name},         {"user", s.user},
-                        {"priority", s.priority}, {"retries", s.retries},
-                        {"cancelled", s.cancelled}, {"created_ms", s.created_ms},
+  return nlohmann::json{{"name", s.name},
+                        {"user", s.user},
+                        {"priority", s.priority},
+                        {"retries", s.retries},
+                        {"cancelled", s.cancelled},
+                        {"created_ms", s.created_ms},
                         {"counts", CountsJson(s.counts)}};
 }
 
@@ -377,8 +377,7 @@ Result<nlohmann::json> Coordinator::StatusReport() {
 Status Coordinator::ExpireLeases() {
   CT_ASSIGN_OR_RETURN(auto expired, store_->ExpireLeases(Now()));
   for (const auto& [trial_id, state] : expired) {
-    spdlog::warn("coordinator: lease of trial {} expired; now {}", trial_id,
-                 TrialStateName(state));
+    spdlog::warn("coordinator: lease of trial {} expired; now {}", trial_id, TrialStateName(state));
     Forget(trial_id);
   }
   return Status::Ok();

@@ -76,13 +76,11 @@ class Coordinator {
   // none is runnable, waits up to `wait_ms` (long poll). A new lease request of a group
   // answers that group's older waiting request with no trials (its connection was lost).
   // kNotFound for an unknown or gone group (the worker registers again).
-  void Lease(int64_t group_id, int free_ranks, int max_trials, int64_t wait_ms,
-             LeaseCallback done);
+  void Lease(int64_t group_id, int free_ranks, int max_trials, int64_t wait_ms, LeaseCallback done);
   // Renews the lease (marking the trial running on first contact) and records progress.
   // Returns true when the trial was cancelled (the worker stops it). kFailedPrecondition
   // when the attempt is not current (the trial went to someone else).
-  Result<bool> Heartbeat(int64_t trial_id, int attempt, double progress,
-                         const std::string& note);
+  Result<bool> Heartbeat(int64_t trial_id, int attempt, double progress, const std::string& note);
   // Stores the result of the current attempt: arrays first (ArtifactSink), then the
   // rows. Returns true when this exact attempt had already completed (a retried request),
   // which stores nothing. kFailedPrecondition for a stale attempt.

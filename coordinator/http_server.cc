@@ -44,10 +44,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(options_.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -58,14 +57,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (ec == http::error::body_limit) {
-      WriteFinal(HttpResponse::Error(
-          413, "request body exceeds the limit of " + std::to_string(options_.body_limit) +
-                   " bytes"));
+      WriteFinal(HttpResponse::Error(413, "request body exceeds the limit of " +
+                                              std::to_string(options_.body_limit) + " bytes"));
       return;
     }
     if (ec == http::error::header_limit) {
-      WriteFinal(HttpResponse::Error(431, "request headers exceed " +
-                                              std::to_string(kHeaderLimit) + " bytes"));
+      WriteFinal(HttpResponse::Error(
+          431, "request headers exceed " + std::to_string(kHeaderLimit) + " bytes"));
       return;
     }
     if (ec) {
@@ -107,13 +105,14 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = response.body;
     res->prepare_payload();
     stream_.expires_after(options_.request_timeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec || !res->keep_alive()) {
-        self->DoClose();
-      } else {
-        self->Read();
-      }
-    });
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec || !res->keep_alive()) {
+                          self->DoClose();
+                        } else {
+                          self->Read();
+                        }
+                      });
   }
 
   void DoClose() {
@@ -149,9 +148,10 @@ struct HttpServer::Impl {
         {
           std::lock_guard<std::mutex> lock(mu);
           // Forget connections that are gone, so the list stays as long as the open set.
-          sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
-                                        [](const std::weak_ptr<Session>& w) { return w.expired(); }),
-                         sessions.end());
+          sessions.erase(
+              std::remove_if(sessions.begin(), sessions.end(),
+                             [](const std::weak_ptr<Session>& w) { return w.expired(); }),
+              sessions.end());
           sessions.push_back(session);
         }
         session->Start();

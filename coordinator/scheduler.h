@@ -25,8 +25,8 @@ class Scheduler {
   // Up to `max_trials` picks for one group: after each pick its ranks leave the group's
   // free ranks and join the in-use counts, so a group of R ranks is packed with several
   // smaller trials and fair share holds inside one request.
-  std::vector<RunnableTrial> PickMany(std::vector<RunnableTrial> candidates,
-                                      SchedulingContext ctx, int max_trials) const;
+  std::vector<RunnableTrial> PickMany(std::vector<RunnableTrial> candidates, SchedulingContext ctx,
+                                      int max_trials) const;
 
  private:
   std::vector<std::unique_ptr<SchedulingPolicy>> policies_;

@@ -2,9 +2,7 @@
 
 namespace chromatune::coordinator {
 
-bool SchedulingPolicy::Admits(const RunnableTrial&, const SchedulingContext&) const {
-  return true;
-}
+bool SchedulingPolicy::Admits(const RunnableTrial&, const SchedulingContext&) const { return true; }
 
 int SchedulingPolicy::Compare(const RunnableTrial&, const RunnableTrial&,
                               const SchedulingContext&) const {

@@ -47,7 +47,6 @@ CREATE TABLE trials (
   train_seed INTEGER NOT NULL,
   ranks INTEGER NOT NULL CHECK (ranks >= 1),
   params_json TEXT NOT NULL,
-  item_json TEXT NOT NULL,
   attempt INTEGER NOT NULL DEFAULT 0,
   failures INTEGER NOT NULL DEFAULT 0,
   not_before_ms INTEGER NOT NULL DEFAULT 0,
@@ -63,6 +62,12 @@ CREATE TABLE trials (
   created_ms INTEGER NOT NULL,
   updated_ms INTEGER NOT NULL,
   UNIQUE (sweep_id, key)
+);
+-- The plan item handed to the worker, apart from the hot trial rows that every transition
+-- rewrites (narrow rows: fewer pages written per batch).
+CREATE TABLE trial_items (
+  trial_id INTEGER PRIMARY KEY REFERENCES trials(id),
+  item_json TEXT NOT NULL
 );
 -- The scheduler's queue: pending trials of a sweep, oldest first.
 CREATE INDEX trials_pending ON trials(sweep_id, id) WHERE state = 'pending';

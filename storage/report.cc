@@ -78,13 +78,13 @@ void MarkSweptParams(std::vector<CellBuild>& builds) {
   }
 }
 
-void FinishCell(CellBuild& b, int ddof) {
+void FinishCell(CellBuild& b, int ddof, stats::TQuantileCache& quantiles) {
   ReportCell& c = b.cell;
   c.n = static_cast<int>(b.values.size());
   c.mean = stats::Mean(b.values);
   c.std = stats::StdDev(b.values, ddof);
   if (c.n >= 2) {
-    auto ci = stats::MeanConfidenceInterval(b.values);
+    auto ci = stats::MeanConfidenceInterval(b.values, 0.95, &quantiles);
     if (ci.ok()) c.ci95 = *ci;
   }
   c.data_seeds = static_cast<int>(b.by_data_seed.size());
@@ -111,7 +111,7 @@ void FinishCell(CellBuild& b, int ddof) {
 }
 
 PairedComparison Compare(const CellBuild& method, const CellBuild& base,
-                         const ReportOptions& options) {
+                         const ReportOptions& options, stats::TQuantileCache& quantiles) {
   PairedComparison p;
   p.baseline_found = true;
   p.baseline_swept = base.cell.swept;
@@ -136,7 +136,7 @@ PairedComparison Compare(const CellBuild& method, const CellBuild& base,
     p.note = "1 shared data seed: no test";
     return p;
   }
-  auto t = stats::PairedT(x, y);
+  auto t = stats::PairedT(x, y, &quantiles);
   if (t.ok()) {
     p.t = t->t;
     p.p_t = t->p_value;
@@ -195,6 +195,8 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
   int64_t done = 0;
   int64_t without_metric = 0;
   std::set<std::string> other_metrics;
+  const TrialOutcome* previous = nullptr;  // the last outcome whose cell was looked up
+  size_t current = 0;                      // its cell
   for (const TrialOutcome& o : outcomes) {
     if (o.state != "done") continue;
     ++done;
@@ -204,24 +206,32 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
       for (const auto& [name, value] : o.metrics) other_metrics.insert(name);
       continue;
     }
-    nlohmann::json params = ParamsWithoutSeeds(o.params);
-    std::string params_dump = params.dump();
-    const std::string group_key = Join({o.sweep, o.task, o.dataset, o.method});
-    std::string key = group_key + std::to_string(o.shots) + kSep + params_dump;
-    auto [it, inserted] = cell_index.try_emplace(std::move(key), builds.size());
-    if (inserted) {
-      CellBuild b;
-      b.cell.sweep = o.sweep;
-      b.cell.task = o.task;
-      b.cell.dataset = o.dataset;
-      b.cell.method = o.method;
-      b.cell.shots = o.shots;
-      b.cell.params = std::move(params);
-      b.params_dump = std::move(params_dump);
-      b.group = group_index.try_emplace(group_key, group_index.size()).first->second;
-      builds.push_back(std::move(b));
+    // Outcomes arrive in plan order, so a run of them shares one cell: comparing with the
+    // previous outcome skips the key (a JSON dump and a hash) for all but the first.
+    if (previous == nullptr || o.shots != previous->shots || o.method != previous->method ||
+        o.sweep != previous->sweep || o.task != previous->task || o.dataset != previous->dataset ||
+        o.params != previous->params) {
+      nlohmann::json params = ParamsWithoutSeeds(o.params);
+      std::string params_dump = params.dump();
+      const std::string group_key = Join({o.sweep, o.task, o.dataset, o.method});
+      std::string key = group_key + std::to_string(o.shots) + kSep + params_dump;
+      auto [it, inserted] = cell_index.try_emplace(std::move(key), builds.size());
+      if (inserted) {
+        CellBuild b;
+        b.cell.sweep = o.sweep;
+        b.cell.task = o.task;
+        b.cell.dataset = o.dataset;
+        b.cell.method = o.method;
+        b.cell.shots = o.shots;
+        b.cell.params = std::move(params);
+        b.params_dump = std::move(params_dump);
+        b.group = group_index.try_emplace(group_key, group_index.size()).first->second;
+        builds.push_back(std::move(b));
+      }
+      current = it->second;
+      previous = &o;
     }
-    CellBuild& b = builds[it->second];
+    CellBuild& b = builds[current];
     b.values.push_back(metric->second);
     b.by_data_seed[o.data_seed].push_back(metric->second);
     b.train_seeds.insert(o.train_seed);
@@ -240,7 +250,8 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
   }
 
   MarkSweptParams(builds);
-  for (auto& b : builds) FinishCell(b, options.ddof);
+  stats::TQuantileCache quantiles;
+  for (auto& b : builds) FinishCell(b, options.ddof, quantiles);
   std::vector<size_t> order(builds.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -283,7 +294,7 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
       continue;
     }
     for (size_t base : it->second) {
-      PairedComparison p = Compare(builds[i], builds[base], options);
+      PairedComparison p = Compare(builds[i], builds[base], options, quantiles);
       p.sweep = skeleton.sweep;
       p.task = skeleton.task;
       p.dataset = skeleton.dataset;

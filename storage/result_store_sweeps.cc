@@ -177,6 +177,14 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     }
   }
 
+  // Reuse needs a done trial somewhere; a fresh store skips one index probe per item.
+  bool any_done = false;
+  if (!sweep.rerun) {
+    CT_ASSIGN_OR_RETURN(auto probe, db->Prepare("SELECT 1 FROM trials INDEXED BY "
+                                                "trials_done_key WHERE state = 'done' LIMIT 1"));
+    CT_ASSIGN_OR_RETURN(any_done, probe.Step());
+  }
+
   for (PlanRow& row : rows) {
     auto found = existing.find(row.key);
     if (found != existing.end()) {
@@ -199,7 +207,7 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     std::optional<int64_t> source, origin;
     double wall_seconds = 0.0;
     std::string info_json;
-    if (!sweep.rerun) {
+    if (any_done) {
       CT_ASSIGN_OR_RETURN(auto reuse,
                           db->Prepare("SELECT id, coalesce(reused_from, id), wall_seconds, "
                                       "coalesce(info_json, '') FROM trials INDEXED BY "
@@ -217,10 +225,9 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     CT_ASSIGN_OR_RETURN(
         auto insert,
         db->Prepare("INSERT INTO trials(sweep_id, idx, key, state, task, dataset, method, "
-                    "shots, data_seed, train_seed, ranks, params_json, item_json, "
-                    "not_before_ms, reused_from, info_json, wall_seconds, created_ms, "
-                    "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?)"));
+                    "shots, data_seed, train_seed, ranks, params_json, not_before_ms, "
+                    "reused_from, info_json, wall_seconds, created_ms, updated_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     insert.Bind(1, result.sweep_id)
         .Bind(2, row.index)
         .Bind(3, row.key)
@@ -233,27 +240,29 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
         .Bind(10, row.train_seed)
         .Bind(11, row.ranks)
         .Bind(12, row.params_json)
-        .Bind(13, row.item_json)
-        .Bind(14, now)
-        .Bind(17, wall_seconds)
-        .Bind(18, now)
-        .Bind(19, now);
+        .Bind(13, now)
+        .Bind(16, wall_seconds)
+        .Bind(17, now)
+        .Bind(18, now);
     if (origin) {
-      insert.Bind(15, *origin);
+      insert.Bind(14, *origin);
     } else {
-      insert.BindNull(15);
+      insert.BindNull(14);
     }
     if (info_json.empty()) {
-      insert.BindNull(16);
+      insert.BindNull(15);
     } else {
-      insert.Bind(16, info_json);
+      insert.Bind(15, info_json);
     }
     CT_RETURN_IF_ERROR(insert.Run());
+    const int64_t trial_id = db->LastInsertRowid();
+    CT_ASSIGN_OR_RETURN(auto item, db->Prepare("INSERT INTO trial_items(trial_id, item_json) "
+                                               "VALUES (?, ?)"));
+    CT_RETURN_IF_ERROR(item.Bind(1, trial_id).Bind(2, row.item_json).Run());
     if (!source) {
       ++result.created;
       continue;
     }
-    const int64_t trial_id = db->LastInsertRowid();
     CT_ASSIGN_OR_RETURN(auto copy_metrics,
                         db->Prepare("INSERT INTO metrics(trial_id, name, value) "
                                     "SELECT ?, name, value FROM metrics WHERE trial_id = ?"));

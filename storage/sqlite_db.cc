@@ -1,6 +1,8 @@
 #include "storage/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -131,6 +133,31 @@ int64_t SqliteDb::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
+namespace {
+
+std::string DirOf(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// SQLite often reports a write that ran out of room as a plain SQLITE_IOERR_WRITE with no
+// errno; name the likely cause when the filesystem or the process limit says so.
+std::string OutOfRoomCause(const std::string& path) {
+  struct statvfs fs;
+  if (statvfs(DirOf(path).c_str(), &fs) == 0 &&
+      static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < (uint64_t{1} << 20)) {
+    return "the disk is full";
+  }
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    return "the file size limit (ulimit -f) was reached";
+  }
+  return "";
+}
+
+}  // namespace
+
 Status SqliteDb::Error(int rc, const std::string& what) const {
   const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   const int sys_errno = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
@@ -138,9 +165,15 @@ Status SqliteDb::Error(int rc, const std::string& what) const {
   if (sys_errno != 0) message += " (" + std::string(std::strerror(sys_errno)) + ")";
   // A write that hits a full disk or the file size limit surfaces as SQLITE_FULL or as an
   // I/O error whose errno says so.
-  if ((rc & 0xff) == SQLITE_FULL || sys_errno == ENOSPC || sys_errno == EFBIG ||
-      sys_errno == EDQUOT) {
+  if ((rc & 0xff) == SQLITE_FULL || sys_errno == ENOSPC || sys_errno == EDQUOT) {
     return ResourceExhausted(message + ": the disk is full; nothing of this change was stored");
+  }
+  if (sys_errno == EFBIG || rc == SQLITE_IOERR_WRITE) {
+    std::string cause = OutOfRoomCause(path_);
+    if (cause.empty() && sys_errno == EFBIG) cause = "the file size limit was reached";
+    if (!cause.empty()) {
+      return ResourceExhausted(message + ": " + cause + "; nothing of this change was stored");
+    }
   }
   switch (rc & 0xff) {
     case SQLITE_NOTADB:
@@ -166,8 +199,19 @@ Status SqliteDb::Error(int rc, const std::string& what) const {
   }
 }
 
+namespace {
+
+// Transaction control statements run often (one savepoint per batched transition): they go
+// through the statement cache rather than being parsed each time.
+Status RunCached(SqliteDb* db, const char* sql) {
+  CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare(sql));
+  return stmt.Run();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteTransaction>> SqliteTransaction::Begin(SqliteDb* db) {
-  CT_RETURN_IF_ERROR(db->Exec("BEGIN IMMEDIATE"));
+  CT_RETURN_IF_ERROR(RunCached(db, "BEGIN IMMEDIATE"));
   return std::unique_ptr<SqliteTransaction>(new SqliteTransaction(db));
 }
 
@@ -176,26 +220,25 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 Status SqliteTransaction::Commit() {
-  Status s = db_->Exec("COMMIT");
-  if (!s.ok()) return s;  // the destructor rolls back
+  CT_RETURN_IF_ERROR(RunCached(db_, "COMMIT"));  // on failure the destructor rolls back
   done_ = true;
-  return s;
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<SqliteSavepoint>> SqliteSavepoint::Begin(SqliteDb* db) {
-  CT_RETURN_IF_ERROR(db->Exec("SAVEPOINT transition"));
+  CT_RETURN_IF_ERROR(RunCached(db, "SAVEPOINT transition"));
   return std::unique_ptr<SqliteSavepoint>(new SqliteSavepoint(db));
 }
 
 SqliteSavepoint::~SqliteSavepoint() {
   if (!done_) {
-    (void)db_->Exec("ROLLBACK TO transition");
-    (void)db_->Exec("RELEASE transition");
+    (void)RunCached(db_, "ROLLBACK TO transition");
+    (void)RunCached(db_, "RELEASE transition");
   }
 }
 
 Status SqliteSavepoint::Release() {
-  CT_RETURN_IF_ERROR(db_->Exec("RELEASE transition"));
+  CT_RETURN_IF_ERROR(RunCached(db_, "RELEASE transition"));
   done_ = true;
   return Status::Ok();
 }

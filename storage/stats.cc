@@ -173,7 +173,20 @@ double StudentTQuantile(double p, double df) {
   return sign * t;
 }
 
-Result<Interval> MeanConfidenceInterval(const std::vector<double>& xs, double level) {
+double TQuantileCache::Quantile(double p, double df) {
+  auto [it, inserted] = values_.try_emplace({p, df}, 0.0);
+  if (inserted) it->second = StudentTQuantile(p, df);
+  return it->second;
+}
+
+namespace {
+double CachedQuantile(TQuantileCache* cache, double p, double df) {
+  return cache ? cache->Quantile(p, df) : StudentTQuantile(p, df);
+}
+}  // namespace
+
+Result<Interval> MeanConfidenceInterval(const std::vector<double>& xs, double level,
+                                        TQuantileCache* cache) {
   if (!(level > 0.0 && level < 1.0)) {
     return InvalidArgument("confidence level must be in (0, 1), got " + std::to_string(level));
   }
@@ -184,11 +197,13 @@ Result<Interval> MeanConfidenceInterval(const std::vector<double>& xs, double le
   if (!AllFinite(xs)) return InvalidArgument("a confidence interval needs finite values");
   const double n = static_cast<double>(xs.size());
   const double mean = Mean(xs);
-  const double half = StudentTQuantile(0.5 + level / 2.0, n - 1.0) * StdDev(xs, 1) / std::sqrt(n);
+  const double half =
+      CachedQuantile(cache, 0.5 + level / 2.0, n - 1.0) * StdDev(xs, 1) / std::sqrt(n);
   return Interval{mean - half, mean + half};
 }
 
-Result<PairedTTest> PairedT(const std::vector<double>& x, const std::vector<double>& y) {
+Result<PairedTTest> PairedT(const std::vector<double>& x, const std::vector<double>& y,
+                            TQuantileCache* cache) {
   if (x.size() != y.size()) {
     return InvalidArgument("paired t-test needs samples of equal length, got " +
                            std::to_string(x.size()) + " and " + std::to_string(y.size()));
@@ -212,7 +227,7 @@ Result<PairedTTest> PairedT(const std::vector<double>& x, const std::vector<doub
     r.t = r.mean_diff / se;
     r.p_value = std::min(1.0, 2.0 * StudentTSf(std::fabs(r.t), r.df));
   }
-  const double half = StudentTQuantile(0.975, r.df) * se;
+  const double half = CachedQuantile(cache, 0.975, r.df) * se;
   r.ci95 = {r.mean_diff - half, r.mean_diff + half};
   return r;
 }

@@ -9,7 +9,9 @@
 // (too few values, NaN/inf values, ddof too large). All functions are pure and thread-safe.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -41,6 +43,16 @@ double StudentTSf(double t, double df);  // 1 - cdf, accurate in the upper tail
 // Inverse of StudentTCdf for 0 < p < 1 (±inf at 0 and 1); relative accuracy ~1e-13.
 double StudentTQuantile(double p, double df);
 
+// Memo of StudentTQuantile for callers that form many intervals with few distinct degrees
+// of freedom (a report over thousands of cells). Not thread-safe: one per computation.
+class TQuantileCache {
+ public:
+  double Quantile(double p, double df);
+
+ private:
+  std::map<std::pair<double, double>, double> values_;
+};
+
 struct Interval {
   double lo = 0.0;
   double hi = 0.0;
@@ -48,7 +60,9 @@ struct Interval {
 
 // Two-sided t confidence interval of the mean at `level` (0.95 = 95%): mean ± q·s/√n with
 // s the sample standard deviation (ddof 1) and q the t quantile with n - 1 df. Needs n >= 2.
-Result<Interval> MeanConfidenceInterval(const std::vector<double>& xs, double level = 0.95);
+// `cache`, if given, memoises the quantile.
+Result<Interval> MeanConfidenceInterval(const std::vector<double>& xs, double level = 0.95,
+                                        TQuantileCache* cache = nullptr);
 
 struct PairedTTest {
   int n = 0;               // number of pairs
@@ -61,7 +75,8 @@ struct PairedTTest {
 
 // Paired t-test of x against y (scipy.stats.ttest_rel, two-sided). Needs n >= 2 pairs of
 // finite values and x.size() == y.size().
-Result<PairedTTest> PairedT(const std::vector<double>& x, const std::vector<double>& y);
+Result<PairedTTest> PairedT(const std::vector<double>& x, const std::vector<double>& y,
+                            TQuantileCache* cache = nullptr);
 
 struct WilcoxonOptions {
   // Continuity correction (±0.5) of the normal approximation. On by default as in R's

@@ -34,8 +34,8 @@ bool ParseCrashNote(const std::string& line, CrashNote* note) {
   if (rank_word != "rank" || pid_word != "pid" || trial <= 0 || attempt <= 0) return false;
   note->trial_id = trial;
   note->attempt = attempt;
-  note->error = "worker crashed with " + signal_name + " (rank " + std::to_string(rank) +
-                ", pid " + std::to_string(pid) + ")";
+  note->error = "worker crashed with " + signal_name + " (rank " + std::to_string(rank) + ", pid " +
+                std::to_string(pid) + ")";
   return true;
 }
 

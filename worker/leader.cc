@@ -22,7 +22,16 @@ Leader::Leader(WorkerOptions options, int group_size)
   client_.set_request_timeout(options_.request_timeout);
 }
 
-Leader::~Leader() { StopHeartbeats(); }
+Leader::~Leader() {
+  StopHeartbeats();
+  Flush();
+  {
+    std::lock_guard<std::mutex> lock(delivery_mu_);
+    stop_delivery_ = true;
+  }
+  delivery_cv_.notify_all();
+  if (delivery_thread_.joinable()) delivery_thread_.join();
+}
 
 template <typename Call>
 Status Leader::Retry(const char* what, std::chrono::milliseconds patience, Call call) {
@@ -199,12 +208,43 @@ void Leader::HeartbeatLoop() {
     lock.lock();
     // While the coordinator is away, try again sooner so the lease is renewed soon after
     // it returns.
-    wait = std::chrono::milliseconds(reachable ? heartbeat_interval_ms_
-                                               : std::max<int64_t>(200, heartbeat_interval_ms_ / 4));
+    wait = std::chrono::milliseconds(
+        reachable ? heartbeat_interval_ms_ : std::max<int64_t>(200, heartbeat_interval_ms_ / 4));
   }
 }
 
 void Leader::Deliver(const RoundTrial& trial, const TrialOutcomeMessage& outcome) {
+  std::lock_guard<std::mutex> lock(delivery_mu_);
+  if (!delivery_thread_.joinable()) delivery_thread_ = std::thread([this] { DeliveryLoop(); });
+  deliveries_.emplace_back(trial, outcome);
+  delivery_cv_.notify_all();
+}
+
+void Leader::Flush() {
+  std::unique_lock<std::mutex> lock(delivery_mu_);
+  delivery_cv_.wait(lock, [this] { return deliveries_.empty() && !delivering_; });
+}
+
+void Leader::DeliveryLoop() {
+  protocol::CoordinatorClient client(options_.coordinator, options_.token);
+  client.set_request_timeout(options_.request_timeout);
+  std::unique_lock<std::mutex> lock(delivery_mu_);
+  for (;;) {
+    delivery_cv_.wait(lock, [this] { return stop_delivery_ || !deliveries_.empty(); });
+    if (deliveries_.empty()) return;  // stopping, nothing left
+    auto next = std::move(deliveries_.front());
+    deliveries_.pop_front();
+    delivering_ = true;
+    lock.unlock();
+    DeliverNow(client, next.first, next.second);
+    lock.lock();
+    delivering_ = false;
+    delivery_cv_.notify_all();
+  }
+}
+
+void Leader::DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& trial,
+                        const TrialOutcomeMessage& outcome) {
   Status s;
   const char* what = "complete";
   if (outcome.ok) {
@@ -212,21 +252,20 @@ void Leader::Deliver(const RoundTrial& trial, const TrialOutcomeMessage& outcome
     if (!result.ok()) {
       what = "fail";
       s = Retry(what, options_.delivery_patience, [&] {
-        return client_.Fail(trial.trial_id, trial.attempt, result.status().ToString(), false);
+        return client.Fail(trial.trial_id, trial.attempt, result.status().ToString(), false);
       });
     } else {
       s = Retry(what, options_.delivery_patience,
-                [&] { return client_.Complete(trial.trial_id, trial.attempt, *result); });
+                [&] { return client.Complete(trial.trial_id, trial.attempt, *result); });
     }
   } else if (outcome.cancelled) {
     what = "release";
-    s = Retry(what, options_.delivery_patience, [&] {
-      return client_.Release(trial.trial_id, trial.attempt, outcome.error);
-    });
+    s = Retry(what, options_.delivery_patience,
+              [&] { return client.Release(trial.trial_id, trial.attempt, outcome.error); });
   } else {
     what = "fail";
     s = Retry(what, options_.delivery_patience, [&] {
-      return client_.Fail(trial.trial_id, trial.attempt, outcome.error, outcome.final);
+      return client.Fail(trial.trial_id, trial.attempt, outcome.error, outcome.final);
     });
   }
   if (!s.ok()) {

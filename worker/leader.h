@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,10 +44,14 @@ class Leader {
   // True once the coordinator said the trial's sweep was cancelled.
   bool CancelRequested(int64_t trial_id);
 
-  // Completes, fails or releases the trial per `outcome`, retrying while the coordinator
-  // is unreachable (up to options.delivery_patience). A refusal (stale attempt) is logged
-  // and dropped: the trial belongs to another attempt now.
+  // Queues the outcome for delivery and returns at once: a delivery thread (its own
+  // connection) completes, fails or releases the trial, retrying while the coordinator is
+  // unreachable (up to options.delivery_patience), while the group already runs its next
+  // round, so the store's commit latency is off the trials' critical path. A refusal
+  // (stale attempt) is logged and dropped: the trial belongs to another attempt now.
   void Deliver(const RoundTrial& trial, const TrialOutcomeMessage& outcome);
+  // Waits until every queued outcome was delivered (or given up on).
+  void Flush();
   // Gives leased trials back (drain before running them).
   void ReleaseAll(const std::vector<RoundTrial>& trials, const std::string& reason);
 
@@ -63,6 +68,9 @@ class Leader {
   bool Register();
   void ReportCrashNotes();
   void HeartbeatLoop();
+  void DeliveryLoop();
+  void DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& trial,
+                  const TrialOutcomeMessage& outcome);
   // Runs `call` until it returns a status that is not kUnavailable/kDeadlineExceeded or
   // `patience` ran out; sleeps with backoff in between.
   template <typename Call>
@@ -79,6 +87,13 @@ class Leader {
   std::map<int64_t, Beat> beats_;
   bool beating_ = false;
   std::thread heartbeat_thread_;
+
+  std::mutex delivery_mu_;
+  std::condition_variable delivery_cv_;
+  std::deque<std::pair<RoundTrial, TrialOutcomeMessage>> deliveries_;
+  bool delivering_ = false;  // the delivery thread works on an item outside the queue
+  bool stop_delivery_ = false;
+  std::thread delivery_thread_;
 };
 
 }  // namespace chromatune::worker

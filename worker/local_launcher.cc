@@ -19,8 +19,8 @@ std::vector<std::string> GroupCommandLine(const GroupLaunch& launch) {
     // As root (containers, CI) OpenMPI refuses to start without --allow-run-as-root;
     // --oversubscribe lets R exceed the cores; --bind-to none keeps ranks from being
     // pinned to one core each, which would starve LibTorch's threads.
-    argv = {launch.mpirun, "--oversubscribe", "--bind-to", "none", "-np",
-            std::to_string(launch.ranks)};
+    argv = {launch.mpirun, "--oversubscribe",           "--bind-to", "none",
+            "-np",         std::to_string(launch.ranks)};
     if (geteuid() == 0) argv.insert(argv.begin() + 1, "--allow-run-as-root");
   }
   argv.push_back(launch.executable);

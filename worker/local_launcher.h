@@ -14,11 +14,11 @@
 namespace chromatune::worker {
 
 struct GroupLaunch {
-  std::string executable;            // the chromatune binary
-  std::vector<std::string> args;     // after the executable, e.g. {"worker", "--coordinator", ...}
+  std::string executable;         // the chromatune binary
+  std::vector<std::string> args;  // after the executable, e.g. {"worker", "--coordinator", ...}
   int ranks = 1;
-  std::string log_path;              // stdout and stderr of every rank; empty: inherit
-  std::string mpirun;                // path of mpirun; empty: run directly (ranks must be 1)
+  std::string log_path;  // stdout and stderr of every rank; empty: inherit
+  std::string mpirun;    // path of mpirun; empty: run directly (ranks must be 1)
 };
 
 // The full argument vector that Launch executes.

@@ -9,7 +9,7 @@
 namespace chromatune {
 namespace {
 
-// Reads an optional non-negative integer variable. Absent: nullopt-like -1.
+// Reads a non-negative integer variable; -1 when it is unset or empty.
 Result<int> ReadCount(const char* name) {
   const char* text = std::getenv(name);
   if (text == nullptr || *text == '\0') return -1;

@@ -20,8 +20,7 @@ Result<Round> DecodeRound(const std::string& text) {
     Round round;
     round.stop = j.at("stop").get<bool>();
     for (const auto& t : j.at("trials")) {
-      round.trials.push_back(RoundTrial{t.at("trial_id").get<int64_t>(),
-                                        t.at("attempt").get<int>(),
+      round.trials.push_back(RoundTrial{t.at("trial_id").get<int64_t>(), t.at("attempt").get<int>(),
                                         t.at("first_rank").get<int>(), t.at("ranks").get<int>(),
                                         t.at("item")});
     }

@@ -40,10 +40,10 @@ int SlotOf(const Round& round, int rank);
 // What a slot's root rank sends back to rank 0: a result (wire form) or an error.
 struct TrialOutcomeMessage {
   bool ok = false;
-  nlohmann::json result;  // protocol::EncodeResult when ok
-  std::string error;      // when !ok
-  bool final = false;     // !ok and retrying cannot help (bad parameters)
-  bool cancelled = false; // stopped on request (drain or sweep cancel): release, not fail
+  nlohmann::json result;   // protocol::EncodeResult when ok
+  std::string error;       // when !ok
+  bool final = false;      // !ok and retrying cannot help (bad parameters)
+  bool cancelled = false;  // stopped on request (drain or sweep cancel): release, not fail
 };
 std::string EncodeOutcome(const TrialOutcomeMessage& m);
 Result<TrialOutcomeMessage> DecodeOutcome(const std::string& text);

@@ -27,11 +27,11 @@ void OnFatal(int sig) {
     char line[kNoteSize + 32];
     size_t n = 0;
     for (const char* p = note; *p && n < kNoteSize; ++p) line[n++] = *p;
-    const char* name = sig == SIGSEGV   ? " SIGSEGV\n"
-                       : sig == SIGBUS  ? " SIGBUS\n"
-                       : sig == SIGFPE  ? " SIGFPE\n"
-                       : sig == SIGILL  ? " SIGILL\n"
-                                        : " SIGABRT\n";
+    const char* name = sig == SIGSEGV  ? " SIGSEGV\n"
+                       : sig == SIGBUS ? " SIGBUS\n"
+                       : sig == SIGFPE ? " SIGFPE\n"
+                       : sig == SIGILL ? " SIGILL\n"
+                                       : " SIGABRT\n";
     for (const char* p = name; *p; ++p) line[n++] = *p;
     ssize_t ignored = write(g_crash_fd, line, n);
     (void)ignored;

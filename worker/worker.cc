@@ -81,7 +81,8 @@ Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunn
     if (round.stop) break;
     ++rounds;
     if (leader) leader->StartHeartbeats(round.trials);
-    CT_ASSIGN_OR_RETURN(TrialOutcomeMessage mine, RunSlot(round, rank, world, runner, leader.get()));
+    CT_ASSIGN_OR_RETURN(TrialOutcomeMessage mine,
+                        RunSlot(round, rank, world, runner, leader.get()));
     // Gather: each trial's first rank sends its outcome; rank 0 keeps them.
     std::vector<TrialOutcomeMessage> outcomes(round.trials.size());
     for (size_t i = 0; i < round.trials.size(); ++i) {
@@ -108,7 +109,10 @@ Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunn
       }
     }
   }
-  if (rank == 0) spdlog::info("worker: drained after {} rounds", rounds);
+  if (leader) {
+    leader->Flush();  // every outcome delivered (or given up on) before the group exits
+    spdlog::info("worker: drained after {} rounds", rounds);
+  }
   return Status::Ok();
 }
 

@@ -3,14 +3,14 @@
 # 56x56 canvases, 2 LibTorch threads) in chromatune vs the same model and step in Python
 # PyTorch (Debian's python3-torch, the same LibTorch 1.13), run alternately ROUNDS times.
 #
-# Usage: bench/pretrain/run.sh [BUILD_DIR] [ROUNDS]   (BUILD_DIR holds the chromatune binary)
+# Usage: bench/pretrain/run.sh [BUILD_DIR] [ROUNDS]   (after building target ct_pretrain_tool)
 # The C++ figure is the training loop's own clock (data composition included), the Python
 # one its step loop (data made up front); process start is excluded on both sides.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
 rounds=${2:-3}
-bin=$build/chromatune
+bin=$build/bench/pretrain/ct_pretrain_tool   # same code path as `chromatune pretrain`
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -19,7 +19,7 @@ echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg
 for round in $(seq 1 "$rounds"); do
   rm -rf "$tmp/cache"
   # seed=round keeps every round a fresh spec (no cache hit)
-  "$bin" pretrain "builtin:tiny-clip?steps=100&seed=$round" --cache-dir "$tmp/cache" \
+  "$bin" "builtin:tiny-clip?steps=100&seed=$round" --cache-dir "$tmp/cache" \
       --threads 2 > "$tmp/cpp.json" 2> "$tmp/cpp.log"
   vocab=$("$py" -c "import json,glob; print(len(json.load(open(glob.glob('$tmp/cache/*/spec.json')[0]))['vocabulary']))")
   cpp_s=$("$py" -c "import json; print(json.load(open('$tmp/cpp.json'))['training']['seconds'])")

@@ -32,8 +32,7 @@ std::string TrialPath(int64_t trial_id, const char* verb) {
 CoordinatorClient::CoordinatorClient(Endpoint endpoint, std::string token)
     : http_(std::move(endpoint)), token_(std::move(token)) {}
 
-Result<nlohmann::json> CoordinatorClient::Call(const std::string& method,
-                                               const std::string& target,
+Result<nlohmann::json> CoordinatorClient::Call(const std::string& method, const std::string& target,
                                                const nlohmann::json* body,
                                                std::chrono::milliseconds timeout) {
   CT_ASSIGN_OR_RETURN(HttpReply reply,
@@ -53,8 +52,7 @@ Result<nlohmann::json> CoordinatorClient::Call(const std::string& method,
   return FromHttp(reply.status, method + " " + target + ": " + message);
 }
 
-Result<GroupRegistration> CoordinatorClient::RegisterGroup(int ranks,
-                                                           const nlohmann::json& devices,
+Result<GroupRegistration> CoordinatorClient::RegisterGroup(int ranks, const nlohmann::json& devices,
                                                            const std::string& host,
                                                            const std::string& version) {
   nlohmann::json body = {
@@ -75,8 +73,7 @@ Result<std::vector<LeasedTrial>> CoordinatorClient::Lease(int64_t group_id, int 
                          {"free_ranks", free_ranks},
                          {"max_trials", max_trials},
                          {"wait_ms", wait.count()}};
-  CT_ASSIGN_OR_RETURN(nlohmann::json j,
-                      Call("POST", "/api/v1/lease", &body, timeout_ + wait));
+  CT_ASSIGN_OR_RETURN(nlohmann::json j, Call("POST", "/api/v1/lease", &body, timeout_ + wait));
   std::vector<LeasedTrial> out;
   for (const auto& t : j.value("trials", nlohmann::json::array())) {
     LeasedTrial l;
@@ -90,8 +87,8 @@ Result<std::vector<LeasedTrial>> CoordinatorClient::Lease(int64_t group_id, int 
   return out;
 }
 
-Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attempt,
-                                                    double progress, const std::string& note) {
+Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attempt, double progress,
+                                                    const std::string& note) {
   nlohmann::json body = {{"attempt", attempt}, {"progress", progress}, {"note", note}};
   CT_ASSIGN_OR_RETURN(nlohmann::json j,
                       Call("POST", TrialPath(trial_id, "heartbeat"), &body, timeout_));

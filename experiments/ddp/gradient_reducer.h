@@ -40,6 +40,8 @@
 //
 // Parameters: float32, dense, contiguous, all on one device (CPU for "mpi", CUDA for "nccl";
 // "local" takes either); only those with requires_grad join, the others are ignored.
+// Create the reducer after moving the model to its device: the buckets live on the device
+// the parameters had at Create.
 #pragma once
 
 #include <torch/torch.h>

@@ -173,7 +173,7 @@ class Planner {
       }
       if (!setting.per_shot.empty()) return;
       Check(method, setting.params);
-      Emit(method, setting.params, 0, 0, 0);
+      EmitReplicates(method, setting.params, 0, {0}, {0});
       return;
     }
     for (int64_t shots : training_shots_) {
@@ -190,16 +190,14 @@ class Planner {
       }
       if (!complete) continue;
       Check(method, params);
-      for (int64_t data_seed : spec_.data_seeds) {
-        for (int64_t train_seed : spec_.train_seeds) {
-          Emit(method, params, shots, data_seed, train_seed);
-        }
-      }
+      EmitReplicates(method, params, shots, spec_.data_seeds, spec_.train_seeds);
     }
   }
 
-  void Emit(const MethodSpec& method, const nlohmann::json& params, int64_t shots,
-            int64_t data_seed, int64_t train_seed) {
+  // One item per (data seed, train seed) of one setting at one shot count.
+  void EmitReplicates(const MethodSpec& method, const nlohmann::json& params, int64_t shots,
+                      const std::vector<int64_t>& data_seeds,
+                      const std::vector<int64_t>& train_seeds) {
     if (!diag_.empty()) return;  // an invalid plan: keep collecting problems, not items
     nlohmann::json item = nlohmann::json::object();
     item["sweep"] = spec_.name;
@@ -209,18 +207,23 @@ class Planner {
     item["method"] = method.name;
     item["shots"] = shots;
     item["shot_unit"] = spec_.shot_unit;
-    item["data_seed"] = data_seed;
-    item["train_seed"] = train_seed;
     item["params"] = params;
     item["resources"] = {{"ranks", spec_.ranks}};
     item["retries"] = spec_.retries;
     item["priority"] = spec_.priority;
     item["rerun"] = spec_.rerun;
-    std::string key = TrialKey(item, fingerprints_);
-    if (!keys_.insert(key).second) return;  // an identical trial is planned already
-    item["key"] = std::move(key);
-    item["index"] = static_cast<int64_t>(plan_.items.size());
-    plan_.items.push_back(std::move(item));
+    const SeedKeyHasher hasher(item, fingerprints_);
+    for (int64_t data_seed : data_seeds) {
+      for (int64_t train_seed : train_seeds) {
+        std::string key = hasher.Key(data_seed, train_seed);
+        if (!keys_.insert(key).second) continue;  // an identical trial is planned already
+        nlohmann::json& out = plan_.items.emplace_back(item);
+        out["data_seed"] = data_seed;
+        out["train_seed"] = train_seed;
+        out["key"] = std::move(key);
+        out["index"] = static_cast<int64_t>(plan_.items.size() - 1);
+      }
+    }
   }
 
   const SweepSpec& spec_;
@@ -300,6 +303,18 @@ nlohmann::json PlanToJson(const Plan& plan) {
   out["sweep"] = plan.name;
   out["trials"] = plan.count;
   out["items"] = plan.items;
+  return out;
+}
+
+std::string PlanJsonText(const Plan& plan) {
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  std::string out = "{\"items\":[";
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += plan.items[i].dump(-1, ' ', false, kReplace);
+  }
+  out += "],\"sweep\":" + nlohmann::json(plan.name).dump(-1, ' ', false, kReplace);
+  out += ",\"trials\":" + std::to_string(plan.count) + "}";
   return out;
 }
 

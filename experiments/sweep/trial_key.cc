@@ -43,7 +43,10 @@ std::string CanonicalJson(const nlohmann::json& value) {
   return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string TrialKey(const nlohmann::json& item, const TrialFingerprints& fingerprints) {
+namespace {
+
+// The fields of the key (trial_key.h), from the item and the fingerprints.
+nlohmann::json Identity(const nlohmann::json& item, const TrialFingerprints& fingerprints) {
   nlohmann::json identity = nlohmann::json::object();
   for (const char* field : {"task", "dataset", "backbone", "method", "shots", "shot_unit",
                             "data_seed", "train_seed", "params"}) {
@@ -53,7 +56,39 @@ std::string TrialKey(const nlohmann::json& item, const TrialFingerprints& finger
   identity["backbone_fingerprint"] = fingerprints.backbone;
   identity["dataset_fingerprint"] = fingerprints.dataset;
   identity["code_version"] = kTrialCodeVersion;
-  return Sha256Hex(CanonicalJson(identity));
+  return identity;
+}
+
+}  // namespace
+
+std::string TrialKey(const nlohmann::json& item, const TrialFingerprints& fingerprints) {
+  return Sha256Hex(CanonicalJson(Identity(item, fingerprints)));
+}
+
+SeedKeyHasher::SeedKeyHasher(const nlohmann::json& item, const TrialFingerprints& fingerprints) {
+  // Placeholders that print as JSON strings; their quoted, escaped form with its field name
+  // occurs once in the text (inside a string value a quote would be escaped).
+  nlohmann::json identity = Identity(item, fingerprints);
+  identity["data_seed"] = std::string("\x01") + "D";
+  identity["train_seed"] = std::string("\x01") + "T";
+  const std::string text = CanonicalJson(identity);
+  const std::string data_mark = "\"data_seed\":\"\\u0001D\"";
+  const std::string train_mark = "\"train_seed\":\"\\u0001T\"";
+  const size_t d = text.find(data_mark);
+  const size_t t = text.find(train_mark);
+  head_ = text.substr(0, d) + "\"data_seed\":";
+  middle_ = text.substr(d + data_mark.size(), t - d - data_mark.size()) + "\"train_seed\":";
+  tail_ = text.substr(t + train_mark.size());
+}
+
+std::string SeedKeyHasher::Key(int64_t data_seed, int64_t train_seed) const {
+  Sha256 hash;
+  hash.Update(head_);
+  hash.Update(std::to_string(data_seed));
+  hash.Update(middle_);
+  hash.Update(std::to_string(train_seed));
+  hash.Update(tail_);
+  return hash.HexDigest();
 }
 
 }  // namespace chromatune

@@ -104,14 +104,15 @@ TEST_F(ApiTest, SweepLifecycleThroughRoutes) {
   auto reg = Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})");
   ASSERT_EQ(reg.status, 201);
   const int64_t g = nlohmann::json::parse(reg.body)["group_id"];
-  auto lease = Secure("POST", "/api/v1/lease",
-                      nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump());
+  auto lease =
+      Secure("POST", "/api/v1/lease", nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump());
   ASSERT_EQ(lease.status, 200);
   auto trial = nlohmann::json::parse(lease.body)["trials"][0];
   const std::string base = "/api/v1/trials/" + std::to_string(trial["trial_id"].get<int64_t>());
   EXPECT_EQ(Secure("POST", base + "/heartbeat", R"({"attempt": 1, "progress": 0.5})").status, 200);
-  EXPECT_EQ(Secure("POST", base + "/complete", R"({"attempt": 2, "result": {"metrics": {}}})").status,
-            409);
+  EXPECT_EQ(
+      Secure("POST", base + "/complete", R"({"attempt": 2, "result": {"metrics": {}}})").status,
+      409);
   auto done = Secure("POST", base + "/complete",
                      R"({"attempt": 1, "result": {"metrics": {"accuracy": 0.5}}})");
   EXPECT_EQ(done.status, 200) << done.body;

@@ -57,21 +57,15 @@ TEST(AuthTest, ConstantTimeEqualsComparesWholeStrings) {
 
 TEST(AuthTest, ClientTokenFromEitherFileShape) {
   const std::string path = ::testing::TempDir() + "/client_token.txt";
-  {
-    std::ofstream(path) << "# mine\nalice 0123456789abcdefXYZ\n";
-  }
+  { std::ofstream(path) << "# mine\nalice 0123456789abcdefXYZ\n"; }
   auto t = ReadClientToken(path);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, "0123456789abcdefXYZ");
-  {
-    std::ofstream(path) << "justatoken0123456789\n";
-  }
+  { std::ofstream(path) << "justatoken0123456789\n"; }
   t = ReadClientToken(path);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, "justatoken0123456789");
-  {
-    std::ofstream(path) << "\n";
-  }
+  { std::ofstream(path) << "\n"; }
   EXPECT_FALSE(ReadClientToken(path).ok());
   std::remove(path.c_str());
 }

@@ -58,17 +58,16 @@ class CoordinatorTest : public ::testing::Test {
   std::vector<LeaseGrant> LeaseNow(int64_t group, int free_ranks = 1, int max_trials = 1) {
     std::vector<LeaseGrant> out;
     bool called = false;
-    coordinator_->Lease(group, free_ranks, max_trials, 0,
-                        [&](Result<std::vector<LeaseGrant>> r) {
-                          called = true;
-                          ASSERT_TRUE(r.ok()) << r.status().ToString();
-                          out = *r;
-                        });
+    coordinator_->Lease(group, free_ranks, max_trials, 0, [&](Result<std::vector<LeaseGrant>> r) {
+      called = true;
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      out = *r;
+    });
     EXPECT_TRUE(called);
     return out;
   }
   TrialCounts Counts(const std::string& sweep) { return store_->GetSweep(sweep)->counts; }
-  TrialResult Result(double accuracy) {
+  TrialResult Metrics(double accuracy) {
     TrialResult r;
     r.metrics["accuracy"] = accuracy;
     return r;
@@ -88,10 +87,10 @@ TEST_F(CoordinatorTest, LeaseCompleteAndRetriedCompleteIsIdempotent) {
   ASSERT_EQ(grants.size(), 1u);
   EXPECT_EQ(grants[0].attempt, 1);
   EXPECT_EQ(grants[0].item["method"], "noop");
-  auto first = coordinator_->Complete(grants[0].trial_id, 1, Result(0.7));
+  auto first = coordinator_->Complete(grants[0].trial_id, 1, Metrics(0.7));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_FALSE(*first);
-  auto again = coordinator_->Complete(grants[0].trial_id, 1, Result(0.9));
+  auto again = coordinator_->Complete(grants[0].trial_id, 1, Metrics(0.9));
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(*again);  // duplicate: nothing stored
   EXPECT_DOUBLE_EQ(store_->GetMetrics(grants[0].trial_id)->at("accuracy"), 0.7);
@@ -110,10 +109,10 @@ TEST_F(CoordinatorTest, ExpiredLeaseIsFencedOff) {
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].trial_id, first[0].trial_id);
   EXPECT_EQ(second[0].attempt, 2);
-  auto stale = coordinator_->Complete(first[0].trial_id, 1, Result(0.1));
+  auto stale = coordinator_->Complete(first[0].trial_id, 1, Metrics(0.1));
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(coordinator_->Complete(second[0].trial_id, 2, Result(0.2)).ok());
+  ASSERT_TRUE(coordinator_->Complete(second[0].trial_id, 2, Metrics(0.2)).ok());
   EXPECT_DOUBLE_EQ(store_->GetMetrics(first[0].trial_id)->at("accuracy"), 0.2);
 }
 
@@ -176,7 +175,8 @@ TEST_F(CoordinatorTest, LongPollIsAnsweredBySubmitOrTimesOut) {
 
 TEST_F(CoordinatorTest, UnknownGroupMustRegister) {
   Status seen;
-  coordinator_->Lease(424242, 1, 1, 0, [&](Result<std::vector<LeaseGrant>> r) { seen = r.status(); });
+  coordinator_->Lease(424242, 1, 1, 0,
+                      [&](Result<std::vector<LeaseGrant>> r) { seen = r.status(); });
   EXPECT_EQ(seen.code(), StatusCode::kNotFound);
   EXPECT_NE(seen.message().find("register"), std::string::npos);
 }
@@ -242,7 +242,7 @@ TEST_F(CoordinatorTest, RecoverGivesHeldLeasesAGracePeriod) {
   now_ += 900;
   coordinator_->Tick();
   EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kLeased);
-  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, 1, Result(0.3)).ok());
+  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, 1, Metrics(0.3)).ok());
   // The group is known again after the restart.
   EXPECT_TRUE(LeaseNow(g).empty());
 }
@@ -250,7 +250,7 @@ TEST_F(CoordinatorTest, RecoverGivesHeldLeasesAGracePeriod) {
 TEST_F(CoordinatorTest, ArraysGoToTheSinkAndASinkFailureFailsTheAttempt) {
   const int64_t g = Group();
   Submit(NoopSweep("s", 2, "", /*retries=*/1));
-  TrialResult r = Result(0.5);
+  TrialResult r = Metrics(0.5);
   r.arrays.push_back({"predictions", {2}, {1.f, 0.f}});
   auto a = LeaseNow(g);
   ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, 1, r).ok());

@@ -39,8 +39,9 @@ inline std::string NoopSweep(const std::string& name, int trials, const std::str
          "\ntask: classification\ndataset: fashion-mnist\nshots: [1]\n"
          "replicates: {data_seeds: [1], train_seeds: [" +
          seeds + "]}\nmethods:\n  - {name: noop" + (params.empty() ? "" : ", " + params) +
-         "}\nretries: " + std::to_string(retries) + "\nresources: {ranks: " +
-         std::to_string(ranks) + "}\npriority: " + std::to_string(priority) + "\n";
+         "}\nretries: " + std::to_string(retries) +
+         "\nresources: {ranks: " + std::to_string(ranks) +
+         "}\npriority: " + std::to_string(priority) + "\n";
 }
 
 }  // namespace chromatune::coordinator::testing

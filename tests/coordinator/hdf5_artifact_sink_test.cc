@@ -15,7 +15,8 @@ TEST(Hdf5ArtifactSinkTest, WritesArraysPerSweepFile) {
   TrialResult r;
   r.metrics["accuracy"] = 0.5;
   r.arrays.push_back({"predictions", {3}, {1.f, 2.f, 3.f}});
-  nlohmann::json item = {{"key", "k"}, {"method", "noop"}, {"shots", 1}, {"params", nlohmann::json::object()}};
+  nlohmann::json item = {
+      {"key", "k"}, {"method", "noop"}, {"shots", 1}, {"params", nlohmann::json::object()}};
   ASSERT_TRUE((*sink)->WriteTrial("alpha", 7, 2, item, r).ok());
   ASSERT_TRUE((*sink)->WriteTrial("alpha", 8, 1, item, r).ok());
   auto path = ArtifactStore::PathFor(dir.File("artifacts"), "alpha");

@@ -50,7 +50,8 @@ class HttpServerTest : public ::testing::Test {
     s.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)});
     boost::asio::write(s, boost::asio::buffer(data));
     struct timeval tv {
-      static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)
+      static_cast<time_t>(timeout.count() / 1000),
+          static_cast<suseconds_t>(timeout.count() % 1000 * 1000)
     };
     setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::string out;
@@ -72,7 +73,8 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   protocol::HttpClient client({"127.0.0.1", port_});
   for (int i = 0; i < 3; ++i) {
-    auto r = client.Request("POST", "/echo?x=1", "{\"i\":" + std::to_string(i) + "}", "tok", 2000ms);
+    auto r =
+        client.Request("POST", "/echo?x=1", "{\"i\":" + std::to_string(i) + "}", "tok", 2000ms);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->status, 200);
     auto j = nlohmann::json::parse(r->body);

@@ -49,9 +49,7 @@ TEST(ServerTest, ListenAddressParsing) {
 
 TEST(ServerTest, ServesTheApiWithTokensAndRecordsTheSubmitter) {
   TempDir dir;
-  {
-    std::ofstream(dir.File("tokens")) << "bob bob-token-0123456789abc\n";
-  }
+  { std::ofstream(dir.File("tokens")) << "bob bob-token-0123456789abc\n"; }
   ServerConfig c;
   c.db_path = dir.File("runs.db");
   c.token_file = dir.File("tokens");

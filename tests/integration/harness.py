@@ -56,12 +56,15 @@ class RuntimeTestCase(unittest.TestCase):
         self.env = dict(os.environ, TMPDIR=self.dir, CHROMATUNE_LOG="warn",
                         OMPI_MCA_rmaps_base_oversubscribe="1")
         self.coordinator_args = []
+        self.files = []  # log files opened here, closed in tearDown
 
     def tearDown(self):
         for p, _ in self.groups:
             self._kill_tree(p)
         if self.coordinator:
             self._kill_tree(self.coordinator)
+        for f in self.files:
+            f.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---- processes ----
@@ -74,14 +77,19 @@ class RuntimeTestCase(unittest.TestCase):
                     pass
             p.kill()
         p.wait(timeout=10)
+        if p.stdout:
+            p.stdout.close()
 
     def start_coordinator(self, *extra, token_file=None):
         args = [EXE, "coordinator", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
                 "--lease-timeout", str(self.lease_timeout), "--retry-backoff", "0.1"]
         args += ["--token-file", token_file] if token_file else ["--insecure-loopback"]
         args += list(extra) + self.coordinator_args
-        self.coordinator = subprocess.Popen(args, stdout=subprocess.PIPE,
-                                            stderr=open(os.path.join(self.dir, "coordinator.log"), "a"),
+        if self.coordinator:  # a restart: the old process was killed by the test
+            self.coordinator.stdout.close()
+        log = open(os.path.join(self.dir, "coordinator.log"), "a")
+        self.files.append(log)
+        self.coordinator = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log,
                                             env=self.env, text=True)
         line = self.coordinator.stdout.readline()
         self.assertIn("listening on", line, "coordinator did not start: " + self.log("coordinator.log"))
@@ -89,6 +97,7 @@ class RuntimeTestCase(unittest.TestCase):
 
     def start_group(self, ranks=1):
         log = open(os.path.join(self.dir, f"group{len(self.groups)}.log"), "a")
+        self.files.append(log)
         cmd = [EXE, "worker", "--coordinator", f"127.0.0.1:{self.port}", "--long-poll", "1"]
         if ranks > 1:
             self.assertIsNotNone(MPIRUN, "mpirun is needed for multi-rank groups")

@@ -10,23 +10,34 @@ import unittest
 from harness import MPIRUN, RuntimeTestCase, children_of, noop_sweep
 
 
+def read_bytes(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 class WorkerKillTest(RuntimeTestCase):
     @unittest.skipIf(MPIRUN is None, "needs mpirun")
     def test_kill_rank_mid_trial_three_times(self):
         self.start_coordinator()
         self.start_group(ranks=2)
         self.start_group(ranks=1)
-        self.submit(noop_sweep("kills", 24, [{"sleep_ms": 300}], retries=5))
+        self.submit(noop_sweep("kills", 24, [{"sleep_ms": 600}], retries=5))
         kills = 0
         deadline = time.time() + 150
         while kills < 3 and time.time() < deadline:
             status, body = self.request("GET", "/api/v1/status")
-            busy = [g for g in body["groups"] if g["trials"]]
+            # The newest 2-rank group is the running mpirun group; kill only while it
+            # holds trials, so the kill lands mid-trial.
+            two = [g for g in body["groups"] if g["ranks"] == 2]
+            busy = two and max(two, key=lambda g: g["id"])["trials"]
             mpirun_groups = [p for p, ranks in self.groups if ranks == 2 and p.poll() is None]
             if busy and mpirun_groups:
-                ranks = children_of(mpirun_groups[0].pid)
-                workers = [pid for pid in ranks if b"worker" in open(f"/proc/{pid}/cmdline", "rb").read()]
-                if workers:
+                workers = [pid for pid in children_of(mpirun_groups[0].pid)
+                           if b"worker" in read_bytes(f"/proc/{pid}/cmdline")]
+                if len(workers) == 2:
                     os.kill(workers[-1], signal.SIGKILL)  # a non-zero rank, mid-trial
                     kills += 1
                     time.sleep(0.5)

@@ -12,3 +12,10 @@ if(TARGET ct_worker)
     set_tests_properties(mpi_test.np${ranks} PROPERTIES LABELS mpi TIMEOUT 120)
   endforeach()
 endif()
+
+# The NCCL communicator's own test, only where worker/nccl.cmake built ct_nccl (a CUDA
+# LibTorch with NCCL); one process on device 0.
+if(TARGET ct_nccl)
+  ct_test(nccl_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/nccl/nccl_communicator_test.cc
+          DEPS ct_nccl LABELS gpu)
+endif()

@@ -15,7 +15,8 @@ TrialOutcomeMessage Run(const nlohmann::json& item, std::function<bool()> cancel
 }
 
 nlohmann::json Noop(const std::string& fail, int sleep_ms = 0) {
-  return {{"method", "noop"}, {"params", {{"fail", fail}, {"sleep_ms", sleep_ms}, {"value", 0.25}}}};
+  return {{"method", "noop"},
+          {"params", {{"fail", fail}, {"sleep_ms", sleep_ms}, {"value", 0.25}}}};
 }
 
 TEST(TrialExecutionTest, SuccessCarriesTheWireResult) {
@@ -46,9 +47,7 @@ TEST(TrialExecutionTest, CancellationIsNotAFailure) {
   EXPECT_TRUE(out.cancelled);
 }
 
-TEST(TrialExecutionDeathTest, SegfaultKillsTheProcess) {
-  EXPECT_DEATH(Run(Noop("segfault")), "");
-}
+TEST(TrialExecutionDeathTest, SegfaultKillsTheProcess) { EXPECT_DEATH(Run(Noop("segfault")), ""); }
 
 }  // namespace
 }  // namespace chromatune::worker

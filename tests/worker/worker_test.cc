@@ -33,15 +33,16 @@ std::string TempDb(const std::string& tag) {
 }
 
 // Runs a one-rank worker against an in-process coordinator until the sweep finishes,
-// then drains it with SIGTERM. In a child process: signals are process-wide.
+// then drains it with SIGTERM. In a child process (EXPECT_EXIT): signals are process-wide;
+// the child ends with _Exit so no static destructor races the server's threads.
 void RunSweepThenDrain(const std::string& params, const std::string& expect_state) {
   coordinator::ServerConfig config;
   config.db_path = TempDb("loop");
   config.insecure_loopback = true;
   auto server = coordinator::CoordinatorServer::Start(config);
-  if (!server.ok()) std::exit(10);
+  if (!server.ok()) std::_Exit(10);
   auto& coord = (*server)->coordinator();
-  if (!coord.SubmitSweep(Sweep("w", 3, params), "w.yaml", "t").ok()) std::exit(11);
+  if (!coord.SubmitSweep(Sweep("w", 3, params), "w.yaml", "t").ok()) std::_Exit(11);
   InstallSignalHandlers("");
   WorkerOptions options;
   options.coordinator = {"127.0.0.1", (*server)->port()};
@@ -56,15 +57,15 @@ void RunSweepThenDrain(const std::string& params, const std::string& expect_stat
   }
   raise(SIGTERM);
   worker.join();
-  if (!result.ok()) std::exit(12);
+  if (!result.ok()) std::_Exit(12);
   TrialFilter all;
   auto trials = coord.store()->ListTrials(all);
-  if (!trials.ok() || trials->size() != 3) std::exit(13);
+  if (!trials.ok() || trials->size() != 3) std::_Exit(13);
   for (const auto& t : *trials) {
-    if (TrialStateName(t.state) != expect_state) std::exit(14);
+    if (TrialStateName(t.state) != expect_state) std::_Exit(14);
   }
   (*server)->Stop();
-  std::exit(0);
+  std::_Exit(0);
 }
 
 TEST(WorkerLoopTest, RunsASweepAndDrains) {
@@ -83,19 +84,19 @@ void DeliverAfterCoordinatorRestart() {
   config.insecure_loopback = true;
   config.coordinator.lease_timeout = 5000ms;
   auto server = coordinator::CoordinatorServer::Start(config);
-  if (!server.ok()) std::exit(10);
+  if (!server.ok()) std::_Exit(10);
   const int port = (*server)->port();
   if (!(*server)->coordinator().SubmitSweep(Sweep("r", 1, "sleep_ms: 0"), "r.yaml", "t").ok()) {
-    std::exit(11);
+    std::_Exit(11);
   }
   WorkerOptions options;
   options.coordinator = {"127.0.0.1", port};
   options.reconnect_initial = 50ms;
   options.reconnect_max = 200ms;
   Leader leader(options, 1);
-  if (!leader.Connect()) std::exit(12);
+  if (!leader.Connect()) std::_Exit(12);
   auto trials = leader.NextTrials();
-  if (trials.size() != 1) std::exit(13);
+  if (trials.size() != 1) std::_Exit(13);
   (*server)->Stop();  // the coordinator goes away while the trial "runs"
   server = Result<std::unique_ptr<coordinator::CoordinatorServer>>(Unavailable("down"));
   std::thread restart([&] {
@@ -106,12 +107,13 @@ void DeliverAfterCoordinatorRestart() {
   TrialOutcomeMessage ok;
   ok.ok = true;
   ok.result = {{"metrics", {{"accuracy", 0.75}}}};
-  leader.Deliver(trials[0], ok);  // retries until the coordinator is back
+  leader.Deliver(trials[0], ok);
+  leader.Flush();  // the delivery thread retries until the coordinator is back
   restart.join();
-  if (!server.ok()) std::exit(14);
+  if (!server.ok()) std::_Exit(14);
   auto t = (*server)->coordinator().store()->GetTrial(trials[0].trial_id);
-  if (!t.ok() || t->state != TrialState::kDone) std::exit(15);
-  std::exit(0);
+  if (!t.ok() || t->state != TrialState::kDone) std::_Exit(15);
+  std::_Exit(0);
 }
 
 TEST(LeaderTest, DeliversAfterTheCoordinatorComesBack) {

@@ -31,7 +31,7 @@ TEST_F(BackboneTest, PretrainsOnceThenHitsTheCacheBySpecHash) {
   auto first = LoadOrPretrainSpec(spec, cache_.string(), nullptr, progress);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_GT(progress_calls, 0);
-  EXPECT_EQ(first->checkpoint_path, (cache_ / spec.Hash()).string());
+  EXPECT_EQ((*first)->checkpoint_path, (cache_ / spec.Hash()).string());
   EXPECT_TRUE(fs::exists(cache_ / spec.Hash() / "weights.pt"));
 
   progress_calls = 0;
@@ -40,13 +40,13 @@ TEST_F(BackboneTest, PretrainsOnceThenHitsTheCacheBySpecHash) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(progress_calls, 0);  // loaded, not trained
   auto images = torch::rand({1, 3, 32, 32});
-  EXPECT_TRUE(torch::equal(first->dual->EncodeImage(images, {}), second->dual->EncodeImage(images, {})));
+  EXPECT_TRUE(torch::equal((*first)->dual->EncodeImage(images, {}), (*second)->dual->EncodeImage(images, {})));
 
   spec.steps += 1;  // a different spec trains again, into another directory
   auto third = LoadOrPretrainSpec(spec, cache_.string(), nullptr, progress);
   ASSERT_TRUE(third.ok());
   EXPECT_GT(progress_calls, 0);
-  EXPECT_NE(third->checkpoint_path, first->checkpoint_path);
+  EXPECT_NE((*third)->checkpoint_path, (*first)->checkpoint_path);
 }
 
 TEST_F(BackboneTest, NamesWithOverridesResolveToSpecs) {
@@ -75,11 +75,11 @@ TEST_F(BackboneTest, LoadOrPretrainByNameUsesTheSameCache) {
       "batch_size=8&warmup_steps=0&threads=1";
   auto backbone = LoadOrPretrain(name, cache_.string(), nullptr, {});
   ASSERT_TRUE(backbone.ok()) << backbone.status().ToString();
-  EXPECT_EQ(backbone->name, name);
-  ASSERT_TRUE(backbone->dual);
-  EXPECT_FALSE(backbone->fusion);
-  EXPECT_EQ(backbone->spec["steps"], 2);
-  EXPECT_TRUE(fs::exists(fs::path(backbone->checkpoint_path) / "spec.json"));
+  EXPECT_EQ((*backbone)->name, name);
+  ASSERT_TRUE((*backbone)->dual);
+  EXPECT_FALSE((*backbone)->fusion);
+  EXPECT_EQ((*backbone)->spec["steps"], 2);
+  EXPECT_TRUE(fs::exists(fs::path((*backbone)->checkpoint_path) / "spec.json"));
 }
 
 TEST_F(BackboneTest, SpecFileNames) {
@@ -92,7 +92,7 @@ TEST_F(BackboneTest, SpecFileNames) {
   }
   auto backbone = LoadOrPretrain("spec:" + file.string(), cache_.string(), nullptr, {});
   ASSERT_TRUE(backbone.ok()) << backbone.status().ToString();
-  ASSERT_TRUE(backbone->fusion);
+  ASSERT_TRUE((*backbone)->fusion);
   EXPECT_EQ(LoadOrPretrain("spec:" + (cache_ / "nope.yaml").string(), cache_.string(), nullptr, {})
                 .status()
                 .code(),

@@ -13,7 +13,7 @@ TEST(TorchScriptModelTest, LoadsAndEncodes) {
   torch::set_num_threads(1);
   auto backbone = LoadOrPretrain(std::string("torchscript:") + kFixture, "unused", nullptr, {});
   ASSERT_TRUE(backbone.ok()) << backbone.status().ToString();
-  auto& model = *backbone->dual;
+  auto& model = *(*backbone)->dual;
   EXPECT_EQ(model.image_size(), 32);
   EXPECT_EQ(model.context_length(), 8);
   EXPECT_EQ(model.embed_dim(), 12);

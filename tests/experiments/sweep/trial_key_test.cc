@@ -85,5 +85,19 @@ TEST(TrialKeyTest, ParameterOrderDoesNotMatter) {
   EXPECT_EQ(TrialKey(a, fp), TrialKey(b, fp));
 }
 
+TEST(TrialKeyTest, SeedKeyHasherMatchesTrialKey) {
+  TrialFingerprints fp{"bfp", "dfp"};
+  nlohmann::json item = Item();
+  item["params"]["tricky"] = "\"data_seed\":\"\u0001D\" and \u0001T";
+  const SeedKeyHasher hasher(item, fp);
+  for (int64_t data_seed : {0, 1, 42, 4294967295}) {
+    for (int64_t train_seed : {0, 7}) {
+      item["data_seed"] = data_seed;
+      item["train_seed"] = train_seed;
+      EXPECT_EQ(hasher.Key(data_seed, train_seed), TrialKey(item, fp));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace chromatune

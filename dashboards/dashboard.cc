@@ -1,0 +1,473 @@
+#include "dashboards/dashboard.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "dashboards/web_assets.h"
+#include "storage/artifact_store.h"
+#include "storage/report.h"
+#include "storage/report_format.h"
+
+namespace chromatune::dashboards {
+namespace {
+
+using coordinator::HttpRequest;
+using coordinator::HttpResponse;
+using json = nlohmann::json;
+
+constexpr const char* kApiPrefix = "/api/v1/dashboard/";
+// Replicate points sent with a summary: beyond this many the page draws cells without
+// their faint points, so a 100,000-trial sweep stays a small response.
+constexpr size_t kMaxSummaryPoints = 20000;
+// Trial table page size bounds.
+constexpr int64_t kDefaultPageSize = 100;
+constexpr int64_t kMaxPageSize = 1000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string QueryOr(const HttpRequest& r, const std::string& key, const std::string& fallback) {
+  auto it = r.query.find(key);
+  return it == r.query.end() || it->second.empty() ? fallback : it->second;
+}
+
+Result<int64_t> QueryInt(const HttpRequest& r, const std::string& key, int64_t fallback) {
+  auto it = r.query.find(key);
+  if (it == r.query.end() || it->second.empty()) return fallback;
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(it->second, &used);
+    if (used != it->second.size()) throw std::invalid_argument("trailing characters");
+    return v;
+  } catch (const std::exception&) {
+    return InvalidArgument("query parameter \"" + key + "\": not an integer: \"" + it->second +
+                           "\"");
+  }
+}
+
+Result<std::string> RequireQuery(const HttpRequest& r, const std::string& key) {
+  std::string v = QueryOr(r, key, "");
+  if (v.empty()) return InvalidArgument("missing query parameter \"" + key + "\"");
+  return v;
+}
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+std::string CellKey(const std::string& task, const std::string& dataset, const std::string& method,
+                    int shots, const json& params) {
+  return task + "\x1f" + dataset + "\x1f" + method + "\x1f" + std::to_string(shots) + "\x1f" +
+         params.dump();
+}
+
+// Seconds left for a sweep, from its average pace so far; null before the first result.
+json EtaSeconds(const SweepInfo& s, int64_t now_ms) {
+  const int64_t finished = s.counts.done + s.counts.failed;
+  const int64_t left = s.counts.pending + s.counts.leased + s.counts.running;
+  if (left == 0) return 0;
+  if (finished == 0 || now_ms <= s.created_ms) return nullptr;
+  const double per_trial = double(now_ms - s.created_ms) / 1000.0 / double(finished);
+  return per_trial * double(left);
+}
+
+json CountsJson(const TrialCounts& c) {
+  return {{"pending", c.pending}, {"leased", c.leased}, {"running", c.running},
+          {"done", c.done},       {"failed", c.failed}, {"cancelled", c.cancelled},
+          {"total", c.total()}};
+}
+
+}  // namespace
+
+// Summaries of large sweeps take a few hundred ms to aggregate; they are reused until the
+// sweep's counts change (a finished trial changes them).
+struct Dashboard::SummaryCache {
+  struct Entry {
+    std::string signature;
+    json value;
+  };
+  std::map<std::string, Entry> summaries;  // by sweep, metric, baseline, ddof
+  // Outcomes by sweep name, with the signature they were read at.
+  std::map<std::string, std::pair<std::string, std::shared_ptr<std::vector<TrialOutcome>>>>
+      outcomes;
+};
+
+Result<std::unique_ptr<Dashboard>> Dashboard::Open(const DashboardOptions& options) {
+  std::unique_ptr<Dashboard> d(new Dashboard(options));
+  if (d->options_.artifact_dir.empty()) d->options_.artifact_dir = options.db_path + ".artifacts";
+  CT_ASSIGN_OR_RETURN(d->store_, ResultStore::Open(options.db_path, StoreMode::kReadOnly));
+  d->cache_ = std::make_shared<SummaryCache>();
+  return d;
+}
+
+bool Dashboard::Serves(const std::string& path) {
+  return path.rfind(kApiPrefix, 0) == 0 || FindWebAsset(path) != nullptr;
+}
+
+HttpResponse Dashboard::Handle(const HttpRequest& request) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    return HttpResponse::Error(405, "the dashboard is read-only: " + request.method + " " +
+                                        request.path + " is not allowed");
+  }
+  try {
+    auto r = Route(request);
+    if (!r.ok()) return HttpResponse::Error(HttpStatusFor(r.status()), r.status().message());
+    return std::move(r).value();
+  } catch (const std::exception& e) {
+    return HttpResponse::Error(500, std::string("dashboard: ") + e.what());
+  }
+}
+
+namespace {
+
+// The outcomes of a sweep, read again only when the sweep's counts changed. Called under
+// the dashboard mutex.
+Result<std::shared_ptr<std::vector<TrialOutcome>>> CachedOutcomes(
+    ResultStore& store, const SweepInfo& sweep, const std::string& signature,
+    std::map<std::string, std::pair<std::string, std::shared_ptr<std::vector<TrialOutcome>>>>&
+        cache) {
+  auto it = cache.find(sweep.name);
+  if (it != cache.end() && it->second.first == signature) return it->second.second;
+  CT_ASSIGN_OR_RETURN(auto outcomes, store.ListOutcomes(sweep.name));
+  auto shared = std::make_shared<std::vector<TrialOutcome>>(std::move(outcomes));
+  cache[sweep.name] = {signature, shared};
+  return shared;
+}
+
+std::string Signature(const SweepInfo& s) {
+  return std::to_string(s.counts.pending) + "/" + std::to_string(s.counts.leased) + "/" +
+         std::to_string(s.counts.running) + "/" + std::to_string(s.counts.done) + "/" +
+         std::to_string(s.counts.failed) + "/" + std::to_string(s.counts.cancelled) + "/" +
+         std::to_string(s.updated_ms);
+}
+
+json SweepsJson(ResultStore& store) {
+  json out = {{"now_ms", NowMs()}, {"sweeps", json::array()}, {"groups", json::array()}};
+  auto sweeps = store.ListSweeps();
+  if (sweeps.ok()) {
+    for (const auto& s : *sweeps) {
+      out["sweeps"].push_back({{"name", s.name},
+                               {"user", s.user},
+                               {"priority", s.priority},
+                               {"cancelled", s.cancelled},
+                               {"created_ms", s.created_ms},
+                               {"updated_ms", s.updated_ms},
+                               {"counts", CountsJson(s.counts)},
+                               {"eta_s", EtaSeconds(s, out["now_ms"].get<int64_t>())}});
+    }
+  }
+  auto groups = store.ListWorkerGroups(false);
+  if (groups.ok()) {
+    for (const auto& g : *groups) {
+      out["groups"].push_back({{"id", g.id},
+                               {"host", g.host},
+                               {"ranks", g.ranks},
+                               {"state", g.state},
+                               {"version", g.version},
+                               {"last_heartbeat_ms", g.last_heartbeat_ms}});
+    }
+  }
+  return out;
+}
+
+Result<json> SummaryJson(const std::vector<TrialOutcome>& outcomes, const ReportOptions& options) {
+  json out;
+  std::set<std::string> metrics;
+  for (const auto& o : outcomes) {
+    for (const auto& [name, value] : o.metrics) metrics.insert(name);
+  }
+  out["metrics"] = metrics;
+  auto report = BuildReport(outcomes, options);
+  if (!report.ok()) {
+    if (report.status().code() != StatusCode::kNotFound) return report.status();
+    // No finished trial carries the metric yet: an empty summary with the reason.
+    out["cells"] = json::array();
+    out["paired"] = json::array();
+    out["notes"] = {report.status().message()};
+    out["points"] = json::array();
+    return out;
+  }
+  json r = ReportToJson(*report);
+  // Replicate values per cell, in the order of r["cells"].
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < report->cells.size(); ++i) {
+    const auto& c = report->cells[i];
+    index[CellKey(c.task, c.dataset, c.method, c.shots, c.params)] = i;
+  }
+  std::vector<json> points(report->cells.size(), json::array());
+  size_t total = 0;
+  for (const auto& o : outcomes) {
+    if (o.state != "done") continue;
+    auto m = o.metrics.find(options.metric);
+    if (m == o.metrics.end()) continue;
+    auto it = index.find(CellKey(o.task, o.dataset, o.method, o.shots, o.params));
+    if (it == index.end()) continue;
+    points[it->second].push_back({{"data_seed", o.data_seed},
+                                  {"train_seed", o.train_seed},
+                                  {"value", m->second},
+                                  {"trial", o.trial_id}});
+    ++total;
+  }
+  out["cells"] = r["cells"];
+  out["paired"] = r["paired"];
+  out["notes"] = r.value("notes", json::array());
+  out["metric"] = options.metric;
+  out["baseline"] = options.baseline;
+  out["ddof"] = options.ddof;
+  out["points_omitted"] = total > kMaxSummaryPoints;
+  out["points"] = total > kMaxSummaryPoints ? json::array() : json(points);
+  return out;
+}
+
+Result<ReportOptions> ReportOptionsFrom(const HttpRequest& request) {
+  ReportOptions options;
+  options.metric = QueryOr(request, "metric", "accuracy");
+  options.baseline = QueryOr(request, "baseline", "finetune");
+  CT_ASSIGN_OR_RETURN(int64_t ddof, QueryInt(request, "ddof", 1));
+  if (ddof != 0 && ddof != 1) return InvalidArgument("query parameter \"ddof\": must be 0 or 1");
+  options.ddof = static_cast<int>(ddof);
+  return options;
+}
+
+// Value of the column `sort` for ordering the trial table.
+json SortValue(const TrialOutcome& o, const std::string& sort, const std::string& metric) {
+  if (sort == "method") return o.method;
+  if (sort == "shots") return o.shots;
+  if (sort == "data_seed") return o.data_seed;
+  if (sort == "train_seed") return o.train_seed;
+  if (sort == "state") return o.state;
+  if (sort == "value") {
+    auto it = o.metrics.find(metric);
+    return it == o.metrics.end() ? json(nullptr) : json(it->second);
+  }
+  return o.trial_id;
+}
+
+bool Less(const json& a, const json& b) {
+  if (a.is_null() != b.is_null()) return b.is_null();  // missing values sort last
+  return a < b;
+}
+
+std::string Lower(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+Result<json> TrialsJson(const std::vector<TrialOutcome>& outcomes, const HttpRequest& request) {
+  const std::string state = QueryOr(request, "state", "");
+  const std::string method = QueryOr(request, "method", "");
+  const std::string q = Lower(QueryOr(request, "q", ""));
+  const std::string sort = QueryOr(request, "sort", "id");
+  const std::string metric = QueryOr(request, "metric", "accuracy");
+  static const std::set<std::string> kSorts = {"id",         "method", "shots", "data_seed",
+                                               "train_seed", "state",  "value"};
+  if (!kSorts.count(sort)) {
+    return InvalidArgument("query parameter \"sort\": unknown column \"" + sort +
+                           "\" (id, method, shots, data_seed, train_seed, state, value)");
+  }
+  const bool desc = QueryOr(request, "desc", "0") == "1";
+  CT_ASSIGN_OR_RETURN(int64_t offset, QueryInt(request, "offset", 0));
+  CT_ASSIGN_OR_RETURN(int64_t limit, QueryInt(request, "limit", kDefaultPageSize));
+  if (offset < 0) return InvalidArgument("query parameter \"offset\": must be >= 0");
+  if (limit < 1 || limit > kMaxPageSize) {
+    return InvalidArgument("query parameter \"limit\": must be in [1, " +
+                           std::to_string(kMaxPageSize) + "]");
+  }
+  std::vector<const TrialOutcome*> rows;
+  std::set<std::string> methods;
+  for (const auto& o : outcomes) {
+    methods.insert(o.method);
+    if (!state.empty() && o.state != state) continue;
+    if (!method.empty() && o.method != method) continue;
+    if (!q.empty() &&
+        Lower(o.method + " " + o.params.dump() + " " + o.state).find(q) == std::string::npos) {
+      continue;
+    }
+    rows.push_back(&o);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [&](const TrialOutcome* a, const TrialOutcome* b) {
+    json va = SortValue(*a, sort, metric), vb = SortValue(*b, sort, metric);
+    return desc ? Less(vb, va) : Less(va, vb);
+  });
+  json out = {{"total", rows.size()},
+              {"offset", offset},
+              {"limit", limit},
+              {"methods", methods},
+              {"rows", json::array()}};
+  for (int64_t i = offset; i < std::min<int64_t>(offset + limit, rows.size()); ++i) {
+    const auto& o = *rows[i];
+    auto m = o.metrics.find(metric);
+    out["rows"].push_back({{"id", o.trial_id},
+                           {"method", o.method},
+                           {"shots", o.shots},
+                           {"data_seed", o.data_seed},
+                           {"train_seed", o.train_seed},
+                           {"state", o.state},
+                           {"params", o.params},
+                           {"value", m == o.metrics.end() ? json(nullptr) : json(m->second)}});
+  }
+  return out;
+}
+
+json CurvesJson(const std::vector<CurvePoint>& points) {
+  std::map<std::string, json> by_name;
+  for (const auto& p : points) {
+    auto& c = by_name[p.name];
+    if (c.is_null()) c = {{"name", p.name}, {"steps", json::array()}, {"values", json::array()}};
+    c["steps"].push_back(p.step);
+    c["values"].push_back(p.value);
+  }
+  json out = json::array();
+  for (auto& [name, c] : by_name) out.push_back(std::move(c));
+  return out;
+}
+
+}  // namespace
+
+Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
+  if (const WebAsset* asset = FindWebAsset(request.path)) {
+    HttpResponse r;
+    r.content_type = std::string(asset->content_type);
+    r.body = std::string(asset->body);
+    r.headers["Cache-Control"] = "no-cache";
+    return r;
+  }
+  if (request.path.rfind(kApiPrefix, 0) != 0) {
+    return NotFound("no dashboard route " + request.path);
+  }
+  const std::string route = request.path.substr(std::string(kApiPrefix).size());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (route == "sweeps") return HttpResponse::Json(200, SweepsJson(*store_));
+  if (route == "summary") {
+    CT_ASSIGN_OR_RETURN(std::string name, RequireQuery(request, "sweep"));
+    CT_ASSIGN_OR_RETURN(ReportOptions options, ReportOptionsFrom(request));
+    CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(name));
+    const std::string signature = Signature(sweep);
+    const std::string cache_key = name + "\x1f" + options.metric + "\x1f" + options.baseline +
+                                  "\x1f" + std::to_string(options.ddof);
+    auto cached = cache_->summaries.find(cache_key);
+    if (cached != cache_->summaries.end() && cached->second.signature == signature) {
+      return HttpResponse::Json(200, cached->second.value);
+    }
+    CT_ASSIGN_OR_RETURN(auto outcomes, CachedOutcomes(*store_, sweep, signature, cache_->outcomes));
+    CT_ASSIGN_OR_RETURN(json summary, SummaryJson(*outcomes, options));
+    summary["sweep"] = name;
+    summary["counts"] = CountsJson(sweep.counts);
+    cache_->summaries[cache_key] = {signature, summary};
+    return HttpResponse::Json(200, summary);
+  }
+  if (route == "trials") {
+    CT_ASSIGN_OR_RETURN(std::string name, RequireQuery(request, "sweep"));
+    CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(name));
+    CT_ASSIGN_OR_RETURN(auto outcomes,
+                        CachedOutcomes(*store_, sweep, Signature(sweep), cache_->outcomes));
+    CT_ASSIGN_OR_RETURN(json table, TrialsJson(*outcomes, request));
+    return HttpResponse::Json(200, table);
+  }
+  if (route == "trial") {
+    CT_ASSIGN_OR_RETURN(int64_t id, QueryInt(request, "id", -1));
+    if (id < 0) return InvalidArgument("missing query parameter \"id\"");
+    CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(id));
+    json out = {{"id", trial.id},
+                {"sweep", trial.sweep},
+                {"state", TrialStateName(trial.state)},
+                {"attempt", trial.attempt},
+                {"error", trial.error},
+                {"key", trial.key},
+                {"wall_seconds", trial.wall_seconds},
+                {"progress", trial.progress},
+                {"item", trial.item}};
+    if (trial.reused_from) out["reused_from"] = *trial.reused_from;
+    CT_ASSIGN_OR_RETURN(auto metrics, store_->GetMetrics(id));
+    out["metrics"] = metrics;
+    CT_ASSIGN_OR_RETURN(auto attempts, store_->ListAttempts(id));
+    out["attempts"] = json::array();
+    for (const auto& a : attempts) {
+      out["attempts"].push_back({{"attempt", a.attempt},
+                                 {"worker_group", a.worker_group},
+                                 {"outcome", a.outcome},
+                                 {"error", a.error},
+                                 {"leased_ms", a.leased_ms},
+                                 {"ended_ms", a.ended_ms}});
+    }
+    // Curves and arrays come from the sweep's HDF5 file; a trial reused from another
+    // sweep, or one whose file is missing, falls back to the curves in SQLite.
+    out["arrays"] = json::array();
+    out["curves_source"] = "sqlite";
+    auto path = ArtifactStore::PathFor(options_.artifact_dir, trial.sweep);
+    std::vector<CurvePoint> curves;
+    if (path.ok()) {
+      auto artifacts = ArtifactStore::Open(*path, trial.sweep, StoreMode::kReadOnly);
+      if (artifacts.ok()) {
+        auto read = (*artifacts)->ReadTrial(id);
+        if (read.ok()) {
+          curves = read->curves;
+          out["curves_source"] = "hdf5";
+          for (const auto& a : read->arrays) {
+            out["arrays"].push_back({{"name", a.name}, {"shape", a.shape}});
+          }
+        }
+      }
+    }
+    if (out["curves_source"] == "sqlite") {
+      CT_ASSIGN_OR_RETURN(curves, store_->GetCurves(id));
+    }
+    out["curves"] = CurvesJson(curves);
+    return HttpResponse::Json(200, out);
+  }
+  if (route == "compare") {
+    CT_ASSIGN_OR_RETURN(std::string a_name, RequireQuery(request, "a"));
+    CT_ASSIGN_OR_RETURN(std::string b_name, RequireQuery(request, "b"));
+    CT_ASSIGN_OR_RETURN(ReportOptions options, ReportOptionsFrom(request));
+    json sides[2];
+    const std::string names[2] = {a_name, b_name};
+    for (int i = 0; i < 2; ++i) {
+      CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(names[i]));
+      CT_ASSIGN_OR_RETURN(auto outcomes,
+                          CachedOutcomes(*store_, sweep, Signature(sweep), cache_->outcomes));
+      CT_ASSIGN_OR_RETURN(sides[i], SummaryJson(*outcomes, options));
+    }
+    // Cells match on (task, dataset, method, shots, params): the same cell in both sweeps.
+    std::map<std::string, json> rows;
+    for (int i = 0; i < 2; ++i) {
+      for (const auto& c : sides[i]["cells"]) {
+        std::string key = CellKey(c.value("task", ""), c.value("dataset", ""),
+                                  c.value("method", ""), c.value("shots", 0), c["params"]);
+        json& row = rows[key];
+        if (row.is_null()) {
+          row = {{"task", c.value("task", "")},
+                 {"dataset", c.value("dataset", "")},
+                 {"method", c["method"]},
+                 {"shots", c["shots"]},
+                 {"params", c["params"]},
+                 {"swept", c["swept"]},
+                 {"a", nullptr},
+                 {"b", nullptr}};
+        }
+        row[i == 0 ? "a" : "b"] = {{"n", c["n"]}, {"mean", c["mean"]}, {"ci95", c["ci95"]}};
+      }
+    }
+    json out = {{"a", a_name}, {"b", b_name}, {"metric", options.metric}, {"rows", json::array()}};
+    for (auto& [key, row] : rows) out["rows"].push_back(std::move(row));
+    return HttpResponse::Json(200, out);
+  }
+  return NotFound("no dashboard route " + request.path);
+}
+
+}  // namespace chromatune::dashboards

@@ -1,0 +1,60 @@
+// Dashboard: the read-only web dashboard over a result store (issue 5). It serves the page
+// (embedded assets, no CDN) and a JSON API under /api/v1/dashboard/, aggregating on the
+// server so that the browser receives cells, not trials.
+//
+// Read-only: the SQLite store is opened with StoreMode::kReadOnly (a separate connection,
+// never blocking the coordinator that writes) and HDF5 artifact files are opened read-only
+// per request. Served by `chromatune dashboard` and by the coordinator.
+//
+// Routes (docs/dashboard.md):
+//   GET /                                   the page (also /index.html, /app.js, /style.css)
+//   GET /api/v1/dashboard/sweeps            sweeps with progress, ETA, worker groups
+//   GET /api/v1/dashboard/sweeps/NAME/summary?metric=&baseline=&ddof=
+//                                           report cells, paired comparisons, replicate points
+//   GET /api/v1/dashboard/sweeps/NAME/trials?state=&method=&q=&sort=&desc=&offset=&limit=
+//   GET /api/v1/dashboard/trials/ID         one trial: parameters, metrics, attempts, curves
+//   GET /api/v1/dashboard/compare?a=&b=&metric=   two sweeps on the same cells
+//
+// Thread safety: Handle may be called from any number of threads.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/status.h"
+#include "coordinator/http_types.h"
+#include "storage/result_store.h"
+
+namespace chromatune::dashboards {
+
+struct DashboardOptions {
+  std::string db_path;
+  // Where the per-sweep HDF5 files are; empty: "<db_path>.artifacts" (the coordinator's
+  // default).
+  std::string artifact_dir;
+};
+
+class Dashboard {
+ public:
+  // Opens the store read-only. Errors are the store's (they name the path).
+  static Result<std::unique_ptr<Dashboard>> Open(const DashboardOptions& options);
+
+  // True for the paths the dashboard answers (the page, its assets, /api/v1/dashboard/).
+  static bool Serves(const std::string& path);
+
+  // Answers one GET request (other methods get 405). Never throws.
+  coordinator::HttpResponse Handle(const coordinator::HttpRequest& request);
+
+ private:
+  explicit Dashboard(DashboardOptions options) : options_(std::move(options)) {}
+  Result<coordinator::HttpResponse> Route(const coordinator::HttpRequest& request);
+
+  DashboardOptions options_;
+  std::mutex mu_;  // guards store_ (one read-only connection) and the summary cache
+  std::unique_ptr<ResultStore> store_;
+  struct SummaryCache;
+  std::shared_ptr<SummaryCache> cache_;
+};
+
+}  // namespace chromatune::dashboards

@@ -1,0 +1,313 @@
+// The dashboard page: hash routes #/ (sweeps), #/sweep/NAME, #/trial/ID, #/compare.
+// Data come aggregated from /api/v1/dashboard/; names are only ever set as textContent.
+'use strict';
+
+const API = '/api/v1/dashboard/';
+const main = document.getElementById('main');
+let refreshTimer = null;
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'onclick' || k === 'onchange' || k === 'oninput') el[k] = v;
+    else el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c == null) continue;
+    el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+  }
+  return el;
+}
+
+async function getJson(route, params) {
+  const qs = new URLSearchParams(params || {}).toString();
+  const res = await fetch(API + route + (qs ? '?' + qs : ''));
+  const body = await res.json().catch(() => ({error: `HTTP ${res.status}`}));
+  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+  return body;
+}
+
+function showError(e) {
+  main.replaceChildren(h('div', {class: 'error'}, String(e.message || e)));
+}
+
+function paramsLabel(swept) {
+  const parts = Object.entries(swept || {}).map(([k, v]) =>
+      `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  return parts.join(' ');
+}
+
+function seriesLabel(c) {
+  const p = paramsLabel(c.swept);
+  return p ? `${c.method} ${p}` : c.method;
+}
+
+function plotBox(svg, name) {
+  return h('div', {class: 'plot'},
+           h('div', {class: 'tools'},
+             h('button', {onclick: () => downloadSvg(svg, name)}, 'SVG'),
+             h('button', {onclick: () => downloadPng(svg, name)}, 'PNG')),
+           svg);
+}
+
+function table(header, rows, opts) {
+  const t = h('table', {class: (opts && opts.cls) || ''});
+  t.appendChild(h('thead', {}, h('tr', {}, header.map(c => h('th', {}, c)))));
+  const tb = h('tbody');
+  for (const r of rows) tb.appendChild(h('tr', {}, r.map(v =>
+      v instanceof Node ? h('td', {}, v) : h('td', {class: typeof v === 'number' ? 'num' : ''},
+                                              v == null ? '–' : String(v)))));
+  t.appendChild(tb);
+  return t;
+}
+
+function progressBar(c) {
+  const bar = h('span', {class: 'bar', title: `${c.done}/${c.total} done`});
+  for (const k of ['done', 'running', 'leased', 'failed', 'cancelled']) {
+    if (c[k] > 0) bar.appendChild(h('span', {class: k, style: `width:${100 * c[k] / c.total}%`}));
+  }
+  return bar;
+}
+
+function fmtEta(s) {
+  if (s == null) return '–';
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+// ---- #/ : sweeps ---------------------------------------------------------------------
+async function viewSweeps() {
+  const data = await getJson('sweeps');
+  const rows = data.sweeps.map(s => [
+    h('a', {href: '#/sweep/' + encodeURIComponent(s.name)}, s.name), s.user,
+    progressBar(s.counts), s.counts.pending, s.counts.running + s.counts.leased, s.counts.done,
+    s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s)]);
+  const groups = data.groups.map(g => [g.id, g.host, g.ranks, g.state,
+    `${Math.round((data.now_ms - g.last_heartbeat_ms) / 1000)} s ago`]);
+  main.replaceChildren(
+    h('h1', {}, 'Sweeps'),
+    data.sweeps.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'failed', 'ETA'], rows, {cls: 'sweeps'})
+                       : h('p', {class: 'note'}, 'No sweeps yet.'),
+    h('h2', {}, 'Worker groups'),
+    data.groups.length ? table(['id', 'host', 'ranks', 'state', 'last heartbeat'], groups)
+                       : h('p', {class: 'note'}, 'No active worker groups.'));
+  refreshTimer = setTimeout(route, 5000);
+}
+
+// ---- #/sweep/NAME --------------------------------------------------------------------
+function shotAxis(cells) {
+  return [...new Set(cells.map(c => c.shots))].sort((a, b) => a - b);
+}
+
+function accuracyPlot(summary, metric) {
+  const shots = shotAxis(summary.cells);
+  const bySeries = new Map();
+  summary.cells.forEach((c, i) => {
+    const label = seriesLabel(c);
+    if (!bySeries.has(label)) bySeries.set(label, {label, points: [], replicates: []});
+    const s = bySeries.get(label);
+    const cat = shots.indexOf(c.shots);
+    s.points.push({cat, mean: c.mean, lo: c.ci95 ? c.ci95[0] : null, hi: c.ci95 ? c.ci95[1] : null});
+    for (const p of (summary.points[i] || [])) s.replicates.push({cat, value: p.value});
+  });
+  return bandPlot({title: `${metric} vs shots (mean, 95% CI, replicates)`, kind: 'accuracy',
+                   categories: shots, xLabel: 'shots', yLabel: metric, series: [...bySeries.values()]});
+}
+
+function pairedPlot(summary) {
+  const pairs = summary.paired.filter(p => p.baseline_found && p.n_pairs > 0);
+  if (!pairs.length) return null;
+  const shots = [...new Set(pairs.map(p => p.shots))].sort((a, b) => a - b);
+  const bySeries = new Map();
+  for (const p of pairs) {
+    const label = seriesLabel({method: p.method, swept: p.params});
+    if (!bySeries.has(label)) bySeries.set(label, {label, points: []});
+    bySeries.get(label).points.push({cat: shots.indexOf(p.shots), mean: p.mean_diff,
+      lo: p.ci95 ? p.ci95[0] : null, hi: p.ci95 ? p.ci95[1] : null, p: p.p_t_holm});
+  }
+  return diffPlot({title: `paired difference vs ${summary.baseline} (Holm p)`, kind: 'paired',
+                   categories: shots, xLabel: 'shots', yLabel: 'difference', series: [...bySeries.values()]});
+}
+
+function colourName(v) { return Array.isArray(v) ? `rgb(${v.join(',')})` : String(v); }
+
+function cptPlots(summary) {
+  const cells = summary.cells.filter(c => c.method === 'cpt' && c.params && c.params.color != null);
+  if (!cells.length) return [];
+  const shots = shotAxis(cells);
+  const colours = [...new Set(cells.map(c => colourName(c.params.color)))];
+  const values = colours.map(col => shots.map(s => {
+    const c = cells.find(x => x.shots === s && colourName(x.params.color) === col);
+    return c ? c.mean : null;
+  }));
+  const heat = heatmap({title: 'CPT: colour × shots', rows: colours, cols: shots, values, xLabel: 'shots'});
+  const perColour = bandPlot({title: 'CPT per-colour score', kind: 'per-colour', categories: colours,
+    xLabel: 'colour', yLabel: summary.metric, legendWidth: 20,
+    series: [{label: 'mean over shots', points: colours.map((col, i) => {
+      const vs = values[i].filter(v => v != null);
+      return {cat: i, mean: vs.reduce((a, b) => a + b, 0) / vs.length};
+    })}]});
+  return [plotBox(heat, 'cpt-heatmap'), plotBox(perColour, 'cpt-per-colour')];
+}
+
+function cellsTable(summary, name) {
+  const header = ['method', 'params', 'shots', 'n', 'mean', 'std', 'ci95 lo', 'ci95 hi'];
+  const rows = summary.cells.map(c => [c.method, paramsLabel(c.swept), c.shots, c.n, c.mean, c.std,
+                                       c.ci95 ? c.ci95[0] : null, c.ci95 ? c.ci95[1] : null]);
+  const shown = rows.map(r => r.map(v => typeof v === 'number' && !Number.isInteger(v) ? fmt(v) : v));
+  return h('div', {},
+    h('h2', {}, 'Cells ', h('button', {onclick: () => downloadCsv(header, rows, name + '-cells')}, 'CSV')),
+    table(header, shown, {cls: 'cells'}));
+}
+
+const trialQuery = {state: '', method: '', q: '', sort: 'id', desc: '0', offset: 0};
+
+async function trialTable(name, container) {
+  const data = await getJson('trials', Object.assign({sweep: name, limit: 50}, trialQuery));
+  const header = ['id', 'method', 'shots', 'data_seed', 'train_seed', 'state', 'value', 'params'];
+  const sortable = {id: 'id', method: 'method', shots: 'shots', data_seed: 'data_seed',
+                    train_seed: 'train_seed', state: 'state', value: 'value'};
+  const t = h('table', {class: 'trials'});
+  t.appendChild(h('thead', {}, h('tr', {}, header.map(c => {
+    const th = h('th', {class: sortable[c] ? 'sortable' : ''}, c + (trialQuery.sort === c ? (trialQuery.desc === '1' ? ' ▼' : ' ▲') : ''));
+    if (sortable[c]) th.onclick = () => {
+      trialQuery.desc = trialQuery.sort === c && trialQuery.desc === '0' ? '1' : '0';
+      trialQuery.sort = c; trialQuery.offset = 0; trialTable(name, container);
+    };
+    return th;
+  }))));
+  const tb = h('tbody');
+  for (const r of data.rows) {
+    tb.appendChild(h('tr', {}, h('td', {}, h('a', {href: `#/trial/${r.id}`}, String(r.id))),
+      h('td', {}, r.method), h('td', {class: 'num'}, String(r.shots)), h('td', {class: 'num'}, String(r.data_seed)),
+      h('td', {class: 'num'}, String(r.train_seed)), h('td', {}, r.state), h('td', {class: 'num'}, fmt(r.value)),
+      h('td', {}, JSON.stringify(r.params))));
+  }
+  t.appendChild(tb);
+  const methodSel = h('select', {name: 'method', onchange: e => { trialQuery.method = e.target.value; trialQuery.offset = 0; trialTable(name, container); }},
+    h('option', {value: ''}, 'all methods'), data.methods.map(m => h('option', {value: m}, m)));
+  methodSel.value = trialQuery.method;
+  const stateSel = h('select', {name: 'state', onchange: e => { trialQuery.state = e.target.value; trialQuery.offset = 0; trialTable(name, container); }},
+    ['', 'pending', 'leased', 'running', 'done', 'failed', 'cancelled'].map(s => h('option', {value: s}, s || 'all states')));
+  stateSel.value = trialQuery.state;
+  const search = h('input', {type: 'search', name: 'q', placeholder: 'filter text', value: trialQuery.q});
+  search.onchange = e => { trialQuery.q = e.target.value; trialQuery.offset = 0; trialTable(name, container); };
+  const csv = h('button', {onclick: async () => {
+    const all = [];
+    for (let off = 0; ; off += 1000) {
+      const page = await getJson('trials', Object.assign({sweep: name}, trialQuery, {offset: off, limit: 1000}));
+      all.push(...page.rows);
+      if (off + 1000 >= page.total) break;
+    }
+    downloadCsv(header, all.map(r => header.map(k => r[k])), name + '-trials');
+  }}, 'CSV');
+  const pager = h('span', {class: 'note'}, `${data.total} trials; showing ${data.total ? data.offset + 1 : 0}–${data.offset + data.rows.length} `,
+    h('button', {onclick: () => { trialQuery.offset = Math.max(0, trialQuery.offset - 50); trialTable(name, container); }}, '‹'),
+    h('button', {onclick: () => { if (trialQuery.offset + 50 < data.total) { trialQuery.offset += 50; trialTable(name, container); } }}, '›'));
+  container.replaceChildren(h('h2', {}, 'Trials'), h('div', {class: 'controls'}, methodSel, stateSel, search, csv, pager), t);
+}
+
+async function viewSweep(name, params) {
+  const metric = params.get('metric') || 'accuracy';
+  const summary = await getJson('summary', {sweep: name, metric, baseline: params.get('baseline') || 'finetune'});
+  const metricSel = h('select', {name: 'metric', onchange: e => { location.hash = `#/sweep/${encodeURIComponent(name)}?metric=${encodeURIComponent(e.target.value)}`; }},
+    summary.metrics.map(m => h('option', {value: m}, m)));
+  metricSel.value = metric;
+  const plots = h('div', {class: 'plots'});
+  if (summary.cells.length) plots.appendChild(plotBox(accuracyPlot(summary, metric), name + '-' + metric));
+  const paired = pairedPlot(summary);
+  if (paired) plots.appendChild(plotBox(paired, name + '-paired'));
+  for (const box of cptPlots(summary)) plots.appendChild(box);
+  const c = summary.counts;
+  const trials = h('div', {id: 'trial-table'});
+  main.replaceChildren(
+    h('h1', {}, 'Sweep ', h('span', {class: 'sweep-name'}, name)),
+    h('div', {class: 'controls'}, progressBar(c), `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed`,
+      ' metric ', metricSel),
+    summary.notes.length ? h('p', {class: 'note'}, summary.notes.join('; ')) : null,
+    summary.points_omitted ? h('p', {class: 'note'}, 'Replicate points omitted: too many to draw.') : null,
+    plots, cellsTable(summary, name), trials);
+  await trialTable(name, trials);
+}
+
+// ---- #/trial/ID ----------------------------------------------------------------------
+async function viewTrial(id) {
+  const t = await getJson('trial', {id});
+  const plots = h('div', {class: 'plots'});
+  for (const c of t.curves) {
+    plots.appendChild(plotBox(linePlot({title: c.name, kind: 'curve', xLabel: 'step', yLabel: c.name,
+      series: [{label: c.name, xs: c.steps, ys: c.values}]}), `trial-${id}-${c.name}`));
+  }
+  const metrics = Object.entries(t.metrics).map(([k, v]) => [k, fmt(v)]);
+  main.replaceChildren(
+    h('h1', {}, `Trial ${t.id} of `, h('a', {href: '#/sweep/' + encodeURIComponent(t.sweep)}, t.sweep)),
+    h('p', {}, `state ${t.state}, attempt ${t.attempt}`, t.error ? h('span', {class: 'error'}, ' ' + t.error) : null),
+    h('h2', {}, `Curves (from ${t.curves_source})`),
+    t.curves.length ? plots : h('p', {class: 'note'}, 'No curves recorded.'),
+    h('h2', {}, 'Metrics'), table(['metric', 'value'], metrics),
+    h('h2', {}, 'Parameters'), h('pre', {class: 'params'}, JSON.stringify(t.item, null, 2)),
+    h('h2', {}, 'Arrays'), table(['name', 'shape'], t.arrays.map(a => [a.name, JSON.stringify(a.shape)])),
+    h('h2', {}, 'Attempts'), table(['attempt', 'group', 'outcome', 'error'], t.attempts.map(a => [a.attempt, a.worker_group, a.outcome, a.error])));
+}
+
+// ---- #/compare -----------------------------------------------------------------------
+async function viewCompare(params) {
+  const sweeps = (await getJson('sweeps')).sweeps.map(s => s.name);
+  const a = params.get('a') || sweeps[0] || '', b = params.get('b') || sweeps[1] || sweeps[0] || '';
+  const pick = (name, value) => {
+    const sel = h('select', {name}, sweeps.map(s => h('option', {value: s}, s)));
+    sel.value = value;
+    sel.onchange = () => {
+      const q = new URLSearchParams({a: name === 'a' ? sel.value : a, b: name === 'b' ? sel.value : b});
+      location.hash = '#/compare?' + q.toString();
+    };
+    return sel;
+  };
+  const head = [h('h1', {}, 'Compare two sweeps'), h('div', {class: 'controls'}, 'A ', pick('a', a), ' B ', pick('b', b))];
+  if (!a || !b) { main.replaceChildren(...head, h('p', {class: 'note'}, 'Need sweeps to compare.')); return; }
+  const cmp = await getJson('compare', {a, b, metric: params.get('metric') || 'accuracy'});
+  const shots = [...new Set(cmp.rows.map(r => r.shots))].sort((x, y) => x - y);
+  const series = [];
+  for (const side of ['a', 'b']) {
+    const bySeries = new Map();
+    for (const r of cmp.rows) {
+      if (!r[side]) continue;
+      const label = `${side === 'a' ? 'A' : 'B'}: ${seriesLabel(r)}`;
+      if (!bySeries.has(label)) bySeries.set(label, {label, points: [], dashed: side === 'b'});
+      const v = r[side];
+      bySeries.get(label).points.push({cat: shots.indexOf(r.shots), mean: v.mean,
+        lo: v.ci95 ? v.ci95[0] : null, hi: v.ci95 ? v.ci95[1] : null});
+    }
+    series.push(...bySeries.values());
+  }
+  const header = ['method', 'params', 'shots', 'A n', 'A mean', 'B n', 'B mean', 'B − A'];
+  const rows = cmp.rows.map(r => [r.method, paramsLabel(r.swept), r.shots, r.a ? r.a.n : null, r.a ? r.a.mean : null,
+                                  r.b ? r.b.n : null, r.b ? r.b.mean : null, r.a && r.b ? r.b.mean - r.a.mean : null]);
+  main.replaceChildren(...head,
+    series.length ? h('div', {class: 'plots'}, plotBox(bandPlot({title: `${cmp.metric}: A solid, B dashed`, kind: 'compare',
+      categories: shots, xLabel: 'shots', yLabel: cmp.metric, series, legendWidth: 190}), 'compare')) : null,
+    h('h2', {}, 'Cells ', h('button', {onclick: () => downloadCsv(header, rows, 'compare')}, 'CSV')),
+    table(header, rows.map(r => r.map(v => typeof v === 'number' && !Number.isInteger(v) ? fmt(v) : v)), {cls: 'compare'}));
+}
+
+async function route() {
+  clearTimeout(refreshTimer);
+  const hash = location.hash || '#/';
+  const [path, query] = hash.slice(1).split('?');
+  const params = new URLSearchParams(query || '');
+  try {
+    if (path.startsWith('/sweep/')) await viewSweep(decodeURIComponent(path.slice(7)), params);
+    else if (path.startsWith('/trial/')) await viewTrial(path.slice(7));
+    else if (path.startsWith('/compare')) await viewCompare(params);
+    else await viewSweeps();
+    document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+    document.body.dataset.ready = hash;
+  } catch (e) {
+    showError(e);
+    document.body.dataset.ready = 'error';
+  }
+}
+
+window.addEventListener('hashchange', () => { trialQuery.offset = 0; route(); });
+route();
