@@ -31,7 +31,7 @@ demo: build
 asan: setup
 	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCHROMATUNE_SANITIZE=ON
 	cmake --build $(BUILD)-asan -j $(JOBS)
-	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -LE torch
+	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -LE "torch|browser"
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

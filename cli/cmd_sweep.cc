@@ -30,7 +30,7 @@ int ExitCodeFor(const Status& status) {
              : kExitBadInput;
 }
 
-// Parses and plans the file, or prints its problems (one per line) and returns the exit code.
+// Parses and plans the file; the error lists every problem, one per line.
 Result<Plan> LoadPlan(const SweepArgs& args) {
   auto spec = ParseSweepFile(args.file);
   if (!spec.ok()) return spec.status();

@@ -63,7 +63,7 @@ TEST(MethodParamsTest, CptColoursAndPalettes) {
   EXPECT_EQ(five->colors[1].rgb, (datasets::Rgb{140, 70, 165}));
 
   auto all8 = ParseCpt({{"palette", "all-8"}, {"color", nullptr}});
-  ASSERT_TRUE(all8.ok());
+  ASSERT_TRUE(all8.ok()) << all8.status().ToString();
   EXPECT_EQ(all8->colors.size(), 8u);
   auto plan_form = ParseCpt({{"palette", nullptr}, {"color", nullptr}});
   ASSERT_TRUE(plan_form.ok());

@@ -112,7 +112,8 @@ TEST_F(PromptLearnerTest, CptTemplateTuning) {
   EXPECT_EQ(dual->NearestWords(), (std::vector<std::string>{"is", "in", "color"}));
   PromptBatch b = dual->Build({{"the bag", "red", -1}});
   const int64_t S = Tokenizer::kSos, U = Tokenizer::kUnk, E = Tokenizer::kEos;
-  EXPECT_EQ(std::vector<int64_t>(Row(b, 0).begin(), Row(b, 0).begin() + 8),
+  const std::vector<int64_t> row = Row(b, 0);
+  EXPECT_EQ(std::vector<int64_t>(row.begin(), row.begin() + 8),
             (std::vector<int64_t>{S, tok_.Id("the"), tok_.Id("bag"), U, U, tok_.Id("red"), U, E}));
   EXPECT_EQ(b.mask_index[0].item<int64_t>(), 5);
   auto fusion = PromptLearner::FromTemplate(&tok_, 16, embed_, "{query} is in [MASK] color.", true);

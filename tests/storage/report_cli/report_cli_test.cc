@@ -15,14 +15,14 @@
 namespace chromatune {
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string output;  // stdout, then stderr
 };
 
-Run Report(const std::string& args) {
+CliRun Report(const std::string& args) {
   const std::string command = std::string(CHROMATUNE_EXE) + " report " + args + " 2>&1";
-  Run run;
+  CliRun run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
   char buffer[4096];
@@ -73,14 +73,14 @@ class ReportCliTest : public ::testing::Test {
 };
 
 TEST_F(ReportCliTest, TableByDefault) {
-  Run run = Report("--db " + db_);
+  CliRun run = Report("--db " + db_);
   ASSERT_EQ(0, run.exit_code) << run.output;
   EXPECT_NE(std::string::npos, run.output.find("sweep cli / classification / fashion-mnist"));
   EXPECT_NE(std::string::npos, run.output.find("paired: method - finetune"));
 }
 
 TEST_F(ReportCliTest, JsonForm) {
-  Run run = Report("--db " + db_ + " --sweep cli --format json --ddof 0");
+  CliRun run = Report("--db " + db_ + " --sweep cli --format json --ddof 0");
   ASSERT_EQ(0, run.exit_code) << run.output;
   const auto j = nlohmann::json::parse(run.output);
   ASSERT_EQ(2u, j["cells"].size());
@@ -91,14 +91,14 @@ TEST_F(ReportCliTest, JsonForm) {
 }
 
 TEST_F(ReportCliTest, UnknownSweep) {
-  Run run = Report("--db " + db_ + " --sweep nope");
+  CliRun run = Report("--db " + db_ + " --sweep nope");
   EXPECT_EQ(2, run.exit_code);
   EXPECT_NE(std::string::npos, run.output.find("unknown sweep 'nope'")) << run.output;
   EXPECT_NE(std::string::npos, run.output.find("(sweeps: cli)")) << run.output;
 }
 
 TEST_F(ReportCliTest, UnknownMetric) {
-  Run run = Report("--db " + db_ + " --metric f1");
+  CliRun run = Report("--db " + db_ + " --metric f1");
   EXPECT_EQ(2, run.exit_code);
   EXPECT_NE(std::string::npos, run.output.find("unknown metric 'f1'")) << run.output;
 }
@@ -111,11 +111,11 @@ TEST_F(ReportCliTest, BadOptions) {
 
 TEST(ReportCli, MissingAndInvalidDatabase) {
   testing::ScratchDir dir;
-  Run missing = Report("--db " + dir.File("absent.db"));
+  CliRun missing = Report("--db " + dir.File("absent.db"));
   EXPECT_EQ(2, missing.exit_code);
   EXPECT_NE(std::string::npos, missing.output.find(dir.File("absent.db"))) << missing.output;
   std::ofstream(dir.File("text.db")) << "not a database\n";
-  Run invalid = Report("--db " + dir.File("text.db"));
+  CliRun invalid = Report("--db " + dir.File("text.db"));
   EXPECT_EQ(2, invalid.exit_code);
   EXPECT_NE(std::string::npos, invalid.output.find(dir.File("text.db"))) << invalid.output;
 }
