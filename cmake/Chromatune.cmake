@@ -55,5 +55,5 @@ function(ct_test name)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
     PROPERTIES ${props}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    ENVIRONMENT "CHROMATUNE_BIN=$<TARGET_FILE_DIR:${name}>")
+    ENVIRONMENT "CHROMATUNE_BIN=${PROJECT_BINARY_DIR}/chromatune")
 endfunction()

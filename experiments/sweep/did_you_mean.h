@@ -6,7 +6,8 @@
 
 namespace chromatune {
 
-// Levenshtein distance (insertions, deletions, substitutions; bytes).
+// Edit distance in bytes: insertions, deletions, substitutions and swaps of two adjacent
+// characters each count 1 (optimal string alignment), so "purpel" is 1 from "purple".
 size_t EditDistance(const std::string& a, const std::string& b);
 
 // The candidate closest to `word` if it is close enough to be a likely typo (distance at

@@ -5,7 +5,7 @@
 namespace chromatune::worker {
 namespace {
 
-TrialOutcomeMessage Run(const nlohmann::json& item, std::function<bool()> cancelled = {}) {
+TrialOutcomeMessage Execute(const nlohmann::json& item, std::function<bool()> cancelled = {}) {
   TrialRunner runner(RunnerOptions{});
   LocalCommunicator comm;
   TrialContext ctx;
@@ -20,34 +20,36 @@ nlohmann::json Noop(const std::string& fail, int sleep_ms = 0) {
 }
 
 TEST(TrialExecutionTest, SuccessCarriesTheWireResult) {
-  auto out = Run(Noop("none"));
+  auto out = Execute(Noop("none"));
   ASSERT_TRUE(out.ok) << out.error;
   EXPECT_DOUBLE_EQ(out.result["metrics"]["accuracy"].get<double>(), 0.25);
 }
 
 TEST(TrialExecutionTest, InjectedErrorAndExceptionBecomeErrors) {
-  auto error = Run(Noop("error"));
+  auto error = Execute(Noop("error"));
   EXPECT_FALSE(error.ok);
   EXPECT_NE(error.error.find("injected error"), std::string::npos);
   EXPECT_FALSE(error.final);
-  auto thrown = Run(Noop("throw"));
+  auto thrown = Execute(Noop("throw"));
   EXPECT_FALSE(thrown.ok);
   EXPECT_NE(thrown.error.find("injected exception"), std::string::npos);
 }
 
 TEST(TrialExecutionTest, UnrunnableMethodIsFinal) {
-  auto out = Run({{"method", "coop"}});
+  auto out = Execute({{"method", "coop"}});
   EXPECT_FALSE(out.ok);
   EXPECT_TRUE(out.final);  // a binary without LibTorch will never run it
 }
 
 TEST(TrialExecutionTest, CancellationIsNotAFailure) {
-  auto out = Run(Noop("none", 10000), [] { return true; });
+  auto out = Execute(Noop("none", 10000), [] { return true; });
   EXPECT_FALSE(out.ok);
   EXPECT_TRUE(out.cancelled);
 }
 
-TEST(TrialExecutionDeathTest, SegfaultKillsTheProcess) { EXPECT_DEATH(Run(Noop("segfault")), ""); }
+TEST(TrialExecutionDeathTest, SegfaultKillsTheProcess) {
+  EXPECT_DEATH(Execute(Noop("segfault")), "");
+}
 
 }  // namespace
 }  // namespace chromatune::worker

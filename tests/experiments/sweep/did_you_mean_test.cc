@@ -9,7 +9,9 @@ TEST(DidYouMeanTest, EditDistance) {
   EXPECT_EQ(EditDistance("", ""), 0u);
   EXPECT_EQ(EditDistance("abc", ""), 3u);
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
-  EXPECT_EQ(EditDistance("purpel", "purple"), 2u);
+  EXPECT_EQ(EditDistance("purpel", "purple"), 1u);  // a swap of two neighbours counts once
+  EXPECT_EQ(EditDistance("copo", "coop"), 1u);
+  EXPECT_EQ(EditDistance("ab", "ba"), 1u);
 }
 
 TEST(DidYouMeanTest, SuggestsCloseWordsOnly) {
@@ -17,6 +19,7 @@ TEST(DidYouMeanTest, SuggestsCloseWordsOnly) {
   EXPECT_EQ(DidYouMean("purpel", colours), " (did you mean \"purple\"?)");
   EXPECT_EQ(ClosestMatch("RED", colours), "red");
   EXPECT_EQ(ClosestMatch("magenta", colours), "");
+  EXPECT_EQ(ClosestMatch("copo", {"coop", "cpt"}), "coop");
   EXPECT_EQ(DidYouMean("magenta", colours), "");
 }
 

@@ -15,7 +15,7 @@ namespace {
 
 using testing::TempDir;
 
-struct Run {
+struct CliResult {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -39,13 +39,13 @@ std::vector<std::string> Lines(const std::string& text) {
 class SweepCliTest : public ::testing::Test {
  protected:
   // Runs chromatune with `args` (already shell-quoted where needed).
-  Run Chromatune(const std::string& args) {
+  CliResult Chromatune(const std::string& args) {
     const std::string out = dir_.path() + "/stdout";
     const std::string err = dir_.path() + "/stderr";
     const std::string command =
         std::string(CHROMATUNE_BIN_PATH) + " " + args + " >" + out + " 2>" + err;
     const int status = std::system(command.c_str());
-    Run run;
+    CliResult run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.out = ReadFile(out);
     run.err = ReadFile(err);
@@ -62,7 +62,7 @@ const char* kValid =
 
 TEST_F(SweepCliTest, ValidateOk) {
   const std::string file = dir_.Write("ok.yaml", kValid);
-  Run r = Chromatune("sweep validate " + file);
+  CliResult r = Chromatune("sweep validate " + file);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, file + ": ok (9 trials)\n");  // 1 + 2 settings x 2 shots x 2 seeds
   EXPECT_EQ(r.err, "");
@@ -74,7 +74,7 @@ TEST_F(SweepCliTest, ValidateReportsEveryProblemOnePerLine) {
       "name: cli\ntask: grounding\ndataset: fashion-ref\nshots: [0, -1]\nmethods:\n"
       "  - red-circle\n  - {name: cpt, color: [red, purpel], alpha: 1.5}\n  - {name: copo}\n"
       "rerun: maybe\n");
-  Run r = Chromatune("sweep validate " + file);
+  CliResult r = Chromatune("sweep validate " + file);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(Lines(r.err),
@@ -91,12 +91,12 @@ TEST_F(SweepCliTest, ValidateReportsEveryProblemOnePerLine) {
 }
 
 TEST_F(SweepCliTest, ValidateMissingNotYamlAndPlanTimeProblems) {
-  Run missing = Chromatune("sweep validate " + dir_.path() + "/none.yaml");
+  CliResult missing = Chromatune("sweep validate " + dir_.path() + "/none.yaml");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.err, dir_.path() + "/none.yaml: sweep file not found\n");
 
   const std::string garbage = dir_.Write("garbage.yaml", "name: [x\n  : : {\n");
-  Run not_yaml = Chromatune("sweep validate " + garbage);
+  CliResult not_yaml = Chromatune("sweep validate " + garbage);
   EXPECT_EQ(not_yaml.exit_code, 2);
   EXPECT_EQ(not_yaml.err.rfind(garbage + ":", 0), 0u) << not_yaml.err;
   EXPECT_NE(not_yaml.err.find("not valid YAML"), std::string::npos);
@@ -105,10 +105,10 @@ TEST_F(SweepCliTest, ValidateMissingNotYamlAndPlanTimeProblems) {
       dir_.Write("init.yaml",
                  "name: cli\ntask: classification\ndataset: fashion-mnist\nshots: 1\n"
                  "methods:\n  - {name: coop, ctx_len: 2, init: a photo of a}\n");
-  Run plan_time = Chromatune("sweep validate " + init);
+  CliResult plan_time = Chromatune("sweep validate " + init);
   EXPECT_EQ(plan_time.exit_code, 2);
   EXPECT_EQ(plan_time.err, init +
-                               ":6:40: methods[0].init: \"a photo of a\" has 4 words, more "
+                               ":6:36: methods[0].init: \"a photo of a\" has 4 words, more "
                                "than ctx_len 2 context vectors to initialise\n");
 }
 
@@ -122,7 +122,7 @@ TEST_F(SweepCliTest, RefusesAMillionTrialsWithoutForce) {
                  "replicates: {data_seeds: " +
                      seeds + ", train_seeds: " + seeds + "}\nmethods: [noop]\n");
   for (const char* command : {"sweep validate ", "sweep plan "}) {
-    Run r = Chromatune(command + file);
+    CliResult r = Chromatune(command + file);
     EXPECT_EQ(r.exit_code, 2) << command;
     EXPECT_EQ(r.err, file +
                          ": sweep \"big\" plans 1,002,001 trials, more than the limit of "
@@ -132,7 +132,7 @@ TEST_F(SweepCliTest, RefusesAMillionTrialsWithoutForce) {
 
 TEST_F(SweepCliTest, PlanJson) {
   const std::string file = dir_.Write("ok.yaml", kValid);
-  Run r = Chromatune("sweep plan " + file + " --format json");
+  CliResult r = Chromatune("sweep plan " + file + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["sweep"], "cli");
@@ -143,13 +143,13 @@ TEST_F(SweepCliTest, PlanJson) {
   EXPECT_EQ(j["items"][1]["params"]["ctx_len"], 4);
   EXPECT_EQ(j["items"][8]["index"], 8);
   // --force is accepted and changes nothing below the limit.
-  Run forced = Chromatune("sweep plan " + file + " --format json --force");
+  CliResult forced = Chromatune("sweep plan " + file + " --format json --force");
   EXPECT_EQ(forced.out, r.out);
 }
 
 TEST_F(SweepCliTest, PlanTable) {
   const std::string file = dir_.Write("ok.yaml", kValid);
-  Run r = Chromatune("sweep plan " + file);
+  CliResult r = Chromatune("sweep plan " + file);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 2u + 9u);
@@ -158,7 +158,7 @@ TEST_F(SweepCliTest, PlanTable) {
   EXPECT_NE(lines[2].find("zero-shot"), std::string::npos);
   EXPECT_NE(lines[2].find("template=\"a photo of a {}.\""), std::string::npos);
   EXPECT_NE(lines[3].find("ctx_len=4"), std::string::npos);
-  Run json = Chromatune("sweep plan " + file + " --format json");
+  CliResult json = Chromatune("sweep plan " + file + " --format json");
   const std::string key = nlohmann::json::parse(json.out)["items"][1]["key"];
   EXPECT_NE(lines[3].find(key.substr(0, 16)), std::string::npos);
 }
@@ -171,10 +171,10 @@ TEST_F(SweepCliTest, BadUsageIsExitTwo) {
 }
 
 TEST_F(SweepCliTest, ExamplesValidate) {
-  Run c = Chromatune("sweep validate experiments/sweeps/example-classification.yaml");
+  CliResult c = Chromatune("sweep validate experiments/sweeps/example-classification.yaml");
   EXPECT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(c.out, "experiments/sweeps/example-classification.yaml: ok (47 trials)\n");
-  Run g = Chromatune("sweep validate experiments/sweeps/example-grounding.yaml");
+  CliResult g = Chromatune("sweep validate experiments/sweeps/example-grounding.yaml");
   EXPECT_EQ(g.exit_code, 0) << g.err;
   EXPECT_EQ(g.out, "experiments/sweeps/example-grounding.yaml: ok (58 trials)\n");
 }
