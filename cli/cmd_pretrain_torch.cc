@@ -26,7 +26,7 @@ int RunPretrainCommand(PretrainArgs args) {
     std::cerr << "chromatune pretrain: " << summary.status().ToString() << "\n";
     const StatusCode code = summary.status().code();
     return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ? kExitBadInput
-                                                                                : kExitFailure;
+                                                                                 : kExitFailure;
   }
   std::cout << summary->dump(2) << std::endl;
   return kExitOk;

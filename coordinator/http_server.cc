@@ -203,14 +203,13 @@ void HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (!impl_) return;
-  net::post(impl_->ioc, [impl = impl_] {
-    beast::error_code ignored;
-    impl->acceptor.close(ignored);
-  });
   CloseAllConnections();
   impl_->ioc.stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  // No I/O thread runs any more: the acceptor can be closed from here.
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
 }
 
 void HttpServer::CloseAllConnections() {

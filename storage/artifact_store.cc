@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 
+#include "common/sha256.h"
 #include "storage/hdf5_handle.h"
 #include "storage/hdf5_journal.h"
 
@@ -377,13 +378,19 @@ Status CheckFormat(hid_t file, const std::string& path, const std::string& sweep
 }  // namespace
 
 Result<std::string> ArtifactStore::PathFor(const std::string& dir, const std::string& sweep) {
-  if (sweep.empty() || sweep[0] == '.' ||
-      sweep.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                              "._-+") != std::string::npos) {
-    return InvalidArgument("sweep name \"" + sweep +
-                           "\" is not a safe file name (letters, digits, . _ - + only)");
+  if (sweep.empty()) return InvalidArgument("an empty sweep name has no artifact file");
+  static const char* kSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+";
+  if (sweep[0] != '.' && sweep.find_first_not_of(kSafe) == std::string::npos) {
+    return dir + "/" + sweep + ".h5";
   }
-  return dir + "/" + sweep + ".h5";
+  // Any other name (sweep names are free text, e.g. with '/' or '<'): unsafe characters and
+  // a leading '.' become '_', and a hash of the exact name keeps distinct names apart.
+  std::string safe = sweep.substr(0, 64);
+  for (char& c : safe) {
+    if (std::strchr(kSafe, c) == nullptr || c == '\0') c = '_';
+  }
+  if (safe[0] == '.') safe[0] = '_';
+  return dir + "/" + safe + "-" + Sha256Hex(sweep).substr(0, 12) + ".h5";
 }
 
 Result<std::unique_ptr<ArtifactStore>> ArtifactStore::Open(const std::string& path,

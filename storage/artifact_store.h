@@ -54,7 +54,9 @@ struct TrialArtifacts {
 
 class ArtifactStore {
  public:
-  // `<dir>/<sweep>.h5`; kInvalidArgument for a sweep name that is not a safe file name.
+  // `<dir>/<sweep>.h5` for a name of letters, digits and . _ - + (not starting with '.');
+  // any other name maps to `<dir>/<name with unsafe characters as '_'>-<12 hex of its
+  // SHA-256>.h5`, always inside `dir`. kInvalidArgument only for an empty name.
   static Result<std::string> PathFor(const std::string& dir, const std::string& sweep);
 
   // Read-write: creates the file (atomically: written under a temporary name, then renamed)

@@ -11,9 +11,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
+bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 // "k=v&k=v": values that parse as JSON numbers become numbers, "a,b,c" a list of them.
 Result<nlohmann::json> ParseOverrides(const std::string& name, const std::string& query) {
@@ -25,7 +23,8 @@ Result<nlohmann::json> ParseOverrides(const std::string& name, const std::string
     const std::string pair = query.substr(pos, amp - pos);
     const size_t eq = pair.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return InvalidArgument("backbone \"" + name + "\": override \"" + pair + "\" is not key=value");
+      return InvalidArgument("backbone \"" + name + "\": override \"" + pair +
+                             "\" is not key=value");
     }
     const std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
     auto parse_scalar = [](const std::string& v) {

@@ -34,9 +34,9 @@ Status SaveCheckpoint(const std::string& dir, const PretrainSpec& spec,
   fs::create_directories(target.parent_path(), ec);
   if (ec) return IoError(target.parent_path().string() + ": cannot create: " + ec.message());
   std::random_device rd;
-  const fs::path tmp = target.parent_path() / (target.filename().string() + ".tmp-" +
-                                               std::to_string(::getpid()) + "-" +
-                                               std::to_string(rd()));
+  const fs::path tmp =
+      target.parent_path() / (target.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                              "-" + std::to_string(rd()));
   fs::create_directories(tmp, ec);
   if (ec) return IoError(tmp.string() + ": cannot create: " + ec.message());
   try {
@@ -96,7 +96,8 @@ Result<PretrainedModel> LoadCheckpoint(const std::string& dir, PretrainSpec* spe
     return Corruption(meta_path.string() + ": field \"spec\" missing or not an object");
   }
   auto base = DefaultPretrainSpec(meta["spec"].value("kind", ""));
-  if (!base.ok()) return Corruption(meta_path.string() + ": field \"spec.kind\": " + base.status().message());
+  if (!base.ok())
+    return Corruption(meta_path.string() + ": field \"spec.kind\": " + base.status().message());
   auto spec = PretrainSpecFromJson(meta["spec"], *base, meta_path.string() + ": spec");
   if (!spec.ok()) return Corruption(spec.status().message());
   if (meta.value("hash", "") != spec->Hash()) {
@@ -107,11 +108,13 @@ Result<PretrainedModel> LoadCheckpoint(const std::string& dir, PretrainSpec* spe
   }
   std::vector<std::string> words;
   for (const auto& w : meta["vocabulary"]) {
-    if (!w.is_string()) return Corruption(meta_path.string() + ": field \"vocabulary\" holds a non-string");
+    if (!w.is_string())
+      return Corruption(meta_path.string() + ": field \"vocabulary\" holds a non-string");
     words.push_back(w.get<std::string>());
   }
   auto tok = Tokenizer::FromWords(std::move(words));
-  if (!tok.ok()) return Corruption(meta_path.string() + ": field \"vocabulary\": " + tok.status().message());
+  if (!tok.ok())
+    return Corruption(meta_path.string() + ": field \"vocabulary\": " + tok.status().message());
 
   PretrainedModel model;
   if (spec->kind == "tiny-clip") {
@@ -119,7 +122,8 @@ Result<PretrainedModel> LoadCheckpoint(const std::string& dir, PretrainSpec* spe
   } else {
     model.fusion = std::make_shared<TinyFusion>(*spec, *tok);
   }
-  if (!fs::exists(weights_path)) return NotFound(weights_path.string() + ": checkpoint weights not found");
+  if (!fs::exists(weights_path))
+    return NotFound(weights_path.string() + ": checkpoint weights not found");
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(weights_path.string());
@@ -131,7 +135,8 @@ Result<PretrainedModel> LoadCheckpoint(const std::string& dir, PretrainSpec* spe
         return Corruption(weights_path.string() + ": parameter \"" + item.key() + "\" missing");
       }
       if (value.sizes() != item.value().sizes()) {
-        return Corruption(weights_path.string() + ": parameter \"" + item.key() + "\" has the wrong shape");
+        return Corruption(weights_path.string() + ": parameter \"" + item.key() +
+                          "\" has the wrong shape");
       }
       item.value().copy_(value);
     }
@@ -143,7 +148,8 @@ Result<PretrainedModel> LoadCheckpoint(const std::string& dir, PretrainSpec* spe
       item.value().copy_(value);
     }
   } catch (const c10::Error& e) {
-    return Corruption(weights_path.string() + ": cannot read weights: " + e.what_without_backtrace());
+    return Corruption(weights_path.string() +
+                      ": cannot read weights: " + e.what_without_backtrace());
   }
   if (model.dual) model.dual->SetTraining(false);
   if (model.fusion) model.fusion->SetTraining(false);

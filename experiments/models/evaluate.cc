@@ -69,8 +69,8 @@ datasets::Image PaletteImage(const datasets::GroundingExample& ex) {
 }  // namespace
 
 Result<double> ZeroShotAccuracy(VisionLanguageModel& model, const ZeroShotEvalOptions& options) {
-  CT_ASSIGN_OR_RETURN(auto test, datasets::LoadFashionMnist(datasets::FashionSplit::kTest,
-                                                            options.fashion_dir));
+  CT_ASSIGN_OR_RETURN(
+      auto test, datasets::LoadFashionMnist(datasets::FashionSplit::kTest, options.fashion_dir));
   torch::NoGradGuard no_grad;
   std::vector<std::string> prompts;
   for (const std::string& w : datasets::FashionClassWords()) {
@@ -90,7 +90,8 @@ Result<double> ZeroShotAccuracy(VisionLanguageModel& model, const ZeroShotEvalOp
     }
     auto img = Normalized(model.EncodeImage(ImagesToTensor(images), {}));
     auto pred = torch::matmul(img, text.t()).argmax(1).cpu();
-    for (int64_t i = begin; i < end; ++i) correct += pred[i - begin].item<int64_t>() == test->labels[i];
+    for (int64_t i = begin; i < end; ++i)
+      correct += pred[i - begin].item<int64_t>() == test->labels[i];
   }
   return static_cast<double>(correct) / static_cast<double>(n);
 }
@@ -103,10 +104,12 @@ Result<double> GroundingAccuracy(VisionLanguageModel& model, const GroundingEval
     int64_t choice = 0;
     if (options.protocol == "red") {
       auto img = Normalized(model.EncodeImage(ImagesToTensor(RedCopies(ex)), {}));
-      auto txt = Normalized(model.EncodeTexts({datasets::CptPrompt(ex.query, datasets::CptRed().name)}));
+      auto txt =
+          Normalized(model.EncodeTexts({datasets::CptPrompt(ex.query, datasets::CptRed().name)}));
       choice = torch::matmul(img, txt.t()).squeeze(1).argmax().item<int64_t>();
     } else {
-      auto img = Normalized(model.EncodeImage(ImagesToTensor(std::vector<datasets::Image>{PaletteImage(ex)}), {}));
+      auto img = Normalized(
+          model.EncodeImage(ImagesToTensor(std::vector<datasets::Image>{PaletteImage(ex)}), {}));
       std::vector<std::string> texts;
       for (size_t p = 0; p < ex.proposals.size(); ++p) {
         texts.push_back(datasets::CptPrompt(ex.query, datasets::CptColors()[p].name));
@@ -128,7 +131,8 @@ Result<double> GroundingAccuracy(FusionModel& model, const GroundingEvalOptions&
     int64_t choice = 0;
     if (options.protocol == "red") {
       const int64_t p = static_cast<int64_t>(ex.proposals.size());
-      auto enc = tok.Encode({datasets::CptPrompt(ex.query, datasets::CptRed().name)}, model.context_length());
+      auto enc = tok.Encode({datasets::CptPrompt(ex.query, datasets::CptRed().name)},
+                            model.context_length());
       auto logits = model.MatchLogit(ImagesToTensor(RedCopies(ex)), enc.ids.expand({p, -1}));
       choice = logits.argmax().item<int64_t>();
     } else {
@@ -141,7 +145,10 @@ Result<double> GroundingAccuracy(FusionModel& model, const GroundingEvalOptions&
       for (size_t p = 0; p < ex.proposals.size(); ++p) {
         colour_ids.push_back(tok.Id(datasets::CptColors()[p].name));
       }
-      choice = logits[0].index_select(0, torch::tensor(colour_ids).to(logits.device())).argmax().item<int64_t>();
+      choice = logits[0]
+                   .index_select(0, torch::tensor(colour_ids).to(logits.device()))
+                   .argmax()
+                   .item<int64_t>();
     }
     correct += choice == ex.target;
   }

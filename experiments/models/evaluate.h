@@ -23,7 +23,7 @@ namespace chromatune::models {
 
 struct ZeroShotEvalOptions {
   std::string prompt_template = "a photo of a {}.";
-  int64_t limit = 0;   // 0 = the whole test split (10,000 items)
+  int64_t limit = 0;     // 0 = the whole test split (10,000 items)
   bool shifted = false;  // render in the fashion-mnist-shift domain
   std::string fashion_dir;
 };

@@ -12,8 +12,8 @@ torch::Tensor ImagesToTensor(const std::vector<const datasets::Image*>& images) 
   const size_t per_image = static_cast<size_t>(h) * w * 3;
   for (size_t i = 0; i < images.size(); ++i) {
     const datasets::Image& im = *images[i];
-    TORCH_CHECK(im.channels == 3 && im.height == h && im.width == w,
-                "ImagesToTensor: image ", i, " is not ", h, "x", w, " RGB");
+    TORCH_CHECK(im.channels == 3 && im.height == h && im.width == w, "ImagesToTensor: image ", i,
+                " is not ", h, "x", w, " RGB");
     std::memcpy(dst + i * per_image, im.pixels.data(), per_image);
   }
   return bytes.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0).contiguous();

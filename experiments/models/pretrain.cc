@@ -28,8 +28,10 @@ datasets::CompositorOptions CorpusOptions(const PretrainSpec& spec, const std::s
   datasets::CompositorOptions o;
   o.canvas_size = static_cast<int>(spec.image_size);
   if (spec.image_size != 56) {
-    o.min_item_size = std::max(4, static_cast<int>(std::lround(o.min_item_size * spec.image_size / 56.0)));
-    o.max_item_size = std::max(o.min_item_size, static_cast<int>(std::lround(o.max_item_size * spec.image_size / 56.0)));
+    o.min_item_size =
+        std::max(4, static_cast<int>(std::lround(o.min_item_size * spec.image_size / 56.0)));
+    o.max_item_size = std::max(
+        o.min_item_size, static_cast<int>(std::lround(o.max_item_size * spec.image_size / 56.0)));
   }
   o.max_items = static_cast<int>(spec.max_items);
   o.hard_negative_fraction = static_cast<float>(spec.hard_negative_fraction);
@@ -43,7 +45,8 @@ torch::Tensor ClipLoss(VisionLanguageModel& model, const torch::Tensor& images,
   const int64_t n = static_cast<int64_t>(captions.size());
   auto enc = model.tokenizer().Encode(captions, model.context_length());
   auto img = F::normalize(model.EncodeImage(images), F::NormalizeFuncOptions().dim(1));
-  auto txt = F::normalize(model.EncodeText(enc.ids, enc.eos_index), F::NormalizeFuncOptions().dim(1));
+  auto txt =
+      F::normalize(model.EncodeText(enc.ids, enc.eos_index), F::NormalizeFuncOptions().dim(1));
   auto logits = model.LogitScale() * torch::matmul(img, txt.t());
   auto same = torch::zeros({n, n}, torch::kFloat32);
   auto acc = same.accessor<float, 2>();
@@ -116,8 +119,8 @@ torch::Tensor FusionLoss(TinyFusion& model, const torch::Tensor& images,
   auto logits = net->MlmLogits(hidden, positions);
   auto mlm = F::cross_entropy(logits.reshape({n * t, -1}), labels.to(dev).view({n * t}),
                               F::CrossEntropyFuncOptions().ignore_index(-100));
-  auto itm = F::binary_cross_entropy_with_logits(
-      net->ItmLogit(hidden), torch::tensor(match).to(dev));
+  auto itm =
+      F::binary_cross_entropy_with_logits(net->ItmLogit(hidden), torch::tensor(match).to(dev));
   return mlm + itm;
 }
 
@@ -130,7 +133,8 @@ std::pair<int, int> RankSlice(int64_t batch, int rank, int size) {
 }  // namespace
 
 double ScheduledLr(const PretrainSpec& spec, int64_t step) {
-  if (step < spec.warmup_steps) return spec.lr * (step + 1) / static_cast<double>(spec.warmup_steps);
+  if (step < spec.warmup_steps)
+    return spec.lr * (step + 1) / static_cast<double>(spec.warmup_steps);
   const double span = std::max<int64_t>(1, spec.steps - spec.warmup_steps);
   const double progress = std::min(1.0, (step - spec.warmup_steps) / span);
   return spec.lr * 0.5 * (1.0 + std::cos(kPi * progress));
@@ -140,7 +144,8 @@ Status AverageGradients(const std::vector<torch::Tensor>& params, Communicator* 
   if (comm == nullptr || comm->size() <= 1) return Status::Ok();
   std::vector<torch::Tensor> grads;
   for (const auto& p : params) {
-    grads.push_back(p.grad().defined() ? p.grad().reshape({-1}) : torch::zeros({p.numel()}, p.options()));
+    grads.push_back(p.grad().defined() ? p.grad().reshape({-1})
+                                       : torch::zeros({p.numel()}, p.options()));
   }
   auto flat = torch::cat(grads).contiguous();
   CT_RETURN_IF_ERROR(comm->AllReduceSum(flat.data_ptr<float>(), static_cast<size_t>(flat.numel())));
@@ -177,21 +182,22 @@ Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions
   Communicator* comm = options.comm != nullptr ? options.comm : &local;
   const int rank = comm->rank(), size = comm->size();
   if (spec.batch_size < 2 * size) {
-    return InvalidArgument("batch_size " + std::to_string(spec.batch_size) +
-                           " is too small for " + std::to_string(size) + " ranks");
+    return InvalidArgument("batch_size " + std::to_string(spec.batch_size) + " is too small for " +
+                           std::to_string(size) + " ranks");
   }
   const datasets::CompositorOptions corpus = CorpusOptions(spec, options.fashion_dir);
   CT_RETURN_IF_ERROR(datasets::ValidateCompositorOptions(corpus));
-  CT_ASSIGN_OR_RETURN(auto train, datasets::LoadFashionMnist(datasets::FashionSplit::kTrain,
-                                                             options.fashion_dir));
+  CT_ASSIGN_OR_RETURN(
+      auto train, datasets::LoadFashionMnist(datasets::FashionSplit::kTrain, options.fashion_dir));
   const auto [begin, end] = RankSlice(spec.batch_size, rank, size);
 
   std::vector<torch::Tensor> params = out.dual ? out.dual->parameters() : out.fusion->parameters();
   std::vector<torch::Tensor> decay, no_decay;
   for (const auto& p : params) (p.dim() >= 2 ? decay : no_decay).push_back(p);
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                 torch::optim::AdamWOptions(spec.lr).weight_decay(spec.weight_decay)));
+  groups.emplace_back(decay,
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(spec.lr).weight_decay(spec.weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
                                     torch::optim::AdamWOptions(spec.lr).weight_decay(0.0)));
   torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(spec.lr));
@@ -206,9 +212,9 @@ Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
-    datasets::CaptionBatch batch = datasets::ComposeCaptionBatch(
-        *train, static_cast<uint64_t>(spec.data_seed), step, static_cast<int>(spec.batch_size),
-        corpus, begin, end);
+    datasets::CaptionBatch batch =
+        datasets::ComposeCaptionBatch(*train, static_cast<uint64_t>(spec.data_seed), step,
+                                      static_cast<int>(spec.batch_size), corpus, begin, end);
     std::vector<const datasets::Image*> images;
     std::vector<std::string> captions;
     for (const auto& ex : batch.examples) {
@@ -236,14 +242,16 @@ Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions
                       std::to_string(value) + "); lower lr");
     }
     out.stats.losses.push_back(value);
-    if (rank == 0 && options.progress && ((step + 1) % report_every == 0 || step + 1 == spec.steps)) {
+    if (rank == 0 && options.progress &&
+        ((step + 1) % report_every == 0 || step + 1 == spec.steps)) {
       char note[96];
       std::snprintf(note, sizeof(note), "step %lld/%lld loss %.4f",
                     static_cast<long long>(step + 1), static_cast<long long>(spec.steps), value);
       options.progress(static_cast<double>(step + 1) / spec.steps, note);
     }
   }
-  out.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.stats.steps_per_second = spec.steps / std::max(out.stats.seconds, 1e-9);
   if (out.dual) out.dual->SetTraining(false);
   if (out.fusion) out.fusion->SetTraining(false);

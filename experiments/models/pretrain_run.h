@@ -17,9 +17,9 @@ struct PretrainRunOptions {
   std::string cache_dir = "runs/cache";
   int threads = 0;  // > 0 overrides the spec's threads
   bool evaluate = false;
-  int64_t zero_shot_limit = 0;      // 0 = the whole test split
-  int64_t grounding_size = 1000;    // FashionRef eval examples
-  ProgressFn progress;              // training progress and evaluation notes
+  int64_t zero_shot_limit = 0;    // 0 = the whole test split
+  int64_t grounding_size = 1000;  // FashionRef eval examples
+  ProgressFn progress;            // training progress and evaluation notes
 };
 
 // Summary: {"checkpoint", "kind", "spec_hash", "cached", "threads", "training": {seconds,

@@ -35,7 +35,7 @@ struct PretrainSpec {
   int64_t fusion_layers = 3;
 
   // --- data (datasets/ compositor, train split only) ---
-  int64_t max_items = 3;     // items per canvas, 1..max_items
+  int64_t max_items = 3;                // items per canvas, 1..max_items
   double hard_negative_fraction = 0.5;  // share of each batch made of hard-negative pairs
   int64_t data_seed = 1;
 

@@ -16,32 +16,40 @@ TinyClipNetImpl::TinyClipNetImpl(const PretrainSpec& spec, int64_t vocab_size)
   const int64_t grid = spec.image_size >> (spec.conv_widths.size() - 1);
   stem_ = register_module("stem", ConvStem(spec.conv_widths));
   class_token_ = register_parameter("class_token", torch::randn({1, 1, vision_width_}) * 0.02);
-  vision_pos_ = register_parameter("vision_pos", torch::randn({1, grid * grid + 1, vision_width_}) * 0.02);
+  vision_pos_ =
+      register_parameter("vision_pos", torch::randn({1, grid * grid + 1, vision_width_}) * 0.02);
   for (int64_t i = 0; i < spec.vision_layers; ++i) {
     vision_blocks_.push_back(register_module("vision_block" + std::to_string(i),
                                              TransformerBlock(vision_width_, spec.vision_heads)));
   }
-  vision_ln_ = register_module("vision_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({vision_width_})));
+  vision_ln_ = register_module("vision_ln",
+                               torch::nn::LayerNorm(torch::nn::LayerNormOptions({vision_width_})));
   vision_proj_ = register_module(
-      "vision_proj", torch::nn::Linear(torch::nn::LinearOptions(vision_width_, spec.embed_dim).bias(false)));
+      "vision_proj",
+      torch::nn::Linear(torch::nn::LinearOptions(vision_width_, spec.embed_dim).bias(false)));
 
-  token_embedding_ = register_module("token_embedding", torch::nn::Embedding(vocab_size, spec.text_width));
+  token_embedding_ =
+      register_module("token_embedding", torch::nn::Embedding(vocab_size, spec.text_width));
   {
     torch::NoGradGuard no_grad;
     token_embedding_->weight.normal_(0, 0.02);
   }
-  text_pos_ = register_parameter("text_pos", torch::randn({1, spec.context_length, spec.text_width}) * 0.01);
+  text_pos_ = register_parameter("text_pos",
+                                 torch::randn({1, spec.context_length, spec.text_width}) * 0.01);
   for (int64_t i = 0; i < spec.text_layers; ++i) {
     text_blocks_.push_back(register_module("text_block" + std::to_string(i),
                                            TransformerBlock(spec.text_width, spec.text_heads)));
   }
-  text_ln_ = register_module("text_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({spec.text_width})));
+  text_ln_ = register_module("text_ln",
+                             torch::nn::LayerNorm(torch::nn::LayerNormOptions({spec.text_width})));
   text_proj_ = register_module(
-      "text_proj", torch::nn::Linear(torch::nn::LinearOptions(spec.text_width, spec.embed_dim).bias(false)));
+      "text_proj",
+      torch::nn::Linear(torch::nn::LinearOptions(spec.text_width, spec.embed_dim).bias(false)));
   logit_scale_log = register_parameter("logit_scale", torch::full({}, std::log(1.0 / 0.07)));
 }
 
-torch::Tensor TinyClipNetImpl::EncodeImage(const torch::Tensor& images, const VisualPrompt& prompt) {
+torch::Tensor TinyClipNetImpl::EncodeImage(const torch::Tensor& images,
+                                           const VisualPrompt& prompt) {
   TORCH_CHECK(images.dim() == 4 && images.size(1) == 3, "EncodeImage: images must be [B, 3, H, W]");
   auto x = stem_->forward(images);  // [B, N, E]
   const int64_t b = x.size(0);

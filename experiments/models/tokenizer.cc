@@ -4,16 +4,15 @@
 #include <cctype>
 #include <set>
 
-#include "datasets/colors.h"
 #include "datasets/captions.h"
+#include "datasets/colors.h"
 #include "datasets/fashion_mnist.h"
 
 namespace chromatune::models {
 namespace {
 
 const std::vector<std::string>& Specials() {
-  static const std::vector<std::string> kSpecials = {"[PAD]", "[SOS]", "[EOS]", "[MASK]",
-                                                      "[UNK]"};
+  static const std::vector<std::string> kSpecials = {"[PAD]", "[SOS]", "[EOS]", "[MASK]", "[UNK]"};
   return kSpecials;
 }
 
@@ -143,8 +142,7 @@ std::vector<int64_t> Tokenizer::EncodeWords(std::string_view text) const {
   return ids;
 }
 
-Tokenizer::Encoded Tokenizer::Encode(const std::vector<std::string>& texts,
-                                     int64_t length) const {
+Tokenizer::Encoded Tokenizer::Encode(const std::vector<std::string>& texts, int64_t length) const {
   TORCH_CHECK(length >= 2, "Tokenizer::Encode: length must be >= 2");
   const int64_t n = static_cast<int64_t>(texts.size());
   Encoded out;

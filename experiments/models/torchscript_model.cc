@@ -12,23 +12,27 @@ Result<std::shared_ptr<TorchScriptModel>> TorchScriptModel::Load(const std::stri
   try {
     module = torch::jit::load(path, torch::kCPU);
   } catch (const c10::Error& e) {
-    return InvalidArgument(path + ": cannot load TorchScript module: " + e.what_without_backtrace());
+    return InvalidArgument(path +
+                           ": cannot load TorchScript module: " + e.what_without_backtrace());
   }
   for (const char* method : {"encode_image", "encode_text", "token_embedding",
                              "encode_text_from_embeddings", "vocabulary"}) {
     if (!module.find_method(method)) {
-      return InvalidArgument(path + ": TorchScript module has no method \"" + std::string(method) + "\"");
+      return InvalidArgument(path + ": TorchScript module has no method \"" + std::string(method) +
+                             "\"");
     }
   }
   for (const char* attr : {"image_size", "context_length"}) {
     if (!module.hasattr(attr) || !module.attr(attr).isInt()) {
-      return InvalidArgument(path + ": TorchScript module has no int attribute \"" + std::string(attr) + "\"");
+      return InvalidArgument(path + ": TorchScript module has no int attribute \"" +
+                             std::string(attr) + "\"");
     }
   }
   try {
     module.eval();
     std::vector<std::string> words;
-    for (const auto& w : module.get_method("vocabulary")({}).toListRef()) words.push_back(w.toStringRef());
+    for (const auto& w : module.get_method("vocabulary")({}).toListRef())
+      words.push_back(w.toStringRef());
     auto tok = Tokenizer::FromWords(std::move(words));
     if (!tok.ok()) return InvalidArgument(path + ": vocabulary(): " + tok.status().message());
     std::shared_ptr<TorchScriptModel> model(new TorchScriptModel(path, module, std::move(*tok)));
@@ -42,15 +46,18 @@ Result<std::shared_ptr<TorchScriptModel>> TorchScriptModel::Load(const std::stri
     model->embed_dim_ = model->EncodeTextFromEmbeddings(emb, enc.eos_index).size(1);
     auto img = model->EncodeImage(torch::zeros({1, 3, model->image_size_, model->image_size_}), {});
     if (img.dim() != 2 || img.size(1) != model->embed_dim_) {
-      return InvalidArgument(path + ": encode_image and encode_text disagree on the embedding size");
+      return InvalidArgument(path +
+                             ": encode_image and encode_text disagree on the embedding size");
     }
     return model;
   } catch (const c10::Error& e) {
-    return InvalidArgument(path + ": TorchScript module failed its probe: " + e.what_without_backtrace());
+    return InvalidArgument(path +
+                           ": TorchScript module failed its probe: " + e.what_without_backtrace());
   }
 }
 
-torch::Tensor TorchScriptModel::EncodeImage(const torch::Tensor& images, const VisualPrompt& prompt) {
+torch::Tensor TorchScriptModel::EncodeImage(const torch::Tensor& images,
+                                            const VisualPrompt& prompt) {
   TORCH_CHECK(prompt.empty(), name(), ": visual prompts are not supported by TorchScript models");
   return module_.get_method("encode_image")({images.to(device_, torch::kFloat32)}).toTensor();
 }
@@ -61,7 +68,9 @@ torch::Tensor TorchScriptModel::TokenEmbedding(const torch::Tensor& ids) {
 
 torch::Tensor TorchScriptModel::EncodeTextFromEmbeddings(const torch::Tensor& embeds,
                                                          const torch::Tensor& eos_index) {
-  return module_.get_method("encode_text_from_embeddings")({embeds.to(device_), eos_index.to(device_, torch::kInt64)})
+  return module_
+      .get_method("encode_text_from_embeddings")(
+          {embeds.to(device_), eos_index.to(device_, torch::kInt64)})
       .toTensor();
 }
 
@@ -100,7 +109,8 @@ void TorchScriptModel::To(torch::Device device) {
 }
 
 std::shared_ptr<VisionLanguageModel> TorchScriptModel::Clone() const {
-  std::shared_ptr<TorchScriptModel> copy(new TorchScriptModel(path_, module_.deepcopy(), tokenizer_));
+  std::shared_ptr<TorchScriptModel> copy(
+      new TorchScriptModel(path_, module_.deepcopy(), tokenizer_));
   copy->image_size_ = image_size_;
   copy->context_length_ = context_length_;
   copy->embed_dim_ = embed_dim_;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -177,10 +176,18 @@ class SpecParser {
     if (Missing(node, "name", true)) return;
     auto name = StringField(node, "name");
     if (!name) return;
-    static const std::regex kName("[A-Za-z0-9._-]{1,128}");
-    if (!std::regex_match(*name, kName)) {
+    // Names are labels people read (reports, dashboard), so any printable text is allowed;
+    // every consumer escapes them and file names derived from them are sanitized
+    // (ArtifactStore::PathFor). Control characters and edge spaces would only confuse.
+    const bool control = std::any_of(name->begin(), name->end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (name->empty() || name->size() > 128 || control || name->front() == ' ' ||
+        name->back() == ' ') {
       diag_.Add(MarkOf(node), "name",
-                "a sweep name is 1 to 128 letters, digits, '.', '_' or '-', got \"" + *name + "\"");
+                "a sweep name is 1 to 128 printable characters without control characters or "
+                "leading/trailing spaces, got \"" +
+                    *name + "\"");
       return;
     }
     spec_.name = *name;

@@ -202,11 +202,13 @@ TEST_F(CoordinatorTest, HeartbeatRenewsMarksRunningAndReportsCancel) {
   now_ += 800;  // 1.6 s after the lease, 0.8 s after the heartbeat
   coordinator_->Tick();
   EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kRunning);
+  auto stale = coordinator_->Heartbeat(a[0].trial_id, 7, 0.9, "");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(coordinator_->CancelSweep("s").ok());
   auto cancelled = coordinator_->Heartbeat(a[0].trial_id, 1, 0.9, "");
   ASSERT_TRUE(cancelled.ok());
   EXPECT_TRUE(*cancelled);
-  EXPECT_FALSE(coordinator_->Heartbeat(a[0].trial_id, 7, 0.9, "").ok());
 }
 
 TEST_F(CoordinatorTest, GangLeasesPackAGroup) {

@@ -46,6 +46,7 @@ void RunSweepThenDrain(const std::string& params, const std::string& expect_stat
   InstallSignalHandlers("");
   WorkerOptions options;
   options.coordinator = {"127.0.0.1", (*server)->port()};
+  options.host = "test-host";
   options.long_poll = 200ms;
   TrialRunner runner(RunnerOptions{});
   Status result;
@@ -91,6 +92,7 @@ void DeliverAfterCoordinatorRestart() {
   }
   WorkerOptions options;
   options.coordinator = {"127.0.0.1", port};
+  options.host = "test-host";
   options.reconnect_initial = 50ms;
   options.reconnect_max = 200ms;
   Leader leader(options, 1);

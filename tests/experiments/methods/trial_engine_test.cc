@@ -1,12 +1,11 @@
 // End-to-end trials through the engine: a tiny tiny-clip pretrained for a few steps inside
-// the test (cached next to the test binary), real Fashion-MNIST data, small evaluation
+// the test (cached in the temp directory), real Fashion-MNIST data, small evaluation
 // subsets and few epochs so that every method runs in seconds.
 #include "experiments/methods/trial_engine.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 
 namespace chromatune::methods {
@@ -16,13 +15,11 @@ const char* const kClip = "builtin:tiny-clip?steps=30&batch_size=32";
 
 class TrialEngineTest : public ::testing::Test {
  protected:
-  // The tiny backbone's checkpoint is cached next to the test binary (ctest runs each test
-  // in its own process; they share it), or in the temp directory when run by hand.
+  // The tiny backbone's checkpoint is cached in the temp directory: ctest runs each test in
+  // its own process, and they share it (the models area writes checkpoints atomically).
   static void SetUpTestSuite() {
-    const char* bin = std::getenv("CHROMATUNE_BIN");
     RunnerOptions o;
-    o.cache_dir = (bin ? std::filesystem::path(bin) : std::filesystem::temp_directory_path()) /
-                  "methods_test_cache";
+    o.cache_dir = std::filesystem::temp_directory_path() / "chromatune_methods_test_cache";
     engine_ = new TrialEngine(o);
   }
   static void TearDownTestSuite() { delete engine_; }

@@ -40,7 +40,8 @@ TEST_F(BackboneTest, PretrainsOnceThenHitsTheCacheBySpecHash) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(progress_calls, 0);  // loaded, not trained
   auto images = torch::rand({1, 3, 32, 32});
-  EXPECT_TRUE(torch::equal((*first)->dual->EncodeImage(images, {}), (*second)->dual->EncodeImage(images, {})));
+  EXPECT_TRUE(torch::equal((*first)->dual->EncodeImage(images, {}),
+                           (*second)->dual->EncodeImage(images, {})));
 
   spec.steps += 1;  // a different spec trains again, into another directory
   auto third = LoadOrPretrainSpec(spec, cache_.string(), nullptr, progress);

@@ -36,8 +36,10 @@ TEST_F(CheckpointTest, ClipRoundTripGivesIdenticalOutputs) {
   EXPECT_EQ(loaded_spec.Hash(), spec.Hash());
   EXPECT_DOUBLE_EQ(loaded->stats.seconds, 1.5);
   auto images = torch::rand({2, 3, 32, 32});
-  EXPECT_TRUE(torch::equal(model->dual->EncodeImage(images, {}), loaded->dual->EncodeImage(images, {})));
-  EXPECT_TRUE(torch::equal(model->dual->EncodeTexts({"a bag"}), loaded->dual->EncodeTexts({"a bag"})));
+  EXPECT_TRUE(
+      torch::equal(model->dual->EncodeImage(images, {}), loaded->dual->EncodeImage(images, {})));
+  EXPECT_TRUE(
+      torch::equal(model->dual->EncodeTexts({"a bag"}), loaded->dual->EncodeTexts({"a bag"})));
   EXPECT_EQ(loaded->dual->tokenizer().words(), model->dual->tokenizer().words());
   // No temporary directories are left behind.
   int entries = 0;
@@ -85,8 +87,10 @@ TEST_F(CheckpointTest, DamagedCheckpointsAreNamedErrors) {
   EXPECT_EQ(garbled.status().code(), StatusCode::kCorruption);
   EXPECT_NE(garbled.status().message().find("spec.json"), std::string::npos);
   {
-    nlohmann::json meta = {{"format", kCheckpointFormat}, {"spec", spec.CanonicalJson()},
-                           {"hash", "0000"}, {"vocabulary", {"[PAD]"}}};
+    nlohmann::json meta = {{"format", kCheckpointFormat},
+                           {"spec", spec.CanonicalJson()},
+                           {"hash", "0000"},
+                           {"vocabulary", {"[PAD]"}}};
     std::ofstream(path / "spec.json") << meta.dump();
   }
   auto wrong_hash = LoadCheckpoint(path.string());
@@ -106,7 +110,8 @@ TEST_F(CheckpointTest, SavingOverAnExistingCheckpointKeepsTheFirst) {
   auto loaded = LoadCheckpoint(path);
   ASSERT_TRUE(loaded.ok());
   auto images = torch::rand({1, 3, 32, 32});
-  EXPECT_TRUE(torch::equal(loaded->dual->EncodeImage(images, {}), first->dual->EncodeImage(images, {})));
+  EXPECT_TRUE(
+      torch::equal(loaded->dual->EncodeImage(images, {}), first->dual->EncodeImage(images, {})));
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ TEST(LayersTest, CausalBlockIgnoresLaterTokens) {
   EXPECT_TRUE(torch::allclose(y.narrow(1, 0, 4), y2.narrow(1, 0, 4)));
   EXPECT_FALSE(torch::allclose(y.narrow(1, 4, 1), y2.narrow(1, 4, 1)));
   // Without a mask every position sees the change.
-  EXPECT_FALSE(torch::allclose(block->forward(x).narrow(1, 0, 1), block->forward(x2).narrow(1, 0, 1)));
+  EXPECT_FALSE(
+      torch::allclose(block->forward(x).narrow(1, 0, 1), block->forward(x2).narrow(1, 0, 1)));
 }
 
 TEST(LayersTest, ConvStemMakesPatchTokens) {

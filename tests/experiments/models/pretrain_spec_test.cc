@@ -51,18 +51,14 @@ TEST(PretrainSpecTest, LoadsYamlFileWithKindDefaults) {
   const auto dir = std::filesystem::temp_directory_path() / "ct_models_spec_test";
   std::filesystem::create_directories(dir);
   const auto path = (dir / "spec.yaml").string();
-  {
-    std::ofstream(path) << "kind: tiny-fusion\nsteps: 12\nconv_widths: [8, 16]\nimage_size: 28\n";
-  }
+  { std::ofstream(path) << "kind: tiny-fusion\nsteps: 12\nconv_widths: [8, 16]\nimage_size: 28\n"; }
   auto spec = LoadPretrainSpecFile(path);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->kind, "tiny-fusion");
   EXPECT_EQ(spec->steps, 12);
   EXPECT_EQ(spec->conv_widths, (std::vector<int64_t>{8, 16}));
   EXPECT_EQ(spec->batch_size, DefaultPretrainSpec("tiny-fusion")->batch_size);
-  {
-    std::ofstream(path) << "steps: [1\n";
-  }
+  { std::ofstream(path) << "steps: [1\n"; }
   auto bad = LoadPretrainSpecFile(path);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(path), std::string::npos);

@@ -12,8 +12,8 @@ TEST(TinyFusionTest, MaskLogitsAndMatchShapes) {
   torch::manual_seed(5);
   TinyFusion model(testing::TinySpec("tiny-fusion"), Tokenizer::Builtin());
   auto images = torch::rand({2, 3, 32, 32});
-  auto enc = model.tokenizer().Encode({"the bag is in [MASK] color", "the shirt is in [MASK] color"},
-                                      model.context_length());
+  auto enc = model.tokenizer().Encode(
+      {"the bag is in [MASK] color", "the shirt is in [MASK] color"}, model.context_length());
   auto mask_index = torch::tensor({5, 5}, torch::kInt64);
   EXPECT_EQ(enc.ids[0][5].item<int64_t>(), Tokenizer::kMask);
   auto logits = model.MaskLogits(images, enc.ids, mask_index);

@@ -9,8 +9,7 @@ namespace chromatune::models {
 namespace {
 
 TEST(TokenizerTest, SplitLowercasesDropsPunctuationKeepsHyphensAndSpecials) {
-  EXPECT_EQ(Tokenizer::Split("A T-shirt/Top."),
-            (std::vector<std::string>{"a", "t-shirt", "top"}));
+  EXPECT_EQ(Tokenizer::Split("A T-shirt/Top."), (std::vector<std::string>{"a", "t-shirt", "top"}));
   EXPECT_EQ(Tokenizer::Split("the bag is in [MASK] color."),
             (std::vector<std::string>{"the", "bag", "is", "in", "[MASK]", "color"}));
   EXPECT_EQ(Tokenizer::Split("[mask] -x- [notspecial]"),
@@ -19,8 +18,8 @@ TEST(TokenizerTest, SplitLowercasesDropsPunctuationKeepsHyphensAndSpecials) {
 
 TEST(TokenizerTest, FromTextsIsSortedAfterSpecials) {
   Tokenizer tok = Tokenizer::FromTexts({"b a", "c a"});
-  EXPECT_EQ(tok.words(),
-            (std::vector<std::string>{"[PAD]", "[SOS]", "[EOS]", "[MASK]", "[UNK]", "a", "b", "c"}));
+  EXPECT_EQ(tok.words(), (std::vector<std::string>{"[PAD]", "[SOS]", "[EOS]", "[MASK]", "[UNK]",
+                                                   "a", "b", "c"}));
   EXPECT_EQ(tok.Id("b"), 6);
   EXPECT_EQ(tok.Id("zebra"), Tokenizer::kUnk);
   EXPECT_EQ(tok.Word(7), "c");
@@ -46,8 +45,7 @@ TEST(TokenizerTest, EncodePadsAndMarksEos) {
 
 TEST(TokenizerTest, FromWordsRequiresSpecialsAndUniqueWords) {
   EXPECT_FALSE(Tokenizer::FromWords({"a", "b"}).ok());
-  EXPECT_FALSE(
-      Tokenizer::FromWords({"[PAD]", "[SOS]", "[EOS]", "[MASK]", "[UNK]", "a", "a"}).ok());
+  EXPECT_FALSE(Tokenizer::FromWords({"[PAD]", "[SOS]", "[EOS]", "[MASK]", "[UNK]", "a", "a"}).ok());
   auto tok = Tokenizer::FromWords({"[PAD]", "[SOS]", "[EOS]", "[MASK]", "[UNK]", "z", "a"});
   ASSERT_TRUE(tok.ok());
   EXPECT_EQ(tok->Id("z"), 5);  // order kept, not re-sorted
@@ -59,7 +57,8 @@ TEST(TokenizerTest, BuiltinCoversCorpusClassesAndPrompts) {
     for (const std::string& part : Tokenizer::Split(w)) EXPECT_TRUE(tok.Contains(part)) << part;
   }
   for (const std::string& w : datasets::FashionClassWords()) EXPECT_TRUE(tok.Contains(w)) << w;
-  for (const char* prompt : {"a photo of a sneaker.", "the bag left of the shirt is in [MASK] color."}) {
+  for (const char* prompt :
+       {"a photo of a sneaker.", "the bag left of the shirt is in [MASK] color."}) {
     for (int64_t id : tok.EncodeWords(prompt)) EXPECT_NE(id, Tokenizer::kUnk) << prompt;
   }
 }

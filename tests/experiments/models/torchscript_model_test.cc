@@ -20,7 +20,8 @@ TEST(TorchScriptModelTest, LoadsAndEncodes) {
   EXPECT_EQ(model.token_width(), 16);
   EXPECT_FALSE(model.supports_visual_prompts());
   EXPECT_EQ(model.tokenizer().Id("sneaker"), 10);
-  EXPECT_EQ(model.EncodeImage(torch::rand({3, 3, 32, 32}), {}).sizes(), (std::vector<int64_t>{3, 12}));
+  EXPECT_EQ(model.EncodeImage(torch::rand({3, 3, 32, 32}), {}).sizes(),
+            (std::vector<int64_t>{3, 12}));
   EXPECT_EQ(model.EncodeTexts({"a photo of the bag", "a sneaker"}).sizes(),
             (std::vector<int64_t>{2, 12}));
   EXPECT_NEAR(model.LogitScale().item<double>(), std::exp(2.0), 1e-5);

@@ -184,13 +184,13 @@ TEST(SpecTest, DuplicateKeys) {
 
 TEST(SpecTest, WrongTypesAndRanges) {
   auto lines = Errors(
-      "name: 'has space'\ntask: classification\ndataset: fashion-mnist\nshots: [0, -1, 2, 2]\n"
+      "name: ' edge space'\ntask: classification\ndataset: fashion-mnist\nshots: [0, -1, 2, 2]\n"
       "shot_unit: each\nreplicates: {data_seeds: [], train_seeds: x}\nmethods: [zero-shot]\n"
       "search: {mode: grid, samples: 0}\nresources: {ranks: 0}\nretries: -1\npriority: high\n"
       "rerun: 1\n");
   EXPECT_EQ(lines, (std::vector<std::string>{
-                       "s.yaml:1:7: name: a sweep name is 1 to 128 letters, digits, '.', '_' or "
-                       "'-', got \"has space\"",
+                       "s.yaml:1:7: name: a sweep name is 1 to 128 printable characters without "
+                       "control characters or leading/trailing spaces, got \" edge space\"",
                        "s.yaml:4:12: shots[1]: must be >= 0 and <= 100000, got -1",
                        "s.yaml:4:19: shots[3]: the value 2 is listed twice",
                        "s.yaml:5:12: shot_unit: expected one of per_class, total, got the "

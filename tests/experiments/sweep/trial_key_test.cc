@@ -90,7 +90,7 @@ TEST(TrialKeyTest, SeedKeyHasherMatchesTrialKey) {
   nlohmann::json item = Item();
   item["params"]["tricky"] = "\"data_seed\":\"\u0001D\" and \u0001T";
   const SeedKeyHasher hasher(item, fp);
-  for (int64_t data_seed : {0, 1, 42, 4294967295}) {
+  for (int64_t data_seed : std::initializer_list<int64_t>{0, 1, 42, 4294967295}) {
     for (int64_t train_seed : {0, 7}) {
       item["data_seed"] = data_seed;
       item["train_seed"] = train_seed;
