@@ -265,9 +265,9 @@ Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path, 
       }
     }  // the statement resets here, ending its read transaction
     CT_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL"));
-    // FULL: a committed transition survives power loss, not only a process crash; batching
-    // (ResultStore::Apply) amortises the fsync.
-    CT_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL"));
+    // WAL + NORMAL survives process crashes; FULL also survives power loss (StoreOptions).
+    CT_RETURN_IF_ERROR(db->Exec(options.sync_every_commit ? "PRAGMA synchronous = FULL"
+                                                          : "PRAGMA synchronous = NORMAL"));
     CT_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
     CT_RETURN_IF_ERROR(Migrate(db.get(), options.now_ms()));
     version = LatestSchemaVersion();

@@ -68,6 +68,12 @@ enum class StoreMode {
 struct StoreOptions {
   // How long a write waits for another connection's write lock before kUnavailable.
   int busy_timeout_ms = 5000;
+  // false (default): SQLite `synchronous = NORMAL` in WAL mode. Every committed transition
+  // survives a crash or kill -9 of any process; a power cut or kernel crash may lose the
+  // last few commits (the database stays consistent, and those trials simply run again).
+  // true: `synchronous = FULL`, an fsync per commit (4.7 ms here vs 0.08 ms), which caps
+  // the coordinator's dispatch rate.
+  bool sync_every_commit = false;
   // Wall clock in ms since the epoch for created/started/ended stamps; tests inject one.
   std::function<int64_t()> now_ms;
 };
