@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "common/log.h"
 #include "coordinator/server.h"
+#include "dashboards/dashboard.h"
 
 namespace chromatune::cli {
 namespace {
@@ -44,6 +45,8 @@ int RunCoordinator(const CoordinatorArgs& args) {
   config.coordinator.retry_backoff_base = Ms(args.retry_backoff_s);
   config.http.request_timeout = Ms(args.request_timeout_s);
   config.http.body_limit = static_cast<size_t>(args.body_limit_mb) * 1024 * 1024;
+  // The coordinator also serves the read-only dashboard (its own read-only connection).
+  config.extra_routes = &dashboards::MakeDashboardRoutes;
 
   // Block the stop signals before any thread starts, so only sigwait below receives them.
   sigset_t stop;

@@ -18,6 +18,7 @@
 #include "cli/command.h"
 #include "common/log.h"
 #include "coordinator/server.h"
+#include "dashboards/dashboard.h"
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
 #include "worker/local_launcher.h"
@@ -130,6 +131,7 @@ int RunEmbedded(const RunArgs& args) {
   config.insecure_loopback = true;
   config.coordinator.lease_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(args.lease_timeout_s * 1000));
+  config.extra_routes = &dashboards::MakeDashboardRoutes;
   auto server = coordinator::CoordinatorServer::Start(config);
   if (!server.ok()) {
     std::cerr << "chromatune run: " << server.status().ToString() << "\n";
@@ -145,6 +147,8 @@ int RunEmbedded(const RunArgs& args) {
   std::cerr << "sweep " << spec->name << ": " << submitted->value("trials", 0) << " trials ("
             << submitted->value("reused", 0) << " reused, " << submitted->value("unchanged", 0)
             << " already present); db " << db << "\n";
+  std::cerr << "dashboard (while this runs): http://127.0.0.1:" << (*server)->port() << "/\n"
+            << "afterwards: chromatune dashboard --db " << db << "\n";
 
   worker::GroupLaunch launch;
   launch.executable = fs::read_symlink("/proc/self/exe", ec).string();

@@ -83,6 +83,19 @@ Result<std::string> Api::Authenticate(const HttpRequest& request) const {
 }
 
 void Api::Handle(HttpRequest request, Responder respond) {
+  if (extra_.serves && extra_.serves(request.path)) {
+    if (request.path.rfind(kPrefix, 0) == 0) {
+      auto user = Authenticate(request);
+      if (!user.ok()) {
+        HttpResponse r = HttpResponse::Error(tokens_ ? 401 : 403, user.status().message());
+        if (tokens_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
+        respond(std::move(r));
+        return;
+      }
+    }
+    extra_.handler(std::move(request), std::move(respond));
+    return;
+  }
   if (request.path.rfind(kPrefix, 0) != 0) {
     respond(HttpResponse::Error(404, "no route " + request.method + " " + request.path +
                                          " (the API lives under /api/v1/)"));

@@ -7,6 +7,7 @@
 // known token is presented anyway.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,12 @@ namespace chromatune::coordinator {
 // kUnavailable 503, anything else 500.
 int HttpStatusFor(const Status& status);
 
+// Pages served next to the API by the same server (see Api::SetExtraRoutes).
+struct ExtraRoutes {
+  std::function<bool(const std::string& path)> serves;
+  HttpHandler handler;
+};
+
 class Api {
  public:
   // `coordinator` must outlive the Api. `tokens` empty: insecure loopback mode.
@@ -28,6 +35,11 @@ class Api {
 
   // The HttpHandler of the server.
   void Handle(HttpRequest request, Responder respond);
+
+  // Extra routes served beside the API (the read-only dashboard): requests whose path
+  // `routes.serves` accepts go to `routes.handler`; those under /api/v1/ after the same
+  // authentication as the API. Call before the server starts.
+  void SetExtraRoutes(ExtraRoutes routes) { extra_ = std::move(routes); }
 
  private:
   // The authenticated user, or the error response to send.
@@ -37,6 +49,7 @@ class Api {
 
   Coordinator* coordinator_;
   std::optional<TokenTable> tokens_;
+  ExtraRoutes extra_;
 };
 
 }  // namespace chromatune::coordinator

@@ -65,6 +65,10 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const Server
       server->store_.get(), server->artifacts_.get(), config.coordinator);
   CT_RETURN_IF_ERROR(server->coordinator_->Recover());
   server->api_ = std::make_unique<Api>(server->coordinator_.get(), std::move(tokens));
+  if (config.extra_routes) {
+    CT_ASSIGN_OR_RETURN(ExtraRoutes routes, config.extra_routes(config.db_path, artifact_dir));
+    server->api_->SetExtraRoutes(std::move(routes));
+  }
   Api* api = server->api_.get();
   server->http_ = std::make_unique<HttpServer>(
       config.http, [api](HttpRequest r, Responder respond) { api->Handle(std::move(r), respond); });

@@ -29,6 +29,10 @@ struct ServerConfig {
   std::string artifact_dir;
   CoordinatorOptions coordinator;
   HttpServerOptions http;
+  // Optional: builds extra routes (the dashboard) once the store exists; called with the
+  // database path and the artifact directory. An error fails Start.
+  std::function<Result<ExtraRoutes>(const std::string& db_path, const std::string& artifact_dir)>
+      extra_routes;
 };
 
 class CoordinatorServer {

@@ -470,4 +470,15 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
   return NotFound("no dashboard route " + request.path);
 }
 
+Result<coordinator::ExtraRoutes> MakeDashboardRoutes(const std::string& db_path,
+                                                     const std::string& artifact_dir) {
+  CT_ASSIGN_OR_RETURN(std::unique_ptr<Dashboard> dashboard,
+                      Dashboard::Open({db_path, artifact_dir}));
+  std::shared_ptr<Dashboard> shared = std::move(dashboard);
+  return coordinator::ExtraRoutes{
+      &Dashboard::Serves, [shared](coordinator::HttpRequest r, coordinator::Responder respond) {
+        respond(shared->Handle(r));
+      }};
+}
+
 }  // namespace chromatune::dashboards

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "coordinator/api.h"
 #include "coordinator/http_types.h"
 #include "storage/result_store.h"
 
@@ -56,5 +57,10 @@ class Dashboard {
   struct SummaryCache;
   std::shared_ptr<SummaryCache> cache_;
 };
+
+// The dashboard as extra routes of a coordinator (coordinator::ServerConfig::extra_routes),
+// so the coordinator and `chromatune run` serve it next to their API.
+Result<coordinator::ExtraRoutes> MakeDashboardRoutes(const std::string& db_path,
+                                                     const std::string& artifact_dir);
 
 }  // namespace chromatune::dashboards

@@ -29,8 +29,9 @@ struct PretrainSpec {
   int64_t text_width = 64;
   int64_t text_layers = 2;
   int64_t text_heads = 4;
-  int64_t context_length = 16;  // tokens incl. [SOS] and [EOS]
-  int64_t embed_dim = 64;       // joint embedding (tiny-clip)
+  // Tokens incl. [SOS] and [EOS]: 24 fits CoOp's 16 context vectors + class name + "."
+  int64_t context_length = 24;
+  int64_t embed_dim = 64;  // joint embedding (tiny-clip)
   // tiny-fusion: layers of the single-stream transformer (width text_width).
   int64_t fusion_layers = 3;
 
