@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -260,6 +261,61 @@ const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
       ->capture_default_str();
   app->add_flag("!--no-progress", args->progress, "do not draw the progress bar");
   return CommandSetup{app, [args] { return RunEmbedded(*args); }};
+});
+
+// `chromatune demo`: the embedded default study, every experiments/sweeps/demo-*.yaml in
+// name order, each through the embedded run, into one store (runs/demo.sqlite).
+struct DemoArgs {
+  std::string sweeps_dir = std::string(CHROMATUNE_SOURCE_DIR) + "/experiments/sweeps";
+  RunArgs run;
+};
+
+int RunDemo(const DemoArgs& args) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(args.sweeps_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("demo-", 0) == 0 && entry.path().extension() == ".yaml") {
+      files.push_back(entry.path().string());
+    }
+  }
+  if (ec || files.empty()) {
+    std::cerr << "chromatune demo: no demo-*.yaml sweep files in " << args.sweeps_dir
+              << (ec ? " (" + ec.message() + ")" : "") << "\n";
+    return kExitBadInput;
+  }
+  std::sort(files.begin(), files.end());
+  int worst = kExitOk;
+  for (const auto& file : files) {
+    std::cerr << "== chromatune demo: " << file << "\n";
+    RunArgs run = args.run;
+    run.file = file;
+    const int rc = RunEmbedded(run);
+    if (rc == kExitBadInput) return rc;
+    worst = std::max(worst, rc);
+  }
+  std::cout << "\nAll demo sweeps are in " << args.run.db << ". Browse them with:\n"
+            << "  chromatune dashboard --db " << args.run.db << "   (http://127.0.0.1:7322/)\n"
+            << "Compare methods with: chromatune report --db " << args.run.db << "\n";
+  return worst;
+}
+
+const CommandRegistrar kRegisterDemo("demo", [](CLI::App& root) {
+  auto args = std::make_shared<DemoArgs>();
+  args->run.db = "runs/demo.sqlite";
+  CLI::App* app = root.add_subcommand(
+      "demo", "Run the embedded default study (experiments/sweeps/demo-*.yaml) end to end");
+  app->add_option("--sweeps", args->sweeps_dir, "folder of the demo-*.yaml sweep files")
+      ->capture_default_str();
+  app->add_option("--db", args->run.db, "result store")->capture_default_str();
+  app->add_option("--workers", args->run.workers, "worker groups to launch")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app->add_option("--ranks", args->run.ranks, "ranks per worker group (mpirun -np)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app->add_flag("!--no-progress", args->run.progress, "do not draw the progress bar");
+  return CommandSetup{app, [args] { return RunDemo(*args); }};
 });
 
 }  // namespace
