@@ -149,6 +149,8 @@ TEST_F(MpiCommunicatorTest, CreateRejectsNullCommunicator) {
 }
 
 TEST(MpiErrorTextTest, NamesCallAndError) {
+  // MPI_Error_string may only be called after MPI_Init (ctest runs each test alone).
+  ASSERT_TRUE(EnsureMpiInitialized().ok());
   std::string text = MpiErrorText("MPI_Allreduce", MPI_ERR_COUNT);
   EXPECT_EQ(text.rfind("MPI_Allreduce: ", 0), 0u) << text;
   EXPECT_GT(text.size(), std::string("MPI_Allreduce: ").size());
