@@ -27,8 +27,13 @@ async function getJson(route, params) {
   return body;
 }
 
+// Replaces the page body; null children (optional sections) are skipped.
+function setMain(...children) {
+  main.replaceChildren(...children.flat().filter(c => c != null));
+}
+
 function showError(e) {
-  main.replaceChildren(h('div', {class: 'error'}, String(e.message || e)));
+  setMain(h('div', {class: 'error'}, String(e.message || e)));
 }
 
 function paramsLabel(swept) {
@@ -85,7 +90,7 @@ async function viewSweeps() {
     s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s)]);
   const groups = data.groups.map(g => [g.id, g.host, g.ranks, g.state,
     `${Math.round((data.now_ms - g.last_heartbeat_ms) / 1000)} s ago`]);
-  main.replaceChildren(
+  setMain(
     h('h1', {}, 'Sweeps'),
     data.sweeps.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'failed', 'ETA'], rows, {cls: 'sweeps'})
                        : h('p', {class: 'note'}, 'No sweeps yet.'),
@@ -155,7 +160,7 @@ function cellsTable(summary, name) {
   const header = ['method', 'params', 'shots', 'n', 'mean', 'std', 'ci95 lo', 'ci95 hi'];
   const rows = summary.cells.map(c => [c.method, paramsLabel(c.swept), c.shots, c.n, c.mean, c.std,
                                        c.ci95 ? c.ci95[0] : null, c.ci95 ? c.ci95[1] : null]);
-  const shown = rows.map(r => r.map(v => typeof v === 'number' && !Number.isInteger(v) ? fmt(v) : v));
+  const shown = rows.map(r => r.map((v, i) => i >= 4 ? fmt(v) : v));  // mean, std, CI
   return h('div', {},
     h('h2', {}, 'Cells ', h('button', {onclick: () => downloadCsv(header, rows, name + '-cells')}, 'CSV')),
     table(header, shown, {cls: 'cells'}));
@@ -221,7 +226,7 @@ async function viewSweep(name, params) {
   for (const box of cptPlots(summary)) plots.appendChild(box);
   const c = summary.counts;
   const trials = h('div', {id: 'trial-table'});
-  main.replaceChildren(
+  setMain(
     h('h1', {}, 'Sweep ', h('span', {class: 'sweep-name'}, name)),
     h('div', {class: 'controls'}, progressBar(c), `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed`,
       ' metric ', metricSel),
@@ -240,7 +245,7 @@ async function viewTrial(id) {
       series: [{label: c.name, xs: c.steps, ys: c.values}]}), `trial-${id}-${c.name}`));
   }
   const metrics = Object.entries(t.metrics).map(([k, v]) => [k, fmt(v)]);
-  main.replaceChildren(
+  setMain(
     h('h1', {}, `Trial ${t.id} of `, h('a', {href: '#/sweep/' + encodeURIComponent(t.sweep)}, t.sweep)),
     h('p', {}, `state ${t.state}, attempt ${t.attempt}`, t.error ? h('span', {class: 'error'}, ' ' + t.error) : null),
     h('h2', {}, `Curves (from ${t.curves_source})`),
@@ -265,7 +270,7 @@ async function viewCompare(params) {
     return sel;
   };
   const head = [h('h1', {}, 'Compare two sweeps'), h('div', {class: 'controls'}, 'A ', pick('a', a), ' B ', pick('b', b))];
-  if (!a || !b) { main.replaceChildren(...head, h('p', {class: 'note'}, 'Need sweeps to compare.')); return; }
+  if (!a || !b) { setMain(...head, h('p', {class: 'note'}, 'Need sweeps to compare.')); return; }
   const cmp = await getJson('compare', {a, b, metric: params.get('metric') || 'accuracy'});
   const shots = [...new Set(cmp.rows.map(r => r.shots))].sort((x, y) => x - y);
   const series = [];
@@ -284,7 +289,7 @@ async function viewCompare(params) {
   const header = ['method', 'params', 'shots', 'A n', 'A mean', 'B n', 'B mean', 'B − A'];
   const rows = cmp.rows.map(r => [r.method, paramsLabel(r.swept), r.shots, r.a ? r.a.n : null, r.a ? r.a.mean : null,
                                   r.b ? r.b.n : null, r.b ? r.b.mean : null, r.a && r.b ? r.b.mean - r.a.mean : null]);
-  main.replaceChildren(...head,
+  setMain(...head,
     series.length ? h('div', {class: 'plots'}, plotBox(bandPlot({title: `${cmp.metric}: A solid, B dashed`, kind: 'compare',
       categories: shots, xLabel: 'shots', yLabel: cmp.metric, series, legendWidth: 190}), 'compare')) : null,
     h('h2', {}, 'Cells ', h('button', {onclick: () => downloadCsv(header, rows, 'compare')}, 'CSV')),

@@ -100,6 +100,9 @@ test('sweep page draws the accuracy plot with CI bands and replicate points', as
   assert.equal(await page.$$eval('svg[data-kind="accuracy"] .marks circle.replicate', c => c.length), 18);
   assert.ok(await page.$$eval('svg[data-kind="accuracy"] .marks polyline', c => c.length) >= 2);
   assert.ok((await page.$$eval('table.cells tbody tr', r => r.length)) === 6);
+  // Sections are elements; no stray text (such as "null" for an absent section).
+  assert.deepEqual(await page.evaluate(() => [...document.querySelector('main').childNodes]
+      .filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent)), []);
   await page.screenshot({path: join(shots, 'sweep.png'), fullPage: true});
   await page.close();
 });
