@@ -537,7 +537,10 @@ Result<TrialArtifacts> ArtifactStore::ReadTrial(int64_t trial_id) {
     a.name = array;
     a.shape = content.shape;
     a.data.resize(content.bytes.size() / sizeof(float));
-    std::memcpy(a.data.data(), content.bytes.data(), content.bytes.size());
+    // memcpy from/to a null pointer is undefined even for 0 bytes (empty arrays).
+    if (!content.bytes.empty()) {
+      std::memcpy(a.data.data(), content.bytes.data(), content.bytes.size());
+    }
     out.arrays.push_back(std::move(a));
   }
   return out;

@@ -25,6 +25,7 @@ bool LittleEndian() {
 
 std::string FloatsToBytes(const std::vector<float>& v) {
   std::string bytes(v.size() * 4, '\0');
+  if (v.empty()) return bytes;  // v.data() may be null: memcpy from it is undefined
   std::memcpy(bytes.data(), v.data(), bytes.size());
   if (!LittleEndian()) {
     for (size_t i = 0; i < bytes.size(); i += 4) {
@@ -153,7 +154,7 @@ Result<TrialResult> DecodeResult(const nlohmann::json& j) {
         std::swap(b[k + 1], b[k + 2]);
       }
     }
-    std::memcpy(out.data.data(), b.data(), b.size());
+    if (!b.empty()) std::memcpy(out.data.data(), b.data(), b.size());  // empty: data() may be null
     r.arrays.push_back(std::move(out));
   }
   return r;
