@@ -112,6 +112,26 @@ GroundingScores ScoreExamples(const std::vector<const datasets::GroundingExample
 
 }  // namespace
 
+Status FinishGroundingResult(const datasets::GroundingTask& task,
+                             std::optional<double> final_accuracy,
+                             const std::function<Result<double>()>& evaluate, int64_t n_eval,
+                             int64_t pmax, const std::vector<float>& predictions,
+                             const std::vector<float>& proposal_scores, TrialResult* r) {
+  double acc = 0.0;
+  if (final_accuracy) {
+    acc = *final_accuracy;  // predictions were filled by that same evaluation
+  } else {
+    CT_ASSIGN_OR_RETURN(acc, evaluate());
+  }
+  r->metrics["accuracy"] = acc;
+  r->metrics["eval_size"] = static_cast<double>(n_eval);
+  r->metrics["support_size"] = static_cast<double>(task.support.size());
+  r->info["support_ids"] = SupportIds(task);
+  r->arrays.push_back({"predictions", {n_eval}, predictions});
+  r->arrays.push_back({"proposal_scores", {n_eval, pmax}, proposal_scores});
+  return Status::Ok();
+}
+
 std::vector<int64_t> SupportIds(const datasets::GroundingTask& task) {
   std::vector<int64_t> ids;
   for (const auto& ex : task.support) ids.push_back(ex.id);
@@ -304,18 +324,8 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
     AddTrainOutcome(o, &r);
     final_accuracy = o.final_accuracy;
   }
-  double acc = 0.0;
-  if (final_accuracy) {
-    acc = *final_accuracy;  // predictions were filled by that same evaluation
-  } else {
-    CT_ASSIGN_OR_RETURN(acc, evaluate());
-  }
-  r.metrics["accuracy"] = acc;
-  r.metrics["eval_size"] = static_cast<double>(n_eval);
-  r.metrics["support_size"] = static_cast<double>(task.support.size());
-  r.info["support_ids"] = SupportIds(task);
-  r.arrays.push_back({"predictions", {n_eval}, predictions});
-  r.arrays.push_back({"proposal_scores", {n_eval, pmax}, proposal_scores});
+  CT_RETURN_IF_ERROR(FinishGroundingResult(task, final_accuracy, evaluate, n_eval, pmax,
+                                           predictions, proposal_scores, &r));
   if (cpt_scores) r.arrays.push_back({"cpt_color_scores", {n_eval, rmax, cmax}, color_scores});
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "datasets/task_data.h"
@@ -57,6 +58,17 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
 // The ids of the support examples (reported as info "support_ids": trials with the same
 // data_seed list the same ids, whatever the method).
 std::vector<int64_t> SupportIds(const datasets::GroundingTask& task);
+
+// The ending every grounding runner shares: the accuracy of the final evaluation
+// (`final_accuracy` when training's last epoch ran it and so already filled `predictions`
+// and `proposal_scores`, otherwise one call of `evaluate`), the size metrics, the support
+// ids and the "predictions" [n_eval] and "proposal_scores" [n_eval, pmax] arrays.
+// `predictions` and `proposal_scores` are read after `evaluate` has run.
+Status FinishGroundingResult(const datasets::GroundingTask& task,
+                             std::optional<double> final_accuracy,
+                             const std::function<Result<double>()>& evaluate, int64_t n_eval,
+                             int64_t pmax, const std::vector<float>& predictions,
+                             const std::vector<float>& proposal_scores, TrialResult* r);
 
 // Shared by every task runner: sums `correct` and the rank's predictions (zero outside
 // [begin, end)) over ranks.

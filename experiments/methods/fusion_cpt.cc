@@ -168,18 +168,8 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
                         std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel())});
     final_accuracy = o.final_accuracy;
   }
-  double acc = 0.0;
-  if (final_accuracy) {
-    acc = *final_accuracy;  // predictions were filled by that same evaluation
-  } else {
-    CT_ASSIGN_OR_RETURN(acc, evaluate());
-  }
-  r.metrics["accuracy"] = acc;
-  r.metrics["eval_size"] = static_cast<double>(n_eval);
-  r.metrics["support_size"] = static_cast<double>(task.support.size());
-  r.info["support_ids"] = SupportIds(task);
-  r.arrays.push_back({"predictions", {n_eval}, predictions});
-  r.arrays.push_back({"proposal_scores", {n_eval, pmax}, proposal_scores});
+  CT_RETURN_IF_ERROR(FinishGroundingResult(task, final_accuracy, evaluate, n_eval, pmax,
+                                           predictions, proposal_scores, &r));
   r.arrays.push_back({"cpt_color_scores", {n_eval, rmax, num_c}, color_scores});
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
