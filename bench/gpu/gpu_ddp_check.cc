@@ -4,7 +4,7 @@
 //     memory rejected with kInvalidArgument.
 //  2. GradientReducer over NCCL on CUDA parameters: after 5 SGD steps the model equals,
 //     bitwise, the same model trained without the reducer (one rank: the average is the
-//     gradient itself).
+//     gradient itself; cuDNN set to deterministic algorithms for this check).
 //  3. Step time of a small CNN (the scale of tiny-clip's image tower) on the GPU, with the
 //     reducer, as JSON on stdout ({"check": "ok", "step_ms": ...}); gpu_python_compare.py
 //     times the same model in Python.
@@ -55,7 +55,22 @@ void CheckCommunicator(NcclCommunicator& comm, const torch::Device& device) {
          "root outside the group rejected");
 }
 
+// cuDNN may choose convolution algorithms that accumulate with atomics, so two identical
+// models could differ by rounding whatever the reducer does: deterministic algorithms for
+// the bitwise check only (the timing keeps cuDNN's default, as Python does).
+class DeterministicCudnn {
+ public:
+  DeterministicCudnn() : before_(at::globalContext().deterministicCuDNN()) {
+    at::globalContext().setDeterministicCuDNN(true);
+  }
+  ~DeterministicCudnn() { at::globalContext().setDeterministicCuDNN(before_); }
+
+ private:
+  bool before_;
+};
+
 void CheckReducer(NcclCommunicator& comm, const torch::Device& device) {
+  DeterministicCudnn deterministic;
   auto a = Cnn(1);
   auto b = Cnn(1);
   a->to(device);

@@ -24,7 +24,7 @@ for round in $(seq 1 "$rounds"); do
       --threads 2 > "$tmp/cpp.json" 2> "$tmp/cpp.log"
   vocab=$("$py" -c "import json,glob; print(len(json.load(open(glob.glob('$tmp/cache/*/spec.json')[0]))['vocabulary']))")
   cpp_s=$("$py" -c "import json; print(json.load(open('$tmp/cpp.json'))['training']['seconds'])")
-  py_json=$("$py" "$here/tiny_clip_reference.py" --vocab-size "$vocab" --steps "$steps" --threads 2)
+  py_json=$("$py" "$here/tiny_clip_reference.py" --vocab-size "$vocab" --steps "$steps" --threads 2 --context 24)
   py_s=$("$py" -c "import json,sys; print(json.loads(sys.argv[1])['seconds'])" "$py_json")
   "$py" -c "
 c, p = $cpp_s, $py_s

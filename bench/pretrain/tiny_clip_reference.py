@@ -13,8 +13,14 @@ same shapes are made up front (random canvases and token ids, captions drawn fro
 distinct texts so equal captions occur as in the corpus) and are NOT timed, so the
 comparison is conservative for chromatune.
 
-Usage: tiny_clip_reference.py --vocab-size V [--steps 100] [--threads 2]
-Prints one JSON line: {"steps", "seconds", "step_ms", "final_loss", "params"}.
+Usage: tiny_clip_reference.py --vocab-size V [--steps 100] [--threads 2] [--device cpu|cuda]
+                              [--context 16] [--warmup 0]
+--device cuda (bench/gpu/run.sh) makes the batches on the CPU as before, then moves them and
+the model to the GPU; the timed loop is unchanged (loss.item() every step waits for the GPU).
+--context sets the text length (bench/gpu passes the C++ model's); --warmup runs that many
+untimed steps first (CUDA context, cuBLAS handles, allocator).
+Prints one JSON line: {"steps", "seconds", "step_ms", "final_loss", "params", "device",
+"context", "warmup"}.
 """
 import argparse
 import json
@@ -91,10 +97,10 @@ class TinyClip(nn.Module):
     def encode_text(self, ids, eos):
         t = ids.size(1)
         x = self.token_embedding(ids) + self.text_pos[:, :t]
-        mask = torch.full((t, t), float("-inf")).triu(1)
+        mask = torch.full((t, t), float("-inf"), device=ids.device).triu(1)
         for blk in self.text_blocks:
             x = blk(x, mask)
-        x = x[torch.arange(x.size(0)), eos]
+        x = x[torch.arange(x.size(0), device=x.device), eos]
         return self.text_proj(self.text_ln(x))
 
 
@@ -111,15 +117,19 @@ def main():
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    ap.add_argument("--context", type=int, default=16, help="text length in tokens")
+    ap.add_argument("--warmup", type=int, default=0, help="untimed steps before the timed ones")
     args = ap.parse_args()
+    device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = TinyClip(args.vocab_size)
+    model = TinyClip(args.vocab_size, context=args.context).to(device)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05},
                              {"params": no_decay, "weight_decay": 0.0}], lr=2e-3)
-    b, t = args.batch, 16
+    b, t = args.batch, args.context
     texts = torch.randint(5, args.vocab_size, (64, t))
     batches = []
     for _ in range(4):
@@ -131,13 +141,12 @@ def main():
             ids[i, 0] = 1
             ids[i, eos[i]] = 2
             ids[i, eos[i] + 1:] = 0
-        batches.append((images, ids, eos, which))
-    loss = None
-    start = time.perf_counter()
-    for step in range(args.steps):
+        batches.append(tuple(x.to(device) for x in (images, ids, eos, which)))
+
+    def step(index):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, 2e-3, 50, 1000)
-        images, ids, eos, which = batches[step % len(batches)]
+            g["lr"] = lr_at(index, 2e-3, 50, 1000)
+        images, ids, eos, which = batches[index % len(batches)]
         img = F.normalize(model.encode_image(images), dim=1)
         txt = F.normalize(model.encode_text(ids, eos), dim=1)
         logits = model.logit_scale.exp().clamp(max=100) * img @ txt.t()
@@ -148,11 +157,18 @@ def main():
         opt.zero_grad()
         loss.backward()
         opt.step()
-        loss_value = loss.item()
+        return loss.item()
+
+    for i in range(args.warmup):
+        step(i)
+    start = time.perf_counter()
+    for i in range(args.steps):
+        loss_value = step(args.warmup + i)
     seconds = time.perf_counter() - start
     print(json.dumps({"steps": args.steps, "seconds": seconds,
                       "step_ms": 1000 * seconds / args.steps, "final_loss": loss_value,
-                      "params": sum(p.numel() for p in model.parameters())}))
+                      "params": sum(p.numel() for p in model.parameters()),
+                      "device": str(device), "context": t, "warmup": args.warmup}))
 
 
 if __name__ == "__main__":
