@@ -129,9 +129,26 @@ CREATE TABLE events (
 );
 )sql";
 
+// Schema version 2: plan items are kept as templates shared by a run of replicates
+// (storage/item_template.h) instead of one copy per trial: creating a 100,000-trial sweep
+// wrote 39 MB of item text. Existing items become templates of their own trial with no
+// replicate fields to put back, so every item reads back as it was.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE item_templates (
+  id INTEGER PRIMARY KEY,
+  item_json TEXT NOT NULL,
+  fields INTEGER NOT NULL
+);
+ALTER TABLE trials ADD COLUMN template_id INTEGER REFERENCES item_templates(id);
+INSERT INTO item_templates(id, item_json, fields) SELECT trial_id, item_json, 0 FROM trial_items;
+UPDATE trials SET template_id = id;
+DROP TABLE trial_items;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", kSchemaV1},
+      {2, "plan items as templates", kSchemaV2},
   };
   return kMigrations;
 }
@@ -162,6 +179,10 @@ Result<int> ReadSchemaVersion(SqliteDb* db) {
 }
 
 Status Migrate(SqliteDb* db, int64_t now_ms) {
+  return MigrateTo(db, LatestSchemaVersion(), now_ms);
+}
+
+Status MigrateTo(SqliteDb* db, int version, int64_t now_ms) {
   CT_ASSIGN_OR_RETURN(int current, ReadSchemaVersion(db));
   if (current > LatestSchemaVersion()) {
     return FailedPrecondition(db->path() + ": the database has schema version " +
@@ -170,7 +191,7 @@ Status Migrate(SqliteDb* db, int64_t now_ms) {
                               "; upgrade chromatune (the file was not modified)");
   }
   for (const Migration& m : Migrations()) {
-    if (m.version <= current) continue;
+    if (m.version <= current || m.version > version) continue;
     CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
     CT_RETURN_IF_ERROR(
         db->Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "

@@ -24,5 +24,7 @@ Result<int> ReadSchemaVersion(SqliteDb* db);
 // Brings the schema to LatestSchemaVersion(). kFailedPrecondition, with nothing written,
 // when the database is newer than this binary.
 Status Migrate(SqliteDb* db, int64_t now_ms);
+// Applies the migrations up to `version` only (tests build older schemas with it).
+Status MigrateTo(SqliteDb* db, int version, int64_t now_ms);
 
 }  // namespace chromatune

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "storage/item_template.h"
 #include "storage/migrations.h"
 #include "storage/result_store_impl.h"
 
@@ -52,8 +53,9 @@ const char* const kTrialColumns =
     "t.id, t.sweep_id, s.name, t.idx, t.key, t.state, t.attempt, t.failures, t.ranks, "
     "t.not_before_ms, coalesce(t.lease_expires_ms, 0), coalesce(t.lease_id, ''), "
     "coalesce(t.worker_group, 0), t.progress, t.progress_note, t.reused_from, t.error, "
-    "t.wall_seconds, t.created_ms, t.updated_ms, "
-    "(SELECT item_json FROM trial_items WHERE trial_id = t.id)";
+    "t.wall_seconds, t.created_ms, t.updated_ms, t.data_seed, t.train_seed, "
+    "(SELECT item_json FROM item_templates WHERE id = t.template_id), "
+    "(SELECT fields FROM item_templates WHERE id = t.template_id)";
 
 TrialRecord ReadTrialRow(const SqliteStatement& stmt) {
   TrialRecord t;
@@ -78,7 +80,9 @@ TrialRecord ReadTrialRow(const SqliteStatement& stmt) {
   t.wall_seconds = stmt.ColumnDouble(17);
   t.created_ms = stmt.ColumnInt(18);
   t.updated_ms = stmt.ColumnInt(19);
-  t.item = nlohmann::json::parse(stmt.ColumnText(20), nullptr, /*allow_exceptions=*/false);
+  t.item = ItemFromTemplate(
+      nlohmann::json::parse(stmt.ColumnText(22), nullptr, /*allow_exceptions=*/false),
+      static_cast<int>(stmt.ColumnInt(23)), t.key, t.index, stmt.ColumnInt(20), stmt.ColumnInt(21));
   return t;
 }
 

@@ -327,10 +327,11 @@ class ResultStore {
   // its retries are exhausted. Returns the trials it touched with their new state.
   Result<std::vector<std::pair<int64_t, TrialState>>> ExpireLeases(int64_t now_ms);
 
-  // Batched writes: applies the transitions in order in ONE transaction (one fsync), each
-  // inside its own savepoint, so each is still all-or-nothing and an illegal one is refused
-  // alone without affecting the others. The outer Result fails only if the transaction
-  // itself fails (I/O, disk full), in which case nothing of the batch is stored.
+  // Batched writes: applies the transitions in order in ONE transaction (one commit). Each
+  // is checked against the state left by the ones before it; an illegal one is refused
+  // alone (its inner Result, nothing of it written: every check precedes every write of a
+  // transition) without affecting the others. The outer Result fails only if the
+  // transaction itself fails (I/O, disk full), in which case nothing of the batch is stored.
   Result<std::vector<Result<TransitionOutcome>>> Apply(std::vector<Transition> batch);
 
   // ---- results ----

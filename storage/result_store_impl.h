@@ -26,7 +26,6 @@ class ResultStore::Impl {
   std::string NewLeaseId(int64_t trial_id, int attempt);
 
   // Inside an open transaction.
-  Result<TransitionOutcome> ApplyOne(const Transition& t);
   Status InsertEvent(const std::string& kind, const std::string& message,
                      std::optional<int64_t> sweep_id, std::optional<int64_t> trial_id);
   Result<TrialRecord> LoadTrial(int64_t trial_id);

@@ -1,9 +1,12 @@
 // ResultStore: sweep submission (create or resume, with reuse of finished trials) and
 // cancellation.
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "storage/item_template.h"
 #include "storage/result_store.h"
 #include "storage/result_store_impl.h"
 
@@ -17,7 +20,8 @@ struct PlanRow {
   std::string task, dataset, method;
   int64_t shots = 0, data_seed = 0, train_seed = 0;
   int64_t ranks = 1;
-  std::string params_json, item_json;
+  // The item without its replicate fields, shared by a run of replicates.
+  std::shared_ptr<const ItemTemplate> templ;
 };
 
 Status FieldError(size_t i, const std::string& field, const std::string& message) {
@@ -32,8 +36,9 @@ Result<std::string> OptionalString(const nlohmann::json& item, size_t i, const c
     return std::string();
   }
   if (!it->is_string()) return FieldError(i, field, "must be a string");
-  if (required && it->get<std::string>().empty()) return FieldError(i, field, "is empty");
-  return it->get<std::string>();
+  const std::string& text = it->get_ref<const std::string&>();
+  if (required && text.empty()) return FieldError(i, field, "is empty");
+  return text;
 }
 
 Result<int64_t> OptionalInt(const nlohmann::json& item, size_t i, const char* field,
@@ -47,7 +52,7 @@ Result<int64_t> OptionalInt(const nlohmann::json& item, size_t i, const char* fi
   return it->get<int64_t>();
 }
 
-Result<PlanRow> ParseItem(const nlohmann::json& item, size_t i) {
+Result<PlanRow> ParseItem(const nlohmann::json& item, size_t i, ItemTemplates* templates) {
   if (!item.is_object()) {
     return InvalidArgument("items[" + std::to_string(i) + "]: must be an object");
   }
@@ -65,7 +70,6 @@ Result<PlanRow> ParseItem(const nlohmann::json& item, size_t i) {
   if (params != item.end() && !params->is_object()) {
     return FieldError(i, "params", "must be an object");
   }
-  r.params_json = params == item.end() ? "{}" : params->dump();
   auto resources = item.find("resources");
   if (resources != item.end()) {
     if (!resources->is_object()) return FieldError(i, "resources", "must be an object");
@@ -77,7 +81,7 @@ Result<PlanRow> ParseItem(const nlohmann::json& item, size_t i) {
       r.ranks = ranks->get<int64_t>();
     }
   }
-  r.item_json = item.dump();
+  r.templ = templates->TemplateOf(item);
   return r;
 }
 
@@ -100,15 +104,18 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
   // Parse and check every item before touching the database.
   std::vector<PlanRow> rows;
   rows.reserve(sweep.items.size());
-  std::unordered_map<std::string, size_t> first_index;
+  // Views of rows[i].key: `rows` never reallocates (reserved above).
+  std::unordered_map<std::string_view, size_t> first_index;
+  first_index.reserve(sweep.items.size());
+  ItemTemplates templates;
   for (size_t i = 0; i < sweep.items.size(); ++i) {
-    CT_ASSIGN_OR_RETURN(PlanRow row, ParseItem(sweep.items[i], i));
-    auto [it, inserted] = first_index.emplace(row.key, i);
+    CT_ASSIGN_OR_RETURN(PlanRow row, ParseItem(sweep.items[i], i, &templates));
+    rows.push_back(std::move(row));
+    auto [it, inserted] = first_index.emplace(rows.back().key, i);
     if (!inserted) {
       return FieldError(i, "key",
                         "duplicates the key of items[" + std::to_string(it->second) + "]");
     }
-    rows.push_back(std::move(row));
   }
 
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -185,17 +192,41 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     CT_ASSIGN_OR_RETURN(any_done, probe.Step());
   }
 
-  for (PlanRow& row : rows) {
+  // Statements run once per item are prepared once, here, and reset per row.
+  CT_ASSIGN_OR_RETURN(auto requeue,
+                      db->Prepare("UPDATE trials SET state = 'pending', failures = 0, "
+                                  "not_before_ms = ?, error = '', lease_id = NULL, "
+                                  "lease_expires_ms = NULL, worker_group = NULL, "
+                                  "progress = 0, progress_note = '', updated_ms = ? "
+                                  "WHERE id = ?"));
+  CT_ASSIGN_OR_RETURN(auto reuse, db->Prepare("SELECT id, coalesce(reused_from, id), wall_seconds, "
+                                              "coalesce(info_json, '') FROM trials INDEXED BY "
+                                              "trials_done_key WHERE key = ? AND state = 'done' "
+                                              "ORDER BY id LIMIT 1"));
+  CT_ASSIGN_OR_RETURN(
+      auto insert,
+      db->Prepare("INSERT INTO trials(sweep_id, idx, key, state, task, dataset, method, "
+                  "shots, data_seed, train_seed, ranks, params_json, not_before_ms, "
+                  "reused_from, info_json, wall_seconds, created_ms, updated_ms, template_id) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  CT_ASSIGN_OR_RETURN(auto insert_template, db->Prepare("INSERT INTO item_templates(item_json, "
+                                                        "fields) VALUES (?, ?)"));
+  // The template inserted last (rows of a run share one, and runs are consecutive).
+  const ItemTemplate* stored_template = nullptr;
+  int64_t template_id = 0;
+  CT_ASSIGN_OR_RETURN(auto copy_metrics,
+                      db->Prepare("INSERT INTO metrics(trial_id, name, value) "
+                                  "SELECT ?, name, value FROM metrics WHERE trial_id = ?"));
+  CT_ASSIGN_OR_RETURN(auto copy_curves,
+                      db->Prepare("INSERT INTO curves(trial_id, name, step, value) "
+                                  "SELECT ?, name, step, value FROM curves WHERE trial_id = ?"));
+
+  for (const PlanRow& row : rows) {
     auto found = existing.find(row.key);
     if (found != existing.end()) {
       const Existing& e = found->second;
       if (e.state == TrialState::kFailed || e.state == TrialState::kCancelled) {
-        CT_ASSIGN_OR_RETURN(auto requeue,
-                            db->Prepare("UPDATE trials SET state = 'pending', failures = 0, "
-                                        "not_before_ms = ?, error = '', lease_id = NULL, "
-                                        "lease_expires_ms = NULL, worker_group = NULL, "
-                                        "progress = 0, progress_note = '', updated_ms = ? "
-                                        "WHERE id = ?"));
+        requeue.Reset();
         CT_RETURN_IF_ERROR(requeue.Bind(1, now).Bind(2, now).Bind(3, e.id).Run());
         ++result.requeued;
       } else {
@@ -208,11 +239,7 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     double wall_seconds = 0.0;
     std::string info_json;
     if (any_done) {
-      CT_ASSIGN_OR_RETURN(auto reuse,
-                          db->Prepare("SELECT id, coalesce(reused_from, id), wall_seconds, "
-                                      "coalesce(info_json, '') FROM trials INDEXED BY "
-                                      "trials_done_key WHERE key = ? AND state = 'done' "
-                                      "ORDER BY id LIMIT 1"));
+      reuse.Reset();
       reuse.Bind(1, row.key);
       CT_ASSIGN_OR_RETURN(bool hit, reuse.Step());
       if (hit) {
@@ -221,13 +248,15 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
         wall_seconds = reuse.ColumnDouble(2);
         info_json = reuse.ColumnText(3);
       }
+      reuse.Reset();  // ends the read before the inserts below
     }
-    CT_ASSIGN_OR_RETURN(
-        auto insert,
-        db->Prepare("INSERT INTO trials(sweep_id, idx, key, state, task, dataset, method, "
-                    "shots, data_seed, train_seed, ranks, params_json, not_before_ms, "
-                    "reused_from, info_json, wall_seconds, created_ms, updated_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    if (row.templ.get() != stored_template) {
+      insert_template.Reset();
+      CT_RETURN_IF_ERROR(insert_template.Bind(1, row.templ->text).Bind(2, row.templ->fields).Run());
+      stored_template = row.templ.get();
+      template_id = db->LastInsertRowid();
+    }
+    insert.Reset();
     insert.Bind(1, result.sweep_id)
         .Bind(2, row.index)
         .Bind(3, row.key)
@@ -239,11 +268,12 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
         .Bind(9, row.data_seed)
         .Bind(10, row.train_seed)
         .Bind(11, row.ranks)
-        .Bind(12, row.params_json)
+        .Bind(12, row.templ->params_text)
         .Bind(13, now)
         .Bind(16, wall_seconds)
         .Bind(17, now)
-        .Bind(18, now);
+        .Bind(18, now)
+        .Bind(19, template_id);
     if (origin) {
       insert.Bind(14, *origin);
     } else {
@@ -256,20 +286,13 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     }
     CT_RETURN_IF_ERROR(insert.Run());
     const int64_t trial_id = db->LastInsertRowid();
-    CT_ASSIGN_OR_RETURN(auto item, db->Prepare("INSERT INTO trial_items(trial_id, item_json) "
-                                               "VALUES (?, ?)"));
-    CT_RETURN_IF_ERROR(item.Bind(1, trial_id).Bind(2, row.item_json).Run());
     if (!source) {
       ++result.created;
       continue;
     }
-    CT_ASSIGN_OR_RETURN(auto copy_metrics,
-                        db->Prepare("INSERT INTO metrics(trial_id, name, value) "
-                                    "SELECT ?, name, value FROM metrics WHERE trial_id = ?"));
+    copy_metrics.Reset();
     CT_RETURN_IF_ERROR(copy_metrics.Bind(1, trial_id).Bind(2, *source).Run());
-    CT_ASSIGN_OR_RETURN(auto copy_curves,
-                        db->Prepare("INSERT INTO curves(trial_id, name, step, value) "
-                                    "SELECT ?, name, step, value FROM curves WHERE trial_id = ?"));
+    copy_curves.Reset();
     CT_RETURN_IF_ERROR(copy_curves.Bind(1, trial_id).Bind(2, *source).Run());
     ++result.reused;
   }

@@ -156,35 +156,82 @@ Status ResultStore::Impl::CloseAttempt(int64_t trial_id, int attempt, const std:
       .Run();
 }
 
-Result<TransitionOutcome> ResultStore::Impl::ApplyOne(const Transition& t) {
-  SqliteDb* db = db_.get();
-  const int64_t now = Now();
-  CT_ASSIGN_OR_RETURN(TrialHead h, LoadHead(db, t.trial_id));
-  TransitionOutcome out;
-  out.attempt = h.attempt;
+namespace {
+
+// A transition that passed its checks: the trial as it was read, and the outcome.
+struct Checked {
+  TrialHead head;
+  TransitionOutcome out;  // lease_id is filled in by Write
+  int failures = 0;       // the trial's failure count afterwards
+};
+
+// Reads only: decides whether `t` is legal now. Every refusal of a transition
+// (kFailedPrecondition, kNotFound) comes from here, before anything of it is written, which
+// is why a batch needs no savepoint per transition.
+Result<Checked> Check(SqliteDb* db, const Transition& t) {
+  Checked c;
+  CT_ASSIGN_OR_RETURN(c.head, LoadHead(db, t.trial_id));
+  const TrialHead& h = c.head;
+  c.out.attempt = h.attempt;
+  c.out.state = h.state;
+  c.failures = h.failures;
   switch (t.kind) {
     case Transition::Kind::kLease: {
       if (h.state != TrialState::kPending) return Refuse(t, h, "only a pending trial is leased");
-      {
-        CT_ASSIGN_OR_RETURN(auto group, db->Prepare("SELECT state FROM worker_groups "
-                                                    "WHERE id = ?"));
-        group.Bind(1, t.worker_group);
-        CT_ASSIGN_OR_RETURN(bool found, group.Step());
-        if (!found || group.ColumnText(0) != "active") {
-          return FailedPrecondition("cannot lease trial " + std::to_string(t.trial_id) +
-                                    ": worker group " + std::to_string(t.worker_group) +
-                                    (found ? " is gone" : " is not registered"));
-        }
+      CT_ASSIGN_OR_RETURN(auto group, db->Prepare("SELECT state FROM worker_groups "
+                                                  "WHERE id = ?"));
+      group.Bind(1, t.worker_group);
+      CT_ASSIGN_OR_RETURN(bool found, group.Step());
+      if (!found || group.ColumnText(0) != "active") {
+        return FailedPrecondition("cannot lease trial " + std::to_string(t.trial_id) +
+                                  ": worker group " + std::to_string(t.worker_group) +
+                                  (found ? " is gone" : " is not registered"));
       }
-      out.attempt = h.attempt + 1;
-      out.lease_id = NewLeaseId(t.trial_id, out.attempt);
-      out.state = TrialState::kLeased;
+      c.out.attempt = h.attempt + 1;
+      c.out.state = TrialState::kLeased;
+      return c;
+    }
+    case Transition::Kind::kMarkRunning:
+      CT_RETURN_IF_ERROR(CheckHeld(t, h, /*allow_leased=*/true, /*allow_running=*/false));
+      c.out.state = TrialState::kRunning;
+      return c;
+    case Transition::Kind::kRenewLease:
+      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
+      return c;
+    case Transition::Kind::kComplete:
+      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
+      c.out.state = TrialState::kDone;
+      return c;
+    case Transition::Kind::kFail: {
+      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
+      c.failures = h.failures + 1;
+      const bool retry = t.retry_not_before_ms.has_value() && c.failures <= h.retries;
+      c.out.state = retry ? TrialState::kPending : TrialState::kFailed;
+      return c;
+    }
+    case Transition::Kind::kRelease:
+      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
+      c.out.state = TrialState::kPending;
+      return c;
+  }
+  return Internal("unknown transition kind");
+}
+
+// Writes only, for a transition that Check passed in the same transaction. An error here
+// is never a refusal (SqliteDb maps no SQLite error to kFailedPrecondition or kNotFound):
+// it is I/O, a full disk or damage, and the caller rolls the whole transaction back.
+Status Write(ResultStore::Impl* impl, const Transition& t, Checked* c) {
+  SqliteDb* db = impl->db_.get();
+  const int64_t now = impl->Now();
+  switch (t.kind) {
+    case Transition::Kind::kLease: {
+      c->out.lease_id = impl->NewLeaseId(t.trial_id, c->out.attempt);
       CT_ASSIGN_OR_RETURN(auto attempt,
                           db->Prepare("INSERT INTO attempts(trial_id, attempt, lease_id, "
                                       "worker_group, leased_ms) VALUES (?, ?, ?, ?, ?)"));
       CT_RETURN_IF_ERROR(attempt.Bind(1, t.trial_id)
-                             .Bind(2, out.attempt)
-                             .Bind(3, out.lease_id)
+                             .Bind(2, c->out.attempt)
+                             .Bind(3, c->out.lease_id)
                              .Bind(4, t.worker_group)
                              .Bind(5, now)
                              .Run());
@@ -193,101 +240,88 @@ Result<TransitionOutcome> ResultStore::Impl::ApplyOne(const Transition& t) {
                                       "lease_id = ?, lease_expires_ms = ?, worker_group = ?, "
                                       "progress = 0, progress_note = '', updated_ms = ? "
                                       "WHERE id = ?"));
-      CT_RETURN_IF_ERROR(trial.Bind(1, out.attempt)
-                             .Bind(2, out.lease_id)
-                             .Bind(3, t.lease_expires_ms)
-                             .Bind(4, t.worker_group)
-                             .Bind(5, now)
-                             .Bind(6, t.trial_id)
-                             .Run());
-      return out;
+      return trial.Bind(1, c->out.attempt)
+          .Bind(2, c->out.lease_id)
+          .Bind(3, t.lease_expires_ms)
+          .Bind(4, t.worker_group)
+          .Bind(5, now)
+          .Bind(6, t.trial_id)
+          .Run();
     }
     case Transition::Kind::kMarkRunning: {
-      CT_RETURN_IF_ERROR(CheckHeld(t, h, /*allow_leased=*/true, /*allow_running=*/false));
       CT_ASSIGN_OR_RETURN(auto attempt, db->Prepare("UPDATE attempts SET started_ms = ? "
                                                     "WHERE trial_id = ? AND attempt = ?"));
       CT_RETURN_IF_ERROR(attempt.Bind(1, now).Bind(2, t.trial_id).Bind(3, t.attempt).Run());
       CT_ASSIGN_OR_RETURN(auto trial, db->Prepare("UPDATE trials SET state = 'running', "
                                                   "updated_ms = ? WHERE id = ?"));
-      CT_RETURN_IF_ERROR(trial.Bind(1, now).Bind(2, t.trial_id).Run());
-      out.state = TrialState::kRunning;
-      return out;
+      return trial.Bind(1, now).Bind(2, t.trial_id).Run();
     }
     case Transition::Kind::kRenewLease: {
-      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
       if (t.progress >= 0) {
         CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare("UPDATE trials SET lease_expires_ms = ?, "
                                                    "progress = ?, progress_note = ?, "
                                                    "updated_ms = ? WHERE id = ?"));
-        CT_RETURN_IF_ERROR(stmt.Bind(1, t.lease_expires_ms)
-                               .Bind(2, std::min(t.progress, 1.0))
-                               .Bind(3, t.note)
-                               .Bind(4, now)
-                               .Bind(5, t.trial_id)
-                               .Run());
-      } else {
-        CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare("UPDATE trials SET lease_expires_ms = ?, "
-                                                   "updated_ms = ? WHERE id = ?"));
-        CT_RETURN_IF_ERROR(stmt.Bind(1, t.lease_expires_ms).Bind(2, now).Bind(3, t.trial_id).Run());
+        return stmt.Bind(1, t.lease_expires_ms)
+            .Bind(2, std::min(t.progress, 1.0))
+            .Bind(3, t.note)
+            .Bind(4, now)
+            .Bind(5, t.trial_id)
+            .Run();
       }
-      out.state = h.state;
-      return out;
+      CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare("UPDATE trials SET lease_expires_ms = ?, "
+                                                 "updated_ms = ? WHERE id = ?"));
+      return stmt.Bind(1, t.lease_expires_ms).Bind(2, now).Bind(3, t.trial_id).Run();
     }
     case Transition::Kind::kComplete: {
-      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
-      CT_RETURN_IF_ERROR(CloseAttempt(t.trial_id, t.attempt, "done", ""));
-      for (const auto& [name, value] : t.result.metrics) {
+      CT_RETURN_IF_ERROR(impl->CloseAttempt(t.trial_id, t.attempt, "done", ""));
+      if (!t.result.metrics.empty()) {
         CT_ASSIGN_OR_RETURN(auto metric, db->Prepare("INSERT OR REPLACE INTO metrics(trial_id, "
                                                      "name, value) VALUES (?, ?, ?)"));
-        CT_RETURN_IF_ERROR(metric.Bind(1, t.trial_id).Bind(2, name).Bind(3, value).Run());
+        for (const auto& [name, value] : t.result.metrics) {
+          metric.Reset();
+          CT_RETURN_IF_ERROR(metric.Bind(1, t.trial_id).Bind(2, name).Bind(3, value).Run());
+        }
       }
-      for (const CurvePoint& p : t.result.curves) {
+      if (!t.result.curves.empty()) {
         CT_ASSIGN_OR_RETURN(auto curve,
                             db->Prepare("INSERT OR REPLACE INTO curves(trial_id, name, step, "
                                         "value) VALUES (?, ?, ?, ?)"));
-        CT_RETURN_IF_ERROR(
-            curve.Bind(1, t.trial_id).Bind(2, p.name).Bind(3, p.step).Bind(4, p.value).Run());
+        for (const CurvePoint& p : t.result.curves) {
+          curve.Reset();
+          CT_RETURN_IF_ERROR(
+              curve.Bind(1, t.trial_id).Bind(2, p.name).Bind(3, p.step).Bind(4, p.value).Run());
+        }
       }
       CT_ASSIGN_OR_RETURN(auto trial,
                           db->Prepare("UPDATE trials SET state = 'done', error = '', "
                                       "lease_id = NULL, lease_expires_ms = NULL, "
                                       "worker_group = NULL, progress = 1, info_json = ?, "
                                       "wall_seconds = ?, updated_ms = ? WHERE id = ?"));
-      CT_RETURN_IF_ERROR(trial.Bind(1, t.result.info.dump())
-                             .Bind(2, t.result.wall_seconds)
-                             .Bind(3, now)
-                             .Bind(4, t.trial_id)
-                             .Run());
-      out.state = TrialState::kDone;
-      return out;
+      return trial.Bind(1, t.result.info.dump())
+          .Bind(2, t.result.wall_seconds)
+          .Bind(3, now)
+          .Bind(4, t.trial_id)
+          .Run();
     }
     case Transition::Kind::kFail: {
-      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
-      const int failures = h.failures + 1;
-      const bool retry = t.retry_not_before_ms.has_value() && failures <= h.retries;
-      CT_RETURN_IF_ERROR(CloseAttempt(t.trial_id, t.attempt, "failed", t.note));
-      out.state = retry ? TrialState::kPending : TrialState::kFailed;
-      CT_RETURN_IF_ERROR(SetUnleased(db, t.trial_id, out.state, failures,
+      const bool retry = c->out.state == TrialState::kPending;
+      CT_RETURN_IF_ERROR(impl->CloseAttempt(t.trial_id, t.attempt, "failed", t.note));
+      CT_RETURN_IF_ERROR(SetUnleased(db, t.trial_id, c->out.state, c->failures,
                                      retry ? *t.retry_not_before_ms : 0, t.note, now));
-      if (!retry) {
-        CT_RETURN_IF_ERROR(InsertEvent("trial.failed",
-                                       "trial " + std::to_string(t.trial_id) + " failed after " +
-                                           std::to_string(failures) + " failed attempts: " + t.note,
-                                       h.sweep_id, t.trial_id));
-      }
-      return out;
+      if (retry) return Status::Ok();
+      return impl->InsertEvent("trial.failed",
+                               "trial " + std::to_string(t.trial_id) + " failed after " +
+                                   std::to_string(c->failures) + " failed attempts: " + t.note,
+                               c->head.sweep_id, t.trial_id);
     }
-    case Transition::Kind::kRelease: {
-      CT_RETURN_IF_ERROR(CheckHeld(t, h, true, true));
-      CT_RETURN_IF_ERROR(CloseAttempt(t.trial_id, t.attempt, "released", t.note));
-      CT_RETURN_IF_ERROR(
-          SetUnleased(db, t.trial_id, TrialState::kPending, h.failures, now, "", now));
-      out.state = TrialState::kPending;
-      return out;
-    }
+    case Transition::Kind::kRelease:
+      CT_RETURN_IF_ERROR(impl->CloseAttempt(t.trial_id, t.attempt, "released", t.note));
+      return SetUnleased(db, t.trial_id, TrialState::kPending, c->head.failures, now, "", now);
   }
   return Internal("unknown transition kind");
 }
+
+}  // namespace
 
 Result<std::vector<Result<TransitionOutcome>>> ResultStore::Apply(std::vector<Transition> batch) {
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -297,16 +331,19 @@ Result<std::vector<Result<TransitionOutcome>>> ResultStore::Apply(std::vector<Tr
   std::vector<Result<TransitionOutcome>> results;
   results.reserve(batch.size());
   for (const Transition& t : batch) {
-    CT_ASSIGN_OR_RETURN(auto savepoint, SqliteSavepoint::Begin(db));
-    Result<TransitionOutcome> r = impl_->ApplyOne(t);
-    if (r.ok()) {
-      CT_RETURN_IF_ERROR(savepoint->Release());
-    } else if (r.status().code() != StatusCode::kFailedPrecondition &&
-               r.status().code() != StatusCode::kNotFound) {
-      // An I/O or disk-full error: the whole batch is rolled back.
-      return r.status();
+    Result<Checked> checked = Check(db, t);
+    if (!checked.ok()) {
+      const StatusCode code = checked.status().code();
+      // A read that failed (I/O): the whole batch is rolled back.
+      if (code != StatusCode::kFailedPrecondition && code != StatusCode::kNotFound) {
+        return checked.status();
+      }
+      results.push_back(checked.status());  // refused alone, nothing of it written
+      continue;
     }
-    results.push_back(std::move(r));
+    // A write that failed (I/O, disk full): the whole batch is rolled back.
+    CT_RETURN_IF_ERROR(Write(impl_.get(), t, &*checked));
+    results.push_back(std::move(checked->out));
   }
   CT_RETURN_IF_ERROR(txn->Commit());
   return results;

@@ -41,11 +41,17 @@ SqliteStatement& SqliteStatement::Bind(int index, double value) {
   return *this;
 }
 
-SqliteStatement& SqliteStatement::Bind(int index, const std::string& value) {
+SqliteStatement& SqliteStatement::Bind(int index, std::string_view value) {
   int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
                              SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
   return *this;
+}
+
+void SqliteStatement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_ = 0;
 }
 
 SqliteStatement& SqliteStatement::BindNull(int index) {
@@ -103,7 +109,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool r
 }
 
 SqliteDb::~SqliteDb() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);
   sqlite3_close_v2(db_);
 }
 
@@ -115,18 +121,20 @@ Status SqliteDb::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
-Result<SqliteStatement> SqliteDb::Prepare(const std::string& sql) {
+Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
-                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) return Error(rc, "preparing \"" + sql + "\"");
-    it = statements_.emplace(sql, stmt).first;
+    CachedStatement cached;
+    cached.sql = std::make_unique<const std::string>(sql);
+    int rc = sqlite3_prepare_v3(db_, cached.sql->data(), static_cast<int>(cached.sql->size()),
+                                SQLITE_PREPARE_PERSISTENT, &cached.stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(rc, "preparing \"" + *cached.sql + "\"");
+    const std::string_view key(*cached.sql);
+    it = statements_.emplace(key, std::move(cached)).first;
   }
-  sqlite3_reset(it->second);
-  sqlite3_clear_bindings(it->second);
-  return SqliteStatement(this, it->second);
+  sqlite3_reset(it->second.stmt);
+  sqlite3_clear_bindings(it->second.stmt);
+  return SqliteStatement(this, it->second.stmt);
 }
 
 int64_t SqliteDb::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
@@ -201,8 +209,8 @@ Status SqliteDb::Error(int rc, const std::string& what) const {
 
 namespace {
 
-// Transaction control statements run often (one savepoint per batched transition): they go
-// through the statement cache rather than being parsed each time.
+// Transaction control statements run once per transition when the coordinator writes one
+// by one: they go through the statement cache rather than being parsed each time.
 Status RunCached(SqliteDb* db, const char* sql) {
   CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare(sql));
   return stmt.Run();
@@ -221,24 +229,6 @@ SqliteTransaction::~SqliteTransaction() {
 
 Status SqliteTransaction::Commit() {
   CT_RETURN_IF_ERROR(RunCached(db_, "COMMIT"));  // on failure the destructor rolls back
-  done_ = true;
-  return Status::Ok();
-}
-
-Result<std::unique_ptr<SqliteSavepoint>> SqliteSavepoint::Begin(SqliteDb* db) {
-  CT_RETURN_IF_ERROR(RunCached(db, "SAVEPOINT transition"));
-  return std::unique_ptr<SqliteSavepoint>(new SqliteSavepoint(db));
-}
-
-SqliteSavepoint::~SqliteSavepoint() {
-  if (!done_) {
-    (void)RunCached(db_, "ROLLBACK TO transition");
-    (void)RunCached(db_, "RELEASE transition");
-  }
-}
-
-Status SqliteSavepoint::Release() {
-  CT_RETURN_IF_ERROR(RunCached(db_, "RELEASE transition"));
   done_ = true;
   return Status::Ok();
 }

@@ -6,9 +6,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "common/status.h"
 
@@ -34,9 +35,18 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, int64_t value);
   SqliteStatement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
   SqliteStatement& Bind(int index, double value);
-  SqliteStatement& Bind(int index, const std::string& value);
-  SqliteStatement& Bind(int index, const char* value) { return Bind(index, std::string(value)); }
+  SqliteStatement& Bind(int index, std::string_view value);
+  SqliteStatement& Bind(int index, const std::string& value) {
+    return Bind(index, std::string_view(value));
+  }
+  SqliteStatement& Bind(int index, const char* value) {
+    return Bind(index, std::string_view(value));
+  }
   SqliteStatement& BindNull(int index);
+
+  // Makes the statement ready to bind and run again (bindings cleared). A statement kept
+  // across the rows of a loop is reset this way instead of being borrowed again each time.
+  void Reset();
 
   // Advances: true with a row, false when done; bind errors surface here.
   Result<bool> Step();
@@ -66,8 +76,9 @@ class SqliteDb {
 
   // Runs one or more statements without results.
   Status Exec(const std::string& sql);
-  // Borrows the cached prepared statement for `sql` (prepared on first use).
-  Result<SqliteStatement> Prepare(const std::string& sql);
+  // Borrows the cached prepared statement for `sql` (prepared on first use). A cache hit
+  // costs one hash of the text and no allocation.
+  Result<SqliteStatement> Prepare(std::string_view sql);
 
   int64_t LastInsertRowid() const;
   int64_t Changes() const;
@@ -81,7 +92,11 @@ class SqliteDb {
   SqliteDb(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   std::string path_;
   sqlite3* db_;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  struct CachedStatement {
+    std::unique_ptr<const std::string> sql;  // owns the text that the map's key views
+    sqlite3_stmt* stmt = nullptr;
+  };
+  std::unordered_map<std::string_view, CachedStatement> statements_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless committed. IMMEDIATE takes
@@ -94,20 +109,6 @@ class SqliteTransaction {
 
  private:
   explicit SqliteTransaction(SqliteDb* db) : db_(db) {}
-  SqliteDb* db_;
-  bool done_ = false;
-};
-
-// SAVEPOINT inside a transaction: Release() keeps the changes; the destructor rolls back to
-// the savepoint otherwise (one transition of a batch refused without undoing the others).
-class SqliteSavepoint {
- public:
-  static Result<std::unique_ptr<SqliteSavepoint>> Begin(SqliteDb* db);
-  ~SqliteSavepoint();
-  Status Release();
-
- private:
-  explicit SqliteSavepoint(SqliteDb* db) : db_(db) {}
   SqliteDb* db_;
   bool done_ = false;
 };

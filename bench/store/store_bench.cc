@@ -1,41 +1,56 @@
 // Store 100,000 trials: plan items -> CreateSweep (one transaction), then every trial
 // leased and completed with its metrics through batched transitions (ResultStore::Apply,
-// 1,000 per commit, as the coordinator batches), then ListOutcomes for the report.
+// 1,000 per commit), then ListOutcomes for the report, then reopening the store; and the
+// same writes as plain SQLite (sqlite_floor.h), the floor under the first two steps.
 // Goal (issue 2): each step under 1 s on the 2-core development machine.
-#include <sys/resource.h>
+// Usage: store_bench [--trials N] [--batch B] [--dir DIR]
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "bench/store/bench_clock.h"
+#include "bench/store/sqlite_floor.h"
 #include "common/sha256.h"
+#include "storage/item_template.h"
 #include "storage/result_store.h"
 
 namespace {
 
-// Wall and CPU (user + system) seconds of a phase: on a shared, loaded machine the CPU time
-// says what the phase costs, the wall time what it took there and then.
-struct Clock {
-  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
-  double cpu = CpuSeconds();
-
-  static double CpuSeconds() {
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-  }
-  std::pair<double, double> Elapsed() const {
-    return {std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count(),
-            CpuSeconds() - cpu};
-  }
-};
+using chromatune::bench::Clock;
 
 int Fail(const chromatune::Status& s) {
   std::fprintf(stderr, "store_bench: %s\n", s.ToString().c_str());
   return 1;
+}
+
+// A plan like `sweep plan` makes (experiments/sweep/plan.cc: the same fields): methods x
+// shots x seeds x swept parameters, replicates of one setting consecutive.
+nlohmann::json PlanItems(int64_t trials) {
+  nlohmann::json items = nlohmann::json::array();
+  const char* methods[] = {"coop", "finetune", "linear-probe", "vpt", "cpt"};
+  for (int64_t i = 0; i < trials; ++i) {
+    nlohmann::json item = {{"sweep", "bench"},
+                           {"index", i},
+                           {"task", "classification"},
+                           {"dataset", "fashion-mnist"},
+                           {"backbone", "builtin:tiny-clip"},
+                           {"method", methods[i / 15 % 5]},
+                           {"shots", 1 << (i / 75 % 5)},
+                           {"shot_unit", "per_class"},
+                           {"data_seed", i % 3 + 1},
+                           {"train_seed", i / 3 % 5 + 1},
+                           {"params", {{"lr", 0.002}, {"ctx_len", 4 + i / 375}, {"epochs", 50}}},
+                           {"resources", {{"ranks", 1}}},
+                           {"retries", 2},
+                           {"priority", 0},
+                           {"rerun", false}};
+    item["key"] = chromatune::Sha256Hex(item.dump());
+    items.push_back(std::move(item));
+  }
+  return items;
 }
 
 }  // namespace
@@ -52,27 +67,11 @@ int main(int argc, char** argv) {
   }
   const std::string path = dir + "/store_bench_" + std::to_string(getpid()) + ".db";
 
-  // A plan like `sweep plan` makes: methods x shots x seeds x swept parameters.
   NewSweep sweep;
   sweep.name = "bench";
   sweep.user = "bench";
   sweep.spec_yaml = "name: bench\n";
-  const char* methods[] = {"coop", "finetune", "linear-probe", "vpt", "cpt"};
-  for (int64_t i = 0; i < trials; ++i) {
-    nlohmann::json item = {{"index", i},
-                           {"task", "classification"},
-                           {"dataset", "fashion-mnist"},
-                           {"backbone", "builtin:tiny-clip"},
-                           {"method", methods[i % 5]},
-                           {"shots", 1 << (i / 5 % 5)},
-                           {"shot_unit", "per_class"},
-                           {"data_seed", i / 25 % 3 + 1},
-                           {"train_seed", 1},
-                           {"params", {{"lr", 0.002}, {"ctx_len", 4 + i / 75}, {"epochs", 50}}},
-                           {"resources", {{"ranks", 1}}}};
-    item["key"] = Sha256Hex(item.dump());
-    sweep.items.push_back(std::move(item));
-  }
+  sweep.items = PlanItems(trials);
 
   auto store = ResultStore::Open(path, StoreMode::kReadWrite);
   if (!store.ok()) return Fail(store.status());
@@ -124,19 +123,47 @@ int main(int argc, char** argv) {
   if (!reopened.ok()) return Fail(reopened.status());
   const auto reopen_s = t0.Elapsed();
   reopened->reset();
+  std::remove(path.c_str());
 
-  auto row = [](const char* what, std::pair<double, double> t) {
-    std::printf("| %-34s | %8.3f | %8.3f |\n", what, t.first, t.second);
+  std::vector<bench::FloorRow> floor_rows;
+  floor_rows.reserve(rows->size());
+  ItemTemplates templates;
+  std::shared_ptr<const ItemTemplate> previous;
+  for (const nlohmann::json& item : sweep.items) {
+    auto t = templates.TemplateOf(item);
+    bench::FloorRow r;
+    r.key = item["key"].get<std::string>();
+    r.method = item["method"].get<std::string>();
+    r.params_json = t->params_text;
+    if (t != previous) r.template_json = t->text;
+    r.template_fields = t->fields;
+    r.index = item["index"].get<int64_t>();
+    r.shots = item["shots"].get<int64_t>();
+    r.data_seed = item["data_seed"].get<int64_t>();
+    r.train_seed = item["train_seed"].get<int64_t>();
+    floor_rows.push_back(std::move(r));
+    previous = std::move(t);
+  }
+  const std::string floor_path = path + ".floor";
+  auto floor = bench::MeasureSqliteFloor(floor_path, floor_rows, batch);
+  std::remove(floor_path.c_str());
+  if (!floor.ok()) return Fail(floor.status());
+
+  auto row = [](const std::string& what, std::pair<double, double> t) {
+    std::printf("| %-44s | %8.3f | %8.3f |\n", what.c_str(), t.first, t.second);
   };
-  std::printf("| %-34s | %8s | %8s |\n", "100,000-trial store step", "wall s", "cpu s");
-  std::printf("| %-34s | %8s | %8s |\n", "---", "---:", "---:");
+  const std::string batches = " (batches of " + std::to_string(batch) + ")";
+  std::printf("| %-44s | %8s | %8s |\n", (std::to_string(trials) + "-trial store step").c_str(),
+              "wall s", "cpu s");
+  std::printf("| %-44s | %8s | %8s |\n", "---", "---:", "---:");
   row("create sweep (one transaction)", create_s);
-  row(("lease + complete (batches of " + std::to_string(batch) + ")").c_str(), complete_s);
+  row("lease + complete" + batches, complete_s);
   row("ListOutcomes", outcomes_s);
   row("reopen read-write (quick_check)", reopen_s);
+  row("floor: plain SQLite insert, same rows", floor->create);
+  row("floor: plain SQLite lease + complete" + batches, floor->complete);
   std::printf("trials: %lld, completed with 2 metrics: %lld, completion rate %.0f trials/s\n",
               static_cast<long long>(trials), static_cast<long long>(with_metrics),
               static_cast<double>(trials) / complete_s.first);
-  std::remove(path.c_str());
   return with_metrics == trials ? 0 : 1;
 }

@@ -77,5 +77,56 @@ TEST(MigrationsTest, ForeignSqliteDatabaseIsRefused) {
   EXPECT_EQ(ReadAll(path), bytes);
 }
 
+TEST(MigrationsTest, Version1StoreUpgradesWithEveryItemAsItWas) {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("v1.db");
+  nlohmann::json full = testing::PlanItem("k1", "coop", 4, 7);
+  full["index"] = 5;
+  nlohmann::json bare = {{"key", "k2"}, {"method", "zero-shot"}, {"shots", 0}, {"x", 1.0}};
+  {
+    auto db = SqliteDb::Open(path, false, 1000);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(MigrateTo(db->get(), 1, 100).ok());
+    auto version = ReadSchemaVersion(db->get());
+    ASSERT_TRUE(version.ok());
+    ASSERT_EQ(*version, 1);
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO users VALUES ('u', 0);"
+                           "INSERT INTO sweeps(id, name, user, spec_yaml, created_ms, updated_ms) "
+                           "VALUES (1, 's', 'u', '', 0, 0);"
+                           "INSERT INTO trials(id, sweep_id, idx, key, state, task, dataset, "
+                           "method, shots, data_seed, train_seed, ranks, params_json, "
+                           "created_ms, updated_ms) VALUES "
+                           "(1, 1, 5, 'k1', 'pending', 'classification', 'fashion-mnist', "
+                           "'coop', 4, 7, 1, 1, '{}', 0, 0), "
+                           "(2, 1, 1, 'k2', 'pending', '', '', 'zero-shot', 0, 0, 0, 1, '{}', "
+                           "0, 0);")
+                    .ok());
+    auto insert = (*db)->Prepare("INSERT INTO trial_items(trial_id, item_json) VALUES (?, ?)");
+    ASSERT_TRUE(insert.ok());
+    ASSERT_TRUE(insert->Bind(1, int64_t{1}).Bind(2, full.dump()).Run().ok());
+    insert->Reset();
+    ASSERT_TRUE(insert->Bind(1, int64_t{2}).Bind(2, bare.dump()).Run().ok());
+  }
+  auto store = ResultStore::Open(path, StoreMode::kReadWrite);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->schema_version(), LatestSchemaVersion());
+  EXPECT_EQ((*store)->GetTrial(1)->item.dump(), full.dump());
+  EXPECT_EQ((*store)->GetTrial(2)->item.dump(), bare.dump());
+  // New trials after the upgrade get templates of their own.
+  NewSweep next;
+  next.name = "t";
+  next.user = "u";
+  next.items = nlohmann::json::array({testing::PlanItem("k3", "coop", 8, 1)});
+  auto sub = (*store)->CreateSweep(next);
+  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+  TrialFilter all;
+  auto trials = (*store)->ListTrials(all);
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 3u);
+  EXPECT_EQ((*trials)[0].item.dump(), full.dump());
+  EXPECT_EQ((*trials)[2].item.dump(), next.items[0].dump());
+}
+
 }  // namespace
 }  // namespace chromatune

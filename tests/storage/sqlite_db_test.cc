@@ -36,28 +36,6 @@ TEST(SqliteDbTest, TransactionRollsBackUnlessCommitted) {
   EXPECT_EQ(CountRows(db->get()), 1);
 }
 
-TEST(SqliteDbTest, SavepointUndoesOnlyItsOwnChanges) {
-  testing::ScratchDir dir;
-  auto db = SqliteDb::Open(dir.File("a.db"), false, 1000);
-  ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)->Exec("CREATE TABLE t(x INTEGER)").ok());
-  auto txn = SqliteTransaction::Begin(db->get());
-  ASSERT_TRUE(txn.ok());
-  {
-    auto sp = SqliteSavepoint::Begin(db->get());
-    ASSERT_TRUE(sp.ok());
-    ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES (1)").ok());
-    ASSERT_TRUE((*sp)->Release().ok());
-  }
-  {
-    auto sp = SqliteSavepoint::Begin(db->get());
-    ASSERT_TRUE(sp.ok());
-    ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES (2)").ok());
-  }
-  ASSERT_TRUE((*txn)->Commit().ok());
-  EXPECT_EQ(CountRows(db->get()), 1);
-}
-
 TEST(SqliteDbTest, BindsAndReadsEveryType) {
   testing::ScratchDir dir;
   auto db = SqliteDb::Open(dir.File("a.db"), false, 1000);
