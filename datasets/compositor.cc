@@ -1,6 +1,7 @@
 #include "datasets/compositor.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "datasets/captions.h"
 #include "datasets/colors.h"
@@ -64,14 +65,14 @@ Image Render(const FashionMnist& train, const Layout& layout, int canvas) {
 // The example at position i of a batch; pairs share their scene seed (the pair's first
 // position) and differ in `member` only.
 CaptionExample ComposeExample(const FashionMnist& train, uint64_t seed, int64_t batch_index, int i,
-                              int pair_count, const CompositorOptions& o) {
+                              int pair_count, bool single, const CompositorOptions& o) {
   const bool in_pair = i < 2 * pair_count;
   const int member = in_pair ? i % 2 : 0;
   const int scene_position = in_pair ? i - member : i;
   Rng rng(MixSeed(seed, static_cast<uint64_t>(batch_index), static_cast<uint64_t>(scene_position)));
 
   const int lo = in_pair ? std::max(2, o.min_items) : o.min_items;
-  const int n = static_cast<int>(rng.UniformInt(lo, std::max(lo, o.max_items)));
+  const int n = single ? 1 : static_cast<int>(rng.UniformInt(lo, std::max(lo, o.max_items)));
   const Layout layout = DrawLayout(&rng, train, n, in_pair, o);
   std::vector<int> labels;
   std::vector<Box> boxes;
@@ -81,7 +82,7 @@ CaptionExample ComposeExample(const FashionMnist& train, uint64_t seed, int64_t 
   }
 
   // Block decisions, drawn identically for both members of a pair.
-  bool has_block = in_pair || rng.Bernoulli(o.block_probability);
+  bool has_block = !single && (in_pair || rng.Bernoulli(o.block_probability));
   int marked_a = static_cast<int>(rng.UniformInt(0, n - 1));
   int marked_b = marked_a;
   if (in_pair) {
@@ -165,6 +166,12 @@ Status ValidateCompositorOptions(const CompositorOptions& o) {
   if (!(o.min_alpha >= 0.0f && o.min_alpha <= o.max_alpha && o.max_alpha <= 1.0f)) {
     return bad("min_alpha/max_alpha", "need 0 <= min_alpha <= max_alpha <= 1");
   }
+  if (!(o.single_item_fraction >= 0.0f && o.single_item_fraction <= 1.0f)) {
+    return bad("single_item_fraction", "must be within [0, 1]");
+  }
+  if (o.hard_negative_fraction + o.single_item_fraction > 1.0f) {
+    return bad("single_item_fraction", "hard_negative_fraction + single_item_fraction exceeds 1");
+  }
   if (o.hard_negative_fraction > 0 && o.max_items < 2) {
     return bad("hard_negative_fraction", "hard-negative pairs need max_items >= 2");
   }
@@ -176,10 +183,15 @@ CaptionBatch ComposeCaptionBatch(const FashionMnist& train, uint64_t seed, int64
                                  int end) {
   if (end < 0) end = batch_size;
   const int pair_count = static_cast<int>(options.hard_negative_fraction * batch_size) / 2;
+  const int singles = std::min(
+      batch_size - 2 * pair_count,
+      static_cast<int>(std::lround(options.single_item_fraction * static_cast<double>(batch_size))));
+  const int first_single = batch_size - singles;
   CaptionBatch batch;
   batch.examples.reserve(static_cast<size_t>(end - begin));
   for (int i = begin; i < end; ++i) {
-    batch.examples.push_back(ComposeExample(train, seed, batch_index, i, pair_count, options));
+    batch.examples.push_back(
+        ComposeExample(train, seed, batch_index, i, pair_count, i >= first_single, options));
   }
   return batch;
 }

@@ -17,6 +17,11 @@
 // marked item with the same template and colour. Without them a contrastive model matches
 // "the bag is in red color" to any scene with a bag and some red (DESIGN.md, "Data").
 //
+// SINGLE ITEMS: the last round(single_item_fraction * batch_size) examples of a batch are
+// single-item scenes without a block, captioned "a photo of a {i}" style. Zero-shot
+// classification prompts with exactly such captions; without a large share of them the
+// model learns colours and layouts first and classes late (docs/data.md, "Recipe").
+//
 // Determinism: example i of batch b is a pure function of (seed, b, i, batch_size, options),
 // the same on every platform; a slice [begin, end) gives exactly those examples of the full
 // batch (data-parallel ranks take even-aligned slices so pairs stay whole).
@@ -52,6 +57,9 @@ struct CompositorOptions {
   // Probability that a block caption uses a relational query ("the bag left of the shirt")
   // when the scene allows one that is unambiguous.
   float relational_probability = 0.25f;
+  // Fraction of each batch made of single-item scenes without a block (the batch's end).
+  // hard_negative_fraction + single_item_fraction must not exceed 1.
+  float single_item_fraction = 0.0f;
   // Fashion-MNIST directory ("" = default resolution, fashion_mnist.h).
   std::string fashion_dir;
 };

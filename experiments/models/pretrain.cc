@@ -35,6 +35,7 @@ datasets::CompositorOptions CorpusOptions(const PretrainSpec& spec, const std::s
   }
   o.max_items = static_cast<int>(spec.max_items);
   o.hard_negative_fraction = static_cast<float>(spec.hard_negative_fraction);
+  o.single_item_fraction = static_cast<float>(spec.single_item_fraction);
   o.fashion_dir = dir;
   return o;
 }

@@ -60,6 +60,7 @@ const std::map<std::string, Setter>& Setters() {
       {"fusion_layers", Field(&PretrainSpec::fusion_layers)},
       {"max_items", Field(&PretrainSpec::max_items)},
       {"hard_negative_fraction", Field(&PretrainSpec::hard_negative_fraction)},
+      {"single_item_fraction", Field(&PretrainSpec::single_item_fraction)},
       {"data_seed", Field(&PretrainSpec::data_seed)},
       {"steps", Field(&PretrainSpec::steps)},
       {"batch_size", Field(&PretrainSpec::batch_size)},
@@ -122,6 +123,7 @@ nlohmann::json PretrainSpec::CanonicalJson() const {
       {"fusion_layers", fusion_layers},
       {"max_items", max_items},
       {"hard_negative_fraction", hard_negative_fraction},
+      {"single_item_fraction", single_item_fraction},
       {"data_seed", data_seed},
       {"steps", steps},
       {"batch_size", batch_size},
@@ -161,6 +163,10 @@ Status PretrainSpec::Validate() const {
   if (hard_negative_fraction < 0 || hard_negative_fraction > 1) {
     return InvalidArgument("hard_negative_fraction must be in [0, 1]");
   }
+  if (single_item_fraction < 0 || hard_negative_fraction + single_item_fraction > 1) {
+    return InvalidArgument(
+        "single_item_fraction must be >= 0 and hard_negative_fraction + single_item_fraction <= 1");
+  }
   CT_RETURN_IF_ERROR(Positive("steps", steps));
   if (batch_size < 2) return InvalidArgument("batch_size must be >= 2");
   if (!(lr > 0)) return InvalidArgument("lr must be > 0");
@@ -177,6 +183,9 @@ Result<PretrainSpec> DefaultPretrainSpec(const std::string& kind) {
     spec.kind = kind;
     spec.steps = 600;
     spec.batch_size = 64;
+    // The fusion model's recipe predates the single-item share (docs/models.md).
+    spec.single_item_fraction = 0.0;
+    spec.lr = 2e-3;
     return spec;
   }
   return InvalidArgument("unknown builtin backbone kind \"" + kind +

@@ -38,12 +38,13 @@ struct PretrainSpec {
   // --- data (datasets/ compositor, train split only) ---
   int64_t max_items = 3;                // items per canvas, 1..max_items
   double hard_negative_fraction = 0.5;  // share of each batch made of hard-negative pairs
+  double single_item_fraction = 0.5;    // share made of single-item, block-free scenes
   int64_t data_seed = 1;
 
   // --- optimisation ---
-  int64_t steps = 1000;
+  int64_t steps = 1100;
   int64_t batch_size = 128;  // global batch (split across ranks)
-  double lr = 2e-3;
+  double lr = 1.5e-3;
   double weight_decay = 0.05;
   int64_t warmup_steps = 50;  // linear warm-up, then cosine to 0
   int64_t seed = 1;           // init and order

@@ -181,6 +181,38 @@ TEST(CompositorTest, EveryCaptionWordIsInTheVocabulary) {
   EXPECT_EQ(templates_seen.size(), 3u);
 }
 
+TEST(CompositorTest, SingleItemShareEndsTheBatchWithoutBlocks) {
+  auto train = Train();
+  ASSERT_TRUE(train);
+  CompositorOptions o;
+  o.single_item_fraction = 0.25f;  // 8 of 32, after 16 pair members and 8 regular examples
+  const CaptionBatch batch = ComposeCaptionBatch(*train, 4, 1, 32, o);
+  ASSERT_EQ(batch.examples.size(), 32u);
+  int multi_item_before = 0;
+  for (int i = 0; i < 32; ++i) {
+    const CaptionExample& ex = batch.examples[i];
+    if (i < 16) {
+      EXPECT_GE(ex.partner, 0) << i;
+    } else if (i < 24) {
+      EXPECT_EQ(ex.partner, -1) << i;
+      multi_item_before += ex.items.size() > 1;
+    } else {
+      EXPECT_EQ(ex.items.size(), 1u) << i;
+      EXPECT_EQ(ex.block_item, -1) << i;
+      EXPECT_EQ(ex.caption.find("color"), std::string::npos) << ex.caption;
+      bool names_item = false;
+      for (const std::string& w : ClassSynonyms(ex.items[0].label)) {
+        names_item |= ex.caption.find(w) != std::string::npos;
+      }
+      EXPECT_TRUE(names_item) << ex.caption;
+    }
+  }
+  EXPECT_GT(multi_item_before, 0);  // the regular part still draws 1..max_items items
+  // The share is part of the batch's definition: a slice gives the same examples.
+  const CaptionBatch tail = ComposeCaptionBatch(*train, 4, 1, 32, o, 24, 32);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(tail.examples[i].caption, batch.examples[24 + i].caption);
+}
+
 TEST(CompositorTest, InvalidOptionsNameTheField) {
   CompositorOptions o;
   o.max_items = 0;
@@ -198,6 +230,14 @@ TEST(CompositorTest, InvalidOptionsNameTheField) {
   EXPECT_NE(ValidateCompositorOptions(o).message().find("hard_negative_fraction"),
             std::string::npos);
   o.hard_negative_fraction = 0.0f;
+  EXPECT_TRUE(ValidateCompositorOptions(o).ok());
+  o = CompositorOptions();
+  o.single_item_fraction = -0.1f;
+  EXPECT_NE(ValidateCompositorOptions(o).message().find("single_item_fraction"),
+            std::string::npos);
+  o.single_item_fraction = 0.6f;  // + 0.5 pairs > 1
+  EXPECT_NE(ValidateCompositorOptions(o).message().find("exceeds 1"), std::string::npos);
+  o.single_item_fraction = 0.5f;
   EXPECT_TRUE(ValidateCompositorOptions(o).ok());
   EXPECT_FALSE(MakeCaptionBatch(1, 0, 8, CompositorOptions(), 4, 9).ok());
   CompositorOptions missing;

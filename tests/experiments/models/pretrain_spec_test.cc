@@ -41,10 +41,25 @@ TEST(PretrainSpecTest, FromJsonNamesUnknownAndBadFields) {
   auto widths = PretrainSpecFromJson({{"conv_widths", {8, 8}}, {"image_size", 33}}, base, "x");
   ASSERT_FALSE(widths.ok());
   EXPECT_NE(widths.status().message().find("image_size"), std::string::npos);
+  auto shares = PretrainSpecFromJson({{"single_item_fraction", 0.7}}, base, "x.yaml");
+  ASSERT_FALSE(shares.ok());  // 0.5 pairs + 0.7 singles
+  EXPECT_NE(shares.status().message().find("single_item_fraction"), std::string::npos);
+  auto single = PretrainSpecFromJson({{"single_item_fraction", 0.25}}, base, "x.yaml");
+  ASSERT_TRUE(single.ok());
+  EXPECT_NE(single->Hash(), base.Hash());  // the corpus mix is part of the identity
   auto ok = PretrainSpecFromJson({{"steps", 5}, {"lr", 0.01}}, base, "x.yaml");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->steps, 5);
   EXPECT_DOUBLE_EQ(ok->lr, 0.01);
+}
+
+TEST(PretrainSpecTest, BenchSpecFileIsTheDefault) {
+  // Tests run from the source root (tests/CMakeLists.txt).
+  auto file = LoadPretrainSpecFile("bench/pretrain/tiny-clip.yaml");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto builtin = DefaultPretrainSpec("tiny-clip");
+  ASSERT_TRUE(builtin.ok());
+  EXPECT_EQ(file->Hash(), builtin->Hash()) << file->CanonicalJson().dump();
 }
 
 TEST(PretrainSpecTest, LoadsYamlFileWithKindDefaults) {
