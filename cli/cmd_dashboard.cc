@@ -1,4 +1,4 @@
-// `chromatune dashboard --db FILE [--listen HOST:PORT] [--token-file F] [--artifacts DIR]`:
+// `chromatune dashboard --db FILE [--listen HOST:PORT] [--token-file F] [--artifacts FILE]`:
 // serves the read-only web dashboard (dashboards/dashboard.h) until SIGTERM or SIGINT.
 // Binds to loopback by default; off loopback a token file is required and every API
 // request must carry "Authorization: Bearer TOKEN" (the page itself is public: it holds no
@@ -99,7 +99,7 @@ const CommandRegistrar kRegisterDashboard("dashboard", [](CLI::App& root) {
   app->add_option("--token-file", args->token_file,
                   "bearer tokens (\"USER TOKEN\" lines); required off loopback");
   app->add_option("--artifacts", args->artifacts,
-                  "directory of the HDF5 artifact files (default: DB.artifacts)");
+                  "HDF5 artifact file (default: DB with its extension replaced by .h5)");
   return CommandSetup{app, [args] { return RunDashboard(*args); }};
 });
 

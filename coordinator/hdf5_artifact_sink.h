@@ -1,6 +1,7 @@
-// The production ArtifactSink: the HDF5 artifact store (storage/artifact_store.h), one
-// file per sweep, "<dir>/<sweep>.h5", each write one all-or-nothing session. Not
-// thread-safe by itself: the Coordinator calls it under its mutex.
+// The production ArtifactSink: the HDF5 artifact store (storage/artifact_store.h), one file
+// with a group per sweep (runs/demo.h5 next to runs/demo.sqlite), each write one
+// all-or-nothing session. Not thread-safe by itself: the Coordinator calls it under its
+// mutex, which makes it the file's single writer.
 #pragma once
 
 #include <memory>
@@ -11,7 +12,8 @@
 
 namespace chromatune::coordinator {
 
-// Creates `dir` if missing (kIoError naming it when that fails).
-Result<std::unique_ptr<ArtifactSink>> OpenHdf5ArtifactSink(const std::string& dir);
+// Writes to the HDF5 file at `path` (created at the first write); creates its directory if
+// missing (kIoError naming it when that fails).
+Result<std::unique_ptr<ArtifactSink>> OpenHdf5ArtifactSink(const std::string& path);
 
 }  // namespace chromatune::coordinator

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "coordinator/hdf5_artifact_sink.h"
+#include "storage/artifact_store.h"
 
 namespace chromatune::coordinator {
 namespace {
@@ -58,15 +59,16 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const Server
   }
   std::unique_ptr<CoordinatorServer> server(new CoordinatorServer());
   CT_ASSIGN_OR_RETURN(server->store_, ResultStore::Open(config.db_path, StoreMode::kReadWrite));
-  const std::string artifact_dir =
-      config.artifact_dir.empty() ? config.db_path + ".artifacts" : config.artifact_dir;
-  CT_ASSIGN_OR_RETURN(server->artifacts_, OpenHdf5ArtifactSink(artifact_dir));
+  const std::string artifact_file = config.artifact_file.empty()
+                                        ? ArtifactStore::DefaultPathFor(config.db_path)
+                                        : config.artifact_file;
+  CT_ASSIGN_OR_RETURN(server->artifacts_, OpenHdf5ArtifactSink(artifact_file));
   server->coordinator_ = std::make_unique<Coordinator>(
       server->store_.get(), server->artifacts_.get(), config.coordinator);
   CT_RETURN_IF_ERROR(server->coordinator_->Recover());
   server->api_ = std::make_unique<Api>(server->coordinator_.get(), std::move(tokens));
   if (config.extra_routes) {
-    CT_ASSIGN_OR_RETURN(ExtraRoutes routes, config.extra_routes(config.db_path, artifact_dir));
+    CT_ASSIGN_OR_RETURN(ExtraRoutes routes, config.extra_routes(config.db_path, artifact_file));
     server->api_->SetExtraRoutes(std::move(routes));
   }
   Api* api = server->api_.get();

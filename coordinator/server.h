@@ -25,13 +25,14 @@ struct ServerConfig {
   int port = 0;                    // 0: a free port
   std::string token_file;          // "USER TOKEN" lines; required unless insecure_loopback
   bool insecure_loopback = false;  // no auth; only with a loopback listen address
-  // HDF5 files (one per sweep) go here; empty: "<db_path>.artifacts".
-  std::string artifact_dir;
+  // The HDF5 artifact file (a group per sweep); empty: ArtifactStore::DefaultPathFor(db_path),
+  // e.g. runs/demo.sqlite -> runs/demo.h5.
+  std::string artifact_file;
   CoordinatorOptions coordinator;
   HttpServerOptions http;
   // Optional: builds extra routes (the dashboard) once the store exists; called with the
-  // database path and the artifact directory. An error fails Start.
-  std::function<Result<ExtraRoutes>(const std::string& db_path, const std::string& artifact_dir)>
+  // database path and the artifact file. An error fails Start.
+  std::function<Result<ExtraRoutes>(const std::string& db_path, const std::string& artifact_file)>
       extra_routes;
 };
 

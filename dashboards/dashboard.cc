@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "dashboards/trial_table.h"
 #include "dashboards/web_assets.h"
 #include "storage/artifact_store.h"
 #include "storage/report.h"
@@ -95,22 +96,25 @@ json CountsJson(const TrialCounts& c) {
 
 }  // namespace
 
-// Summaries of large sweeps take a few hundred ms to aggregate; they are reused until the
-// sweep's counts change (a finished trial changes them).
+// Reading a large sweep's outcomes and aggregating them take hundreds of ms; both are
+// reused until the sweep's counts change (a finished trial changes them).
+struct Dashboard::SummaryEntry {
+  std::string signature;
+  json value;
+  std::string body;  // value.dump(), the response (a summary can be megabytes)
+};
+
 struct Dashboard::SummaryCache {
-  struct Entry {
-    std::string signature;
-    json value;
-  };
-  std::map<std::string, Entry> summaries;  // by sweep, metric, baseline, ddof
-  // Outcomes by sweep name, with the signature they were read at.
-  std::map<std::string, std::pair<std::string, std::shared_ptr<std::vector<TrialOutcome>>>>
-      outcomes;
+  std::map<std::string, SummaryEntry> summaries;  // by sweep, metric, baseline, ddof
+  // The trial table (and so the outcomes) by sweep name, with the signature it was read at.
+  std::map<std::string, std::pair<std::string, std::shared_ptr<TrialTable>>> tables;
 };
 
 Result<std::unique_ptr<Dashboard>> Dashboard::Open(const DashboardOptions& options) {
   std::unique_ptr<Dashboard> d(new Dashboard(options));
-  if (d->options_.artifact_dir.empty()) d->options_.artifact_dir = options.db_path + ".artifacts";
+  if (d->options_.artifact_file.empty()) {
+    d->options_.artifact_file = ArtifactStore::DefaultPathFor(options.db_path);
+  }
   CT_ASSIGN_OR_RETURN(d->store_, ResultStore::Open(options.db_path, StoreMode::kReadOnly));
   d->cache_ = std::make_shared<SummaryCache>();
   return d;
@@ -136,18 +140,18 @@ HttpResponse Dashboard::Handle(const HttpRequest& request) {
 
 namespace {
 
-// The outcomes of a sweep, read again only when the sweep's counts changed. Called under
-// the dashboard mutex.
-Result<std::shared_ptr<std::vector<TrialOutcome>>> CachedOutcomes(
+// The trial table over a sweep's outcomes, read again only when the sweep's counts
+// changed. Called under the dashboard mutex.
+Result<std::shared_ptr<TrialTable>> CachedTable(
     ResultStore& store, const SweepInfo& sweep, const std::string& signature,
-    std::map<std::string, std::pair<std::string, std::shared_ptr<std::vector<TrialOutcome>>>>&
-        cache) {
+    std::map<std::string, std::pair<std::string, std::shared_ptr<TrialTable>>>& cache) {
   auto it = cache.find(sweep.name);
   if (it != cache.end() && it->second.first == signature) return it->second.second;
   CT_ASSIGN_OR_RETURN(auto outcomes, store.ListOutcomes(sweep.name));
-  auto shared = std::make_shared<std::vector<TrialOutcome>>(std::move(outcomes));
-  cache[sweep.name] = {signature, shared};
-  return shared;
+  auto table = std::make_shared<TrialTable>(
+      std::make_shared<const std::vector<TrialOutcome>>(std::move(outcomes)));
+  cache[sweep.name] = {signature, table};
+  return table;
 }
 
 std::string Signature(const SweepInfo& s) {
@@ -204,14 +208,25 @@ Result<json> SummaryJson(const std::vector<TrialOutcome>& outcomes, const Report
     return out;
   }
   json r = ReportToJson(*report);
-  // Replicate values per cell, in the order of r["cells"].
+  out["cells"] = std::move(r["cells"]);  // moved: a large sweep's report is megabytes
+  out["paired"] = std::move(r["paired"]);
+  out["notes"] = r.value("notes", json::array());
+  out["metric"] = options.metric;
+  out["baseline"] = options.baseline;
+  out["ddof"] = options.ddof;
+  // Replicate values per cell, in the order of r["cells"]; too many to draw: none (counted
+  // first, so a 100,000-trial sweep does not match each trial to its cell for nothing).
+  size_t total = 0;
+  for (const auto& o : outcomes) total += o.state == "done" && o.metrics.count(options.metric);
+  out["points_omitted"] = total > kMaxSummaryPoints;
+  out["points"] = json::array();
+  if (total > kMaxSummaryPoints) return out;
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < report->cells.size(); ++i) {
     const auto& c = report->cells[i];
     index[CellKey(c.task, c.dataset, c.method, c.shots, c.params)] = i;
   }
   std::vector<json> points(report->cells.size(), json::array());
-  size_t total = 0;
   for (const auto& o : outcomes) {
     if (o.state != "done") continue;
     auto m = o.metrics.find(options.metric);
@@ -222,16 +237,8 @@ Result<json> SummaryJson(const std::vector<TrialOutcome>& outcomes, const Report
                                   {"train_seed", o.train_seed},
                                   {"value", m->second},
                                   {"trial", o.trial_id}});
-    ++total;
   }
-  out["cells"] = r["cells"];
-  out["paired"] = r["paired"];
-  out["notes"] = r.value("notes", json::array());
-  out["metric"] = options.metric;
-  out["baseline"] = options.baseline;
-  out["ddof"] = options.ddof;
-  out["points_omitted"] = total > kMaxSummaryPoints;
-  out["points"] = total > kMaxSummaryPoints ? json::array() : json(points);
+  out["points"] = std::move(points);
   return out;
 }
 
@@ -245,84 +252,22 @@ Result<ReportOptions> ReportOptionsFrom(const HttpRequest& request) {
   return options;
 }
 
-// Value of the column `sort` for ordering the trial table.
-json SortValue(const TrialOutcome& o, const std::string& sort, const std::string& metric) {
-  if (sort == "method") return o.method;
-  if (sort == "shots") return o.shots;
-  if (sort == "data_seed") return o.data_seed;
-  if (sort == "train_seed") return o.train_seed;
-  if (sort == "state") return o.state;
-  if (sort == "value") {
-    auto it = o.metrics.find(metric);
-    return it == o.metrics.end() ? json(nullptr) : json(it->second);
-  }
-  return o.trial_id;
-}
-
-bool Less(const json& a, const json& b) {
-  if (a.is_null() != b.is_null()) return b.is_null();  // missing values sort last
-  return a < b;
-}
-
-std::string Lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-Result<json> TrialsJson(const std::vector<TrialOutcome>& outcomes, const HttpRequest& request) {
-  const std::string state = QueryOr(request, "state", "");
-  const std::string method = QueryOr(request, "method", "");
-  const std::string q = Lower(QueryOr(request, "q", ""));
-  const std::string sort = QueryOr(request, "sort", "id");
-  const std::string metric = QueryOr(request, "metric", "accuracy");
-  static const std::set<std::string> kSorts = {"id",         "method", "shots", "data_seed",
-                                               "train_seed", "state",  "value"};
-  if (!kSorts.count(sort)) {
-    return InvalidArgument("query parameter \"sort\": unknown column \"" + sort +
-                           "\" (id, method, shots, data_seed, train_seed, state, value)");
-  }
-  const bool desc = QueryOr(request, "desc", "0") == "1";
-  CT_ASSIGN_OR_RETURN(int64_t offset, QueryInt(request, "offset", 0));
-  CT_ASSIGN_OR_RETURN(int64_t limit, QueryInt(request, "limit", kDefaultPageSize));
-  if (offset < 0) return InvalidArgument("query parameter \"offset\": must be >= 0");
-  if (limit < 1 || limit > kMaxPageSize) {
+Result<TrialQuery> TrialQueryFrom(const HttpRequest& request) {
+  TrialQuery query;
+  query.state = QueryOr(request, "state", "");
+  query.method = QueryOr(request, "method", "");
+  query.q = QueryOr(request, "q", "");
+  query.sort = QueryOr(request, "sort", "id");
+  query.metric = QueryOr(request, "metric", "accuracy");
+  query.desc = QueryOr(request, "desc", "0") == "1";
+  CT_ASSIGN_OR_RETURN(query.offset, QueryInt(request, "offset", 0));
+  CT_ASSIGN_OR_RETURN(query.limit, QueryInt(request, "limit", kDefaultPageSize));
+  if (query.offset < 0) return InvalidArgument("query parameter \"offset\": must be >= 0");
+  if (query.limit < 1 || query.limit > kMaxPageSize) {
     return InvalidArgument("query parameter \"limit\": must be in [1, " +
                            std::to_string(kMaxPageSize) + "]");
   }
-  std::vector<const TrialOutcome*> rows;
-  std::set<std::string> methods;
-  for (const auto& o : outcomes) {
-    methods.insert(o.method);
-    if (!state.empty() && o.state != state) continue;
-    if (!method.empty() && o.method != method) continue;
-    if (!q.empty() &&
-        Lower(o.method + " " + o.params.dump() + " " + o.state).find(q) == std::string::npos) {
-      continue;
-    }
-    rows.push_back(&o);
-  }
-  std::stable_sort(rows.begin(), rows.end(), [&](const TrialOutcome* a, const TrialOutcome* b) {
-    json va = SortValue(*a, sort, metric), vb = SortValue(*b, sort, metric);
-    return desc ? Less(vb, va) : Less(va, vb);
-  });
-  json out = {{"total", rows.size()},
-              {"offset", offset},
-              {"limit", limit},
-              {"methods", methods},
-              {"rows", json::array()}};
-  for (int64_t i = offset; i < std::min<int64_t>(offset + limit, rows.size()); ++i) {
-    const auto& o = *rows[i];
-    auto m = o.metrics.find(metric);
-    out["rows"].push_back({{"id", o.trial_id},
-                           {"method", o.method},
-                           {"shots", o.shots},
-                           {"data_seed", o.data_seed},
-                           {"train_seed", o.train_seed},
-                           {"state", o.state},
-                           {"params", o.params},
-                           {"value", m == o.metrics.end() ? json(nullptr) : json(m->second)}});
-  }
-  return out;
+  return query;
 }
 
 json CurvesJson(const std::vector<CurvePoint>& points) {
@@ -357,28 +302,18 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
   if (route == "summary") {
     CT_ASSIGN_OR_RETURN(std::string name, RequireQuery(request, "sweep"));
     CT_ASSIGN_OR_RETURN(ReportOptions options, ReportOptionsFrom(request));
-    CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(name));
-    const std::string signature = Signature(sweep);
-    const std::string cache_key = name + "\x1f" + options.metric + "\x1f" + options.baseline +
-                                  "\x1f" + std::to_string(options.ddof);
-    auto cached = cache_->summaries.find(cache_key);
-    if (cached != cache_->summaries.end() && cached->second.signature == signature) {
-      return HttpResponse::Json(200, cached->second.value);
-    }
-    CT_ASSIGN_OR_RETURN(auto outcomes, CachedOutcomes(*store_, sweep, signature, cache_->outcomes));
-    CT_ASSIGN_OR_RETURN(json summary, SummaryJson(*outcomes, options));
-    summary["sweep"] = name;
-    summary["counts"] = CountsJson(sweep.counts);
-    cache_->summaries[cache_key] = {signature, summary};
-    return HttpResponse::Json(200, summary);
+    CT_ASSIGN_OR_RETURN(const SummaryEntry* summary, CachedSummary(name, options));
+    HttpResponse r;  // 200, JSON
+    r.body = summary->body;
+    return r;
   }
   if (route == "trials") {
     CT_ASSIGN_OR_RETURN(std::string name, RequireQuery(request, "sweep"));
+    CT_ASSIGN_OR_RETURN(TrialQuery query, TrialQueryFrom(request));
     CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(name));
-    CT_ASSIGN_OR_RETURN(auto outcomes,
-                        CachedOutcomes(*store_, sweep, Signature(sweep), cache_->outcomes));
-    CT_ASSIGN_OR_RETURN(json table, TrialsJson(*outcomes, request));
-    return HttpResponse::Json(200, table);
+    CT_ASSIGN_OR_RETURN(auto table, CachedTable(*store_, sweep, Signature(sweep), cache_->tables));
+    CT_ASSIGN_OR_RETURN(json page, table->Page(query));
+    return HttpResponse::Json(200, page);
   }
   if (route == "trial") {
     CT_ASSIGN_OR_RETURN(int64_t id, QueryInt(request, "id", -1));
@@ -406,14 +341,15 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
                                  {"leased_ms", a.leased_ms},
                                  {"ended_ms", a.ended_ms}});
     }
-    // Curves and arrays come from the sweep's HDF5 file; a trial reused from another
-    // sweep, or one whose file is missing, falls back to the curves in SQLite.
+    // Curves and arrays come from the HDF5 file; a trial reused from another sweep, one
+    // without artifacts, or a file that is missing or being written falls back to the curves
+    // in SQLite.
     out["arrays"] = json::array();
     out["curves_source"] = "sqlite";
-    auto path = ArtifactStore::PathFor(options_.artifact_dir, trial.sweep);
     std::vector<CurvePoint> curves;
-    if (path.ok()) {
-      auto artifacts = ArtifactStore::Open(*path, trial.sweep, StoreMode::kReadOnly);
+    {
+      auto artifacts =
+          ArtifactStore::Open(options_.artifact_file, trial.sweep, StoreMode::kReadOnly);
       if (artifacts.ok()) {
         auto read = (*artifacts)->ReadTrial(id);
         if (read.ok()) {
@@ -435,18 +371,13 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
     CT_ASSIGN_OR_RETURN(std::string a_name, RequireQuery(request, "a"));
     CT_ASSIGN_OR_RETURN(std::string b_name, RequireQuery(request, "b"));
     CT_ASSIGN_OR_RETURN(ReportOptions options, ReportOptionsFrom(request));
-    json sides[2];
-    const std::string names[2] = {a_name, b_name};
-    for (int i = 0; i < 2; ++i) {
-      CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(names[i]));
-      CT_ASSIGN_OR_RETURN(auto outcomes,
-                          CachedOutcomes(*store_, sweep, Signature(sweep), cache_->outcomes));
-      CT_ASSIGN_OR_RETURN(sides[i], SummaryJson(*outcomes, options));
-    }
+    const SummaryEntry* sides[2];
+    CT_ASSIGN_OR_RETURN(sides[0], CachedSummary(a_name, options));
+    CT_ASSIGN_OR_RETURN(sides[1], CachedSummary(b_name, options));
     // Cells match on (task, dataset, method, shots, params): the same cell in both sweeps.
     std::map<std::string, json> rows;
     for (int i = 0; i < 2; ++i) {
-      for (const auto& c : sides[i]["cells"]) {
+      for (const auto& c : sides[i]->value["cells"]) {
         std::string key = CellKey(c.value("task", ""), c.value("dataset", ""),
                                   c.value("method", ""), c.value("shots", 0), c["params"]);
         json& row = rows[key];
@@ -470,10 +401,31 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
   return NotFound("no dashboard route " + request.path);
 }
 
+Result<const Dashboard::SummaryEntry*> Dashboard::CachedSummary(const std::string& name,
+                                                                const ReportOptions& options) {
+  CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(name));
+  const std::string signature = Signature(sweep);
+  const std::string cache_key = name + "\x1f" + options.metric + "\x1f" + options.baseline +
+                                "\x1f" + std::to_string(options.ddof);
+  auto cached = cache_->summaries.find(cache_key);
+  if (cached != cache_->summaries.end() && cached->second.signature == signature) {
+    return &cached->second;
+  }
+  CT_ASSIGN_OR_RETURN(auto table, CachedTable(*store_, sweep, signature, cache_->tables));
+  CT_ASSIGN_OR_RETURN(json summary, SummaryJson(table->outcomes(), options));
+  summary["sweep"] = name;
+  summary["counts"] = CountsJson(sweep.counts);
+  auto& entry = cache_->summaries[cache_key];
+  entry.signature = signature;
+  entry.body = summary.dump();
+  entry.value = std::move(summary);
+  return &entry;
+}
+
 Result<coordinator::ExtraRoutes> MakeDashboardRoutes(const std::string& db_path,
-                                                     const std::string& artifact_dir) {
+                                                     const std::string& artifact_file) {
   CT_ASSIGN_OR_RETURN(std::unique_ptr<Dashboard> dashboard,
-                      Dashboard::Open({db_path, artifact_dir}));
+                      Dashboard::Open({db_path, artifact_file}));
   std::shared_ptr<Dashboard> shared = std::move(dashboard);
   return coordinator::ExtraRoutes{
       &Dashboard::Serves, [shared](coordinator::HttpRequest r, coordinator::Responder respond) {

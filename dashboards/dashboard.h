@@ -9,10 +9,10 @@
 // Routes (docs/dashboard.md):
 //   GET /                                   the page (also /index.html, /app.js, /style.css)
 //   GET /api/v1/dashboard/sweeps            sweeps with progress, ETA, worker groups
-//   GET /api/v1/dashboard/sweeps/NAME/summary?metric=&baseline=&ddof=
+//   GET /api/v1/dashboard/summary?sweep=&metric=&baseline=&ddof=
 //                                           report cells, paired comparisons, replicate points
-//   GET /api/v1/dashboard/sweeps/NAME/trials?state=&method=&q=&sort=&desc=&offset=&limit=
-//   GET /api/v1/dashboard/trials/ID         one trial: parameters, metrics, attempts, curves
+//   GET /api/v1/dashboard/trials?sweep=&state=&method=&q=&sort=&desc=&offset=&limit=
+//   GET /api/v1/dashboard/trial?id=         one trial: parameters, metrics, attempts, curves
 //   GET /api/v1/dashboard/compare?a=&b=&metric=   two sweeps on the same cells
 //
 // Thread safety: Handle may be called from any number of threads.
@@ -25,15 +25,16 @@
 #include "common/status.h"
 #include "coordinator/api.h"
 #include "coordinator/http_types.h"
+#include "storage/report.h"
 #include "storage/result_store.h"
 
 namespace chromatune::dashboards {
 
 struct DashboardOptions {
   std::string db_path;
-  // Where the per-sweep HDF5 files are; empty: "<db_path>.artifacts" (the coordinator's
-  // default).
-  std::string artifact_dir;
+  // The HDF5 artifact file; empty: ArtifactStore::DefaultPathFor(db_path) (the
+  // coordinator's default).
+  std::string artifact_file;
 };
 
 class Dashboard {
@@ -50,6 +51,10 @@ class Dashboard {
  private:
   explicit Dashboard(DashboardOptions options) : options_(std::move(options)) {}
   Result<coordinator::HttpResponse> Route(const coordinator::HttpRequest& request);
+  struct SummaryEntry;
+  // The summary of a sweep (its JSON and the response body), aggregated again only when
+  // the sweep's counts changed. Called under mu_; the pointer is valid until mu_ is released.
+  Result<const SummaryEntry*> CachedSummary(const std::string& name, const ReportOptions& options);
 
   DashboardOptions options_;
   std::mutex mu_;  // guards store_ (one read-only connection) and the summary cache
@@ -61,6 +66,6 @@ class Dashboard {
 // The dashboard as extra routes of a coordinator (coordinator::ServerConfig::extra_routes),
 // so the coordinator and `chromatune run` serve it next to their API.
 Result<coordinator::ExtraRoutes> MakeDashboardRoutes(const std::string& db_path,
-                                                     const std::string& artifact_dir);
+                                                     const std::string& artifact_file);
 
 }  // namespace chromatune::dashboards

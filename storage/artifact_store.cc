@@ -19,7 +19,9 @@ namespace chromatune {
 namespace {
 
 constexpr const char* kFormat = "chromatune-artifacts";
-constexpr int64_t kFormatVersion = 1;
+// Version 2: one file per result store, a group per sweep under /sweeps. Version 1 (one
+// file per sweep, trials under /trials) is refused with a message saying so.
+constexpr int64_t kFormatVersion = 2;
 // Elements per curve chunk (8 KiB of int64 or float64).
 constexpr hsize_t kCurveChunk = 1024;
 // Upper bound of an array chunk: 64 Ki float32 = 256 KiB, a quarter of the default 1 MiB
@@ -37,6 +39,22 @@ std::string TrialGroupName(int64_t trial_id) {
   char name[32];
   std::snprintf(name, sizeof name, "trial-%08lld", static_cast<long long>(trial_id));
   return name;
+}
+
+// Whether every component of the relative `path` ("a/b/c") exists under `loc`. Checked one
+// component at a time: H5Lexists fails, rather than answering false, when an intermediate
+// group is missing.
+bool LinkExists(hid_t loc, const std::string& path) {
+  size_t end = 0;
+  while (end != std::string::npos) {
+    end = path.find('/', end + 1);
+    const std::string prefix = path.substr(0, end);
+    if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+  }
+  return true;
 }
 
 Status CheckName(const std::string& name, const std::string& what) {
@@ -279,6 +297,23 @@ Status WriteOneTrial(hid_t trials, const TrialArtifactsRef& t, const std::string
   return Status::Ok();
 }
 
+// The trials group of a sweep, created with the sweep group (attribute `sweep` = the exact
+// name) when missing. Called inside a write session, so a new group is part of the session.
+Result<Hdf5Handle> OpenOrCreateSweepGroup(hid_t file, const std::string& group,
+                                          const std::string& sweep, const std::string& path) {
+  const std::string trials = group + "/trials";
+  if (!LinkExists(file, group)) {
+    Hdf5Handle g(H5Gcreate2(file, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!g.valid()) return Hdf5Error(path, "creating /" + group);
+    CT_RETURN_IF_ERROR(WriteStringAttr(g.get(), "sweep", sweep, path));
+    Hdf5Handle t(H5Gcreate2(g.get(), "trials", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!t.valid()) return Hdf5Error(path, "creating /" + trials);
+  }
+  Hdf5Handle t(H5Gopen2(file, trials.c_str(), H5P_DEFAULT));
+  if (!t.valid()) return Hdf5Error(path, "opening /" + trials);
+  return t;
+}
+
 std::string ParentDir(const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -303,7 +338,7 @@ Status CheckSignature(const std::string& path) {
 }
 
 // Writes an empty artifact file under a temporary name and renames it into place.
-Status CreateFile(const std::string& path, const std::string& sweep, hid_t fapl) {
+Status CreateFile(const std::string& path, hid_t fapl) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   ::unlink(tmp.c_str());
   ::unlink(Hdf5JournalPath(tmp).c_str());
@@ -316,10 +351,9 @@ Status CreateFile(const std::string& path, const std::string& sweep, hid_t fapl)
       s = WriteNumberAttr<int64_t>(file.get(), "format_version", kFormatVersion, H5T_NATIVE_INT64,
                                    path);
     }
-    if (s.ok()) s = WriteStringAttr(file.get(), "sweep", sweep, path);
     if (s.ok()) {
-      Hdf5Handle trials(H5Gcreate2(file.get(), "trials", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-      if (!trials.valid()) s = Hdf5Error(path, "creating /trials");
+      Hdf5Handle sweeps(H5Gcreate2(file.get(), "sweeps", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+      if (!sweeps.valid()) s = Hdf5Error(path, "creating /sweeps");
     }
     if (s.ok() && file.Close() < 0) s = Hdf5Error(path, "closing the new artifact file");
   }
@@ -349,8 +383,10 @@ Result<Hdf5Handle> OpenFile(const std::string& path, StoreMode mode) {
   return file;
 }
 
-// Checks the root attributes of an open file.
-Status CheckFormat(hid_t file, const std::string& path, const std::string& sweep) {
+// Checks the root attributes of an open file, and that the group `group` (when it exists)
+// holds `sweep`.
+Status CheckFormat(hid_t file, const std::string& path, const std::string& group,
+                   const std::string& sweep) {
   if (H5Aexists(file, "format") <= 0) {
     H5Eclear2(H5E_DEFAULT);
     return FailedPrecondition(path +
@@ -367,22 +403,42 @@ Status CheckFormat(hid_t file, const std::string& path, const std::string& sweep
                               " is newer than this chromatune reads (" +
                               std::to_string(kFormatVersion) + "); upgrade chromatune");
   }
-  CT_ASSIGN_OR_RETURN(std::string stored, ReadStringAttr(file, "sweep", path));
-  if (!sweep.empty() && stored != sweep) {
-    return FailedPrecondition(path + ": holds the artifacts of sweep \"" + stored + "\", not \"" +
-                              sweep + "\"");
+  if (version < kFormatVersion) {
+    return FailedPrecondition(path + ": artifact format version " + std::to_string(version) +
+                              " (one file per sweep) is not the layout this chromatune writes (" +
+                              std::to_string(kFormatVersion) +
+                              ", one file with a group per sweep); read it with h5py or h5dump "
+                              "(docs/hdf5-layout.md) and give this store a new artifact file");
+  }
+  if (!LinkExists(file, group)) return Status::Ok();
+  Hdf5Handle g(H5Gopen2(file, group.c_str(), H5P_DEFAULT));
+  if (!g.valid()) return Hdf5Error(path, "opening /" + group);
+  CT_ASSIGN_OR_RETURN(std::string stored, ReadStringAttr(g.get(), "sweep", path));
+  if (stored != sweep) {
+    return FailedPrecondition(path + ": group /" + group + " holds the artifacts of sweep \"" +
+                              stored + "\", not \"" + sweep + "\"");
   }
   return Status::Ok();
 }
 
 }  // namespace
 
-Result<std::string> ArtifactStore::PathFor(const std::string& dir, const std::string& sweep) {
-  if (sweep.empty()) return InvalidArgument("an empty sweep name has no artifact file");
-  static const char* kSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+";
-  if (sweep[0] != '.' && sweep.find_first_not_of(kSafe) == std::string::npos) {
-    return dir + "/" + sweep + ".h5";
+std::string ArtifactStore::DefaultPathFor(const std::string& db_path) {
+  const size_t slash = db_path.rfind('/');
+  const size_t dot = db_path.rfind('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)) {
+    const std::string ext = db_path.substr(dot);
+    if (ext == ".sqlite" || ext == ".sqlite3" || ext == ".db") {
+      return db_path.substr(0, dot) + ".h5";
+    }
   }
+  return db_path + ".h5";
+}
+
+Result<std::string> ArtifactStore::GroupFor(const std::string& sweep) {
+  if (sweep.empty()) return InvalidArgument("an empty sweep name has no artifact group");
+  static const char* kSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+";
+  if (sweep[0] != '.' && sweep.find_first_not_of(kSafe) == std::string::npos) return sweep;
   // Any other name (sweep names are free text, e.g. with '/' or '<'): unsafe characters and
   // a leading '.' become '_', and a hash of the exact name keeps distinct names apart.
   std::string safe = sweep.substr(0, 64);
@@ -390,12 +446,14 @@ Result<std::string> ArtifactStore::PathFor(const std::string& dir, const std::st
     if (std::strchr(kSafe, c) == nullptr || c == '\0') c = '_';
   }
   if (safe[0] == '.') safe[0] = '_';
-  return dir + "/" + safe + "-" + Sha256Hex(sweep).substr(0, 12) + ".h5";
+  return safe + "-" + Sha256Hex(sweep).substr(0, 12);
 }
 
 Result<std::unique_ptr<ArtifactStore>> ArtifactStore::Open(const std::string& path,
                                                            const std::string& sweep,
                                                            StoreMode mode) {
+  CT_ASSIGN_OR_RETURN(std::string name, GroupFor(sweep));
+  const std::string group = "sweeps/" + name;
   std::lock_guard<std::mutex> lock(Hdf5Mutex());
   SilenceHdf5Errors();
   (void)TakeHdf5DriverError();  // forget causes of failures that HDF5 recovered from
@@ -414,20 +472,15 @@ Result<std::unique_ptr<ArtifactStore>> ArtifactStore::Open(const std::string& pa
     }
   }
   if (!exists) {
-    if (sweep.empty()) return InvalidArgument(path + ": a new artifact file needs a sweep name");
     CT_ASSIGN_OR_RETURN(hid_t fapl_id, JournaledFileAccess());
     Hdf5Handle fapl(fapl_id);
-    CT_RETURN_IF_ERROR(CreateFile(path, sweep, fapl.get()));
+    CT_RETURN_IF_ERROR(CreateFile(path, fapl.get()));
   }
   CT_RETURN_IF_ERROR(CheckSignature(path));
   CT_ASSIGN_OR_RETURN(Hdf5Handle file, OpenFile(path, mode));
-  CT_RETURN_IF_ERROR(CheckFormat(file.get(), path, sweep));
-  std::string stored = sweep;
-  if (stored.empty()) {
-    CT_ASSIGN_OR_RETURN(stored, ReadStringAttr(file.get(), "sweep", path));
-  }
+  CT_RETURN_IF_ERROR(CheckFormat(file.get(), path, group, sweep));
   if (file.Close() < 0) return Hdf5Error(path, "closing the artifact file");
-  return std::unique_ptr<ArtifactStore>(new ArtifactStore(path, stored, mode));
+  return std::unique_ptr<ArtifactStore>(new ArtifactStore(path, sweep, group, mode));
 }
 
 Status ArtifactStore::WriteTrials(const std::vector<TrialArtifactsRef>& trials) {
@@ -446,10 +499,10 @@ Status ArtifactStore::WriteTrials(const std::vector<TrialArtifactsRef>& trials) 
   CT_ASSIGN_OR_RETURN(Hdf5Handle file, OpenFile(path_, StoreMode::kReadWrite));
   Status s;
   {
-    Hdf5Handle group(H5Gopen2(file.get(), "trials", H5P_DEFAULT));
-    if (!group.valid()) s = Hdf5Error(path_, "opening /trials");
+    auto group = OpenOrCreateSweepGroup(file.get(), group_, sweep_, path_);
+    if (!group.ok()) s = group.status();
     for (size_t i = 0; s.ok() && i < trials.size(); ++i) {
-      s = WriteOneTrial(group.get(), trials[i], path_);
+      s = WriteOneTrial(group->get(), trials[i], path_);
     }
   }
   if (!s.ok()) {
@@ -477,8 +530,10 @@ Status ArtifactStore::WriteTrial(int64_t trial_id, int attempt, const nlohmann::
 Result<std::vector<int64_t>> ArtifactStore::ListTrials() {
   std::lock_guard<std::mutex> lock(Hdf5Mutex());
   CT_ASSIGN_OR_RETURN(Hdf5Handle file, OpenFile(path_, StoreMode::kReadOnly));
-  Hdf5Handle group(H5Gopen2(file.get(), "trials", H5P_DEFAULT));
-  if (!group.valid()) return Hdf5Error(path_, "opening /trials");
+  const std::string trials = group_ + "/trials";
+  if (!LinkExists(file.get(), trials)) return std::vector<int64_t>{};  // nothing written yet
+  Hdf5Handle group(H5Gopen2(file.get(), trials.c_str(), H5P_DEFAULT));
+  if (!group.valid()) return Hdf5Error(path_, "opening /" + trials);
   CT_ASSIGN_OR_RETURN(auto names, ListLinks(group.get(), path_));
   std::vector<int64_t> ids;
   for (const std::string& name : names) {
@@ -492,11 +547,10 @@ Result<std::vector<int64_t>> ArtifactStore::ListTrials() {
 Result<TrialArtifacts> ArtifactStore::ReadTrial(int64_t trial_id) {
   std::lock_guard<std::mutex> lock(Hdf5Mutex());
   CT_ASSIGN_OR_RETURN(Hdf5Handle file, OpenFile(path_, StoreMode::kReadOnly));
-  const std::string name = "trials/" + TrialGroupName(trial_id);
-  if (H5Lexists(file.get(), "trials", H5P_DEFAULT) <= 0 ||
-      H5Lexists(file.get(), name.c_str(), H5P_DEFAULT) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return NotFound(path_ + ": no artifacts for trial " + std::to_string(trial_id));
+  const std::string name = group_ + "/trials/" + TrialGroupName(trial_id);
+  if (!LinkExists(file.get(), name)) {
+    return NotFound(path_ + ": no artifacts for trial " + std::to_string(trial_id) +
+                    " of sweep \"" + sweep_ + "\"");
   }
   Hdf5Handle group(H5Gopen2(file.get(), name.c_str(), H5P_DEFAULT));
   if (!group.valid()) return Hdf5Error(path_, "opening " + name);

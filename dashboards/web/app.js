@@ -105,23 +105,42 @@ function shotAxis(cells) {
   return [...new Set(cells.map(c => c.shots))].sort((a, b) => a - b);
 }
 
-function accuracyPlot(summary, metric) {
+// Plots of sweeps with hundreds of settings (random search) would be unreadable and slow to
+// draw: they show at most kMaxSeries series, the baseline's and those with the highest mean
+// at their largest shot count; the cells table and its CSV keep every cell.
+const kMaxSeries = 12;
+// Past this many paired comparisons the p-values are in the tooltips only.
+const kMaxPLabels = 60;
+
+// The series of the accuracy plot, in cell order, and the labels of those drawn.
+function accuracySeries(summary) {
   const shots = shotAxis(summary.cells);
   const bySeries = new Map();
   summary.cells.forEach((c, i) => {
     const label = seriesLabel(c);
-    if (!bySeries.has(label)) bySeries.set(label, {label, points: [], replicates: []});
+    if (!bySeries.has(label)) bySeries.set(label, {label, method: c.method, points: [], replicates: []});
     const s = bySeries.get(label);
     const cat = shots.indexOf(c.shots);
     s.points.push({cat, mean: c.mean, lo: c.ci95 ? c.ci95[0] : null, hi: c.ci95 ? c.ci95[1] : null});
     for (const p of (summary.points[i] || [])) s.replicates.push({cat, value: p.value});
   });
-  return bandPlot({title: `${metric} vs shots (mean, 95% CI, replicates)`, kind: 'accuracy',
-                   categories: shots, xLabel: 'shots', yLabel: metric, series: [...bySeries.values()]});
+  const all = [...bySeries.values()];
+  if (all.length <= kMaxSeries) return {shots, all, shown: all};
+  const last = s => s.points.reduce((a, b) => (b.cat > a.cat ? b : a)).mean;
+  const baseline = all.filter(s => s.method === summary.baseline).slice(0, kMaxSeries);
+  const others = all.filter(s => s.method !== summary.baseline).sort((a, b) => last(b) - last(a));
+  const keep = new Set([...baseline, ...others.slice(0, kMaxSeries - baseline.length)]);
+  return {shots, all, shown: all.filter(s => keep.has(s))};
 }
 
-function pairedPlot(summary) {
-  const pairs = summary.paired.filter(p => p.baseline_found && p.n_pairs > 0);
+function accuracyPlot(summary, metric, series) {
+  return bandPlot({title: `${metric} vs shots (mean, 95% CI, replicates)`, kind: 'accuracy',
+                   categories: series.shots, xLabel: 'shots', yLabel: metric, series: series.shown});
+}
+
+function pairedPlot(summary, shownLabels) {
+  const pairs = summary.paired.filter(p => p.baseline_found && p.n_pairs > 0 &&
+                                           shownLabels.has(seriesLabel({method: p.method, swept: p.params})));
   if (!pairs.length) return null;
   const shots = [...new Set(pairs.map(p => p.shots))].sort((a, b) => a - b);
   const bySeries = new Map();
@@ -132,7 +151,8 @@ function pairedPlot(summary) {
       lo: p.ci95 ? p.ci95[0] : null, hi: p.ci95 ? p.ci95[1] : null, p: p.p_t_holm});
   }
   return diffPlot({title: `paired difference vs ${summary.baseline} (Holm p)`, kind: 'paired',
-                   categories: shots, xLabel: 'shots', yLabel: 'difference', series: [...bySeries.values()]});
+                   categories: shots, xLabel: 'shots', yLabel: 'difference', series: [...bySeries.values()],
+                   pLabels: pairs.length <= kMaxPLabels});
 }
 
 function colourName(v) { return Array.isArray(v) ? `rgb(${v.join(',')})` : String(v); }
@@ -147,8 +167,8 @@ function cptPlots(summary) {
     return c ? c.mean : null;
   }));
   const heat = heatmap({title: 'CPT: colour × shots', rows: colours, cols: shots, values, xLabel: 'shots'});
-  const perColour = bandPlot({title: 'CPT per-colour score', kind: 'per-colour', categories: colours,
-    xLabel: 'colour', yLabel: summary.metric, legendWidth: 20,
+  const perColour = bandPlot({title: 'CPT per-colour score (mean over shots)', kind: 'per-colour',
+    categories: colours, xLabel: 'colour', yLabel: summary.metric, legendWidth: 20, categorical: true,
     series: [{label: 'mean over shots', points: colours.map((col, i) => {
       const vs = values[i].filter(v => v != null);
       return {cat: i, mean: vs.reduce((a, b) => a + b, 0) / vs.length};
@@ -156,14 +176,24 @@ function cptPlots(summary) {
   return [plotBox(heat, 'cpt-heatmap'), plotBox(perColour, 'cpt-per-colour')];
 }
 
+// Rows of the cells table drawn at first; the rest on request (the CSV has all).
+const kCellRows = 200;
+
 function cellsTable(summary, name) {
   const header = ['method', 'params', 'shots', 'n', 'mean', 'std', 'ci95 lo', 'ci95 hi'];
   const rows = summary.cells.map(c => [c.method, paramsLabel(c.swept), c.shots, c.n, c.mean, c.std,
                                        c.ci95 ? c.ci95[0] : null, c.ci95 ? c.ci95[1] : null]);
   const shown = rows.map(r => r.map((v, i) => i >= 4 ? fmt(v) : v));  // mean, std, CI
-  return h('div', {},
-    h('h2', {}, 'Cells ', h('button', {onclick: () => downloadCsv(header, rows, name + '-cells')}, 'CSV')),
-    table(header, shown, {cls: 'cells'}));
+  const box = h('div', {});
+  const draw = limit => {
+    const more = shown.length > limit ? h('p', {class: 'note'}, `Showing ${limit} of ${shown.length} cells `,
+        h('button', {class: 'all-cells', onclick: () => draw(shown.length)}, 'show all')) : null;
+    box.replaceChildren(
+      h('h2', {}, 'Cells ', h('button', {onclick: () => downloadCsv(header, rows, name + '-cells')}, 'CSV')),
+      table(header, shown.slice(0, limit), {cls: 'cells'}), ...(more ? [more] : []));
+  };
+  draw(kCellRows);
+  return box;
 }
 
 const trialQuery = {state: '', method: '', q: '', sort: 'id', desc: '0', offset: 0};
@@ -220,8 +250,9 @@ async function viewSweep(name, params) {
     summary.metrics.map(m => h('option', {value: m}, m)));
   metricSel.value = metric;
   const plots = h('div', {class: 'plots'});
-  if (summary.cells.length) plots.appendChild(plotBox(accuracyPlot(summary, metric), name + '-' + metric));
-  const paired = pairedPlot(summary);
+  const series = accuracySeries(summary);
+  if (summary.cells.length) plots.appendChild(plotBox(accuracyPlot(summary, metric, series), name + '-' + metric));
+  const paired = pairedPlot(summary, new Set(series.shown.map(s => s.label)));
   if (paired) plots.appendChild(plotBox(paired, name + '-paired'));
   for (const box of cptPlots(summary)) plots.appendChild(box);
   const c = summary.counts;
@@ -232,6 +263,10 @@ async function viewSweep(name, params) {
       ' metric ', metricSel),
     summary.notes.length ? h('p', {class: 'note'}, summary.notes.join('; ')) : null,
     summary.points_omitted ? h('p', {class: 'note'}, 'Replicate points omitted: too many to draw.') : null,
+    series.shown.length < series.all.length
+      ? h('p', {class: 'note series-note'}, `The plots show ${series.shown.length} of ${series.all.length} settings ` +
+          `(${summary.baseline} and the highest means at the largest shot count); the cells table has them all.`)
+      : null,
     plots, cellsTable(summary, name), trials);
   await trialTable(name, trials);
 }

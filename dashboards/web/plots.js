@@ -77,13 +77,16 @@ function frame(opts) {
 function legend(f, entries) {
   entries.forEach((e, i) => {
     const yy = f.m.t + 10 + i * 16;
-    svgEl('rect', {x: f.W - f.m.r + 10, y: yy - 8, width: 10, height: 10, fill: e.color}, f.svg);
-    svgText(f.svg, f.W - f.m.r + 24, yy + 1, e.label.length > 22 ? e.label.slice(0, 21) + '…' : e.label);
+    svgEl('rect', {x: f.W - f.m.r + 10, y: yy - 8, width: 10, height: 10, fill: e.color, class: 'legend'}, f.svg);
+    const t = svgText(f.svg, f.W - f.m.r + 24, yy + 1, e.label.length > 22 ? e.label.slice(0, 21) + '…' : e.label,
+                      {class: 'legend'});
+    svgEl('title', {}, t).textContent = e.label;
   });
 }
 
 // Mean ± CI band per series over ordinal shot counts, replicate points faint.
 // series: [{label, points: [{cat, mean, lo, hi}], replicates: [{cat, value}]}]
+// categorical: true for unordered categories (no band or line joins them, no legend).
 function bandPlot(opts) {
   const vals = [];
   for (const s of opts.series) {
@@ -95,7 +98,7 @@ function bandPlot(opts) {
     const color = PALETTE[si % PALETTE.length];
     const pts = s.points.slice().sort((a, b) => a.cat - b.cat);
     const withCi = pts.filter(p => p.lo != null && p.hi != null);
-    if (withCi.length >= 2) {
+    if (withCi.length >= 2 && !opts.categorical) {
       const up = withCi.map(p => `${f.x(p.cat)},${f.y(p.hi)}`);
       const down = withCi.slice().reverse().map(p => `${f.x(p.cat)},${f.y(p.lo)}`);
       svgEl('polygon', {points: up.concat(down).join(' '), fill: color, 'fill-opacity': 0.15,
@@ -109,7 +112,7 @@ function bandPlot(opts) {
       svgEl('circle', {cx: f.x(r.cat) + (Math.random() - 0.5) * 8, cy: f.y(r.value), r: 2.2,
                        fill: color, 'fill-opacity': 0.25, class: 'replicate'}, f.marks);
     }
-    if (pts.length >= 2) {
+    if (pts.length >= 2 && !opts.categorical) {
       svgEl('polyline', {points: pts.map(p => `${f.x(p.cat)},${f.y(p.mean)}`).join(' '),
                          fill: 'none', stroke: color, 'stroke-width': 2,
                          'stroke-dasharray': s.dashed ? '5 3' : 'none'}, f.marks);
@@ -121,12 +124,12 @@ function bandPlot(opts) {
       title.textContent = `${s.label}: ${fmt(p.mean)}` + (p.lo != null ? ` [${fmt(p.lo)}, ${fmt(p.hi)}]` : '');
     }
   });
-  legend(f, opts.series.map((s, i) => ({label: s.label, color: PALETTE[i % PALETTE.length]})));
+  if (!opts.categorical) legend(f, opts.series.map((s, i) => ({label: s.label, color: PALETTE[i % PALETTE.length]})));
   return f.svg;
 }
 
 // Paired differences (method − baseline) with CI bars and p-values, per shot count.
-// series: [{label, points: [{cat, mean, lo, hi, p}]}]
+// series: [{label, points: [{cat, mean, lo, hi, p}]}]; pLabels false: p-values in tooltips only.
 function diffPlot(opts) {
   const vals = [0];
   for (const s of opts.series) for (const p of s.points) vals.push(p.mean, p.lo ?? p.mean, p.hi ?? p.mean);
@@ -145,7 +148,9 @@ function diffPlot(opts) {
       }
       const c = svgEl('circle', {cx, cy: f.y(p.mean), r: 3.5, fill: color, class: 'mean'}, f.marks);
       svgEl('title', {}, c).textContent = `${s.label}: Δ=${fmt(p.mean)} p=${fmt(p.p)}`;
-      if (p.p != null) svgText(f.marks, cx + 4, f.y(p.mean) - 5, `p=${fmtP(p.p)}`, {'font-size': 9, fill: color});
+      if (p.p != null && opts.pLabels !== false) {
+        svgText(f.marks, cx + 4, f.y(p.mean) - 5, `p=${fmtP(p.p)}`, {'font-size': 9, fill: color});
+      }
     }
   });
   legend(f, opts.series.map((s, i) => ({label: s.label, color: PALETTE[i % PALETTE.length]})));

@@ -1,22 +1,35 @@
 // Browser tests of the dashboard: Debian's chromium driven by playwright-core, against
-// `chromatune dashboard` serving a store made by small real sweeps (`chromatune run`:
-// coordinator in process, worker groups under mpirun, `noop` trials). Screenshots are saved
-// under $CHROMATUNE_ARTIFACTS (default: a temporary folder, printed).
+// `chromatune dashboard` serving one store that holds
+//  - two small real sweeps (`chromatune run`: coordinator in process, worker groups under
+//    mpirun, `noop` trials), one of them named `<script>alert(1)</script>`;
+//  - a grounding sweep in CPT's protocol (the five colours and the palette zero-shot and
+//    prompt-tuned at shots 1/4/16, red-circle, finetune as the baseline; 3 data seeds,
+//    laid out as the planner does) for the colour × shots heatmap,
+//    the per-colour scores and the paired differences. Its trials are SYNTHETIC, written
+//    through the store's write path by dashboard_fixture (dashboard_fixture.cc): a real
+//    grounding sweep needs a pretrained backbone first, which takes minutes on two cores,
+//    far over this test's budget, and noop trials cannot carry method names or colours.
+// Screenshots are saved under $CHROMATUNE_ARTIFACTS (default: a temporary folder, printed).
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawn, execFileSync} from 'node:child_process';
-import {mkdtempSync, writeFileSync, mkdirSync, rmSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {chromium} from 'playwright-core';
+import {startDashboard, launchChromium, gotoRendered} from './dashboard_util.mjs';
 
 const BIN = process.env.CHROMATUNE_BIN;
+const FIXTURE = process.env.CHROMATUNE_FIXTURE;
 assert.ok(BIN, 'CHROMATUNE_BIN must name the chromatune binary');
+assert.ok(FIXTURE, 'CHROMATUNE_FIXTURE must name the dashboard_fixture binary');
 const work = mkdtempSync(join(tmpdir(), 'ct-browser-'));
 const shots = process.env.CHROMATUNE_ARTIFACTS || join(work, 'screenshots');
 mkdirSync(shots, {recursive: true});
 const db = join(work, 'dash.sqlite');
 const XSS = '<script>alert(1)</script>';
+const GROUNDING = 'fashionref-cpt';
+const MANY = 'fashionref-cpt-3-settings';  // 24 series: more than the plots draw
+const COLOURS = ['red', 'purple', 'green', 'yellow', 'blue'];
 
 let dashboard, browser, base;
 const consoleErrors = [];
@@ -40,54 +53,42 @@ function runSweep(name, values) {
                {stdio: ['ignore', 'pipe', 'inherit'], timeout: 240000});
 }
 
-function startDashboard() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['dashboard', '--db', db, '--listen', '127.0.0.1:0'],
-                        {stdio: ['ignore', 'pipe', 'inherit']});
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('dashboard did not start: ' + out)), 20000);
-    child.stdout.on('data', d => {
-      out += d;
-      const m = out.match(/dashboard at (http:\/\/[^\s]+)/);
-      if (m) { clearTimeout(timer); resolve({child, url: m[1].replace(/\/$/, '')}); }
-    });
-    child.on('exit', code => reject(new Error(`dashboard exited with ${code}: ${out}`)));
-  });
-}
-
 async function openPage(hash) {
   const page = await browser.newPage({viewport: {width: 1400, height: 1000}});
   page.on('console', msg => { if (msg.type() === 'error') consoleErrors.push(`${hash}: ${msg.text()}`); });
   page.on('pageerror', err => consoleErrors.push(`${hash}: ${err.message}`));
   page.on('dialog', async d => { consoleErrors.push(`${hash}: a dialog opened: ${d.message()}`); await d.dismiss(); });
-  await page.goto(`${base}/${hash}`);
-  await page.waitForFunction(h => document.body.dataset.ready === h, hash || '#/', {timeout: 15000});
+  await gotoRendered(page, base, hash);
   return page;
 }
 
 before(async () => {
   runSweep('noop-a', [0.4, 0.6]);
   runSweep(XSS, [0.5, 0.7]);
-  ({child: dashboard, url: base} = await startDashboard());
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu',
-           '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  for (const args of [['--sweep', GROUNDING, '--data-seeds', '3'],
+                      ['--sweep', MANY, '--settings', '3', '--data-seeds', '2']]) {
+    execFileSync(FIXTURE, ['--db', db, ...args], {stdio: ['ignore', 'pipe', 'inherit'], timeout: 120000});
+  }
+  ({child: dashboard, url: base} = await startDashboard(BIN, db));
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
   if (dashboard) dashboard.kill('SIGTERM');
   console.log(`screenshots in ${shots}`);
-  if (!process.env.CHROMATUNE_ARTIFACTS) rmSync(join(work, 'dash.sqlite.artifacts'), {recursive: true, force: true});
+  // The store and its HDF5 file (dash.h5, the default next to dash.sqlite) go; the
+  // screenshots stay (in `work` only when no CHROMATUNE_ARTIFACTS was given).
+  assert.ok(existsSync(join(work, 'dash.h5')), 'the artifacts belong in dash.h5 next to dash.sqlite');
+  if (process.env.CHROMATUNE_ARTIFACTS) rmSync(work, {recursive: true, force: true});
+  else for (const f of ['dash.sqlite', 'dash.sqlite-wal', 'dash.sqlite-shm', 'dash.h5']) rmSync(join(work, f), {force: true});
 });
 
-test('sweeps page lists both sweeps with progress, the hostile name as text', async () => {
+test('sweeps page lists every sweep with progress, the hostile name as text', async () => {
   const page = await openPage('#/');
   const names = await page.$$eval('table.sweeps tbody tr td:first-child', tds => tds.map(t => t.textContent));
-  assert.deepEqual(names.sort(), [XSS, 'noop-a'].sort());
-  assert.equal(await page.$$eval('table.sweeps .bar span.done', s => s.length), 2);
+  assert.deepEqual(names.sort(), [XSS, 'noop-a', GROUNDING, MANY].sort());
+  assert.equal(await page.$$eval('table.sweeps .bar span.done', s => s.length), 4);
   await page.screenshot({path: join(shots, 'sweeps.png'), fullPage: true});
   await page.close();
 });
@@ -126,6 +127,66 @@ test('trial page shows its curves and parameters', async () => {
   assert.ok(await page.$$eval('svg[data-kind="curve"] .marks > *', m => m.length) >= 1);
   assert.match(await page.textContent('pre.params'), /"method": "noop"/);
   await page.screenshot({path: join(shots, 'trial.png'), fullPage: true});
+  await page.close();
+});
+
+test('grounding sweep draws the CPT colour × shots heatmap, per-colour scores and paired differences', async () => {
+  const page = await openPage('#/sweep/' + GROUNDING);
+  const heat = 'svg[data-kind="heatmap"]';
+  // One cell per colour and shot count (0, 1, 4, 16), each with a value: no empty cell.
+  const cells = await page.$$eval(`${heat} .marks rect.cell`, rs => rs.map(r => r.getAttribute('fill')));
+  assert.equal(cells.length, COLOURS.length * 4);
+  assert.ok(cells.every(f => f.startsWith('rgba(')), `empty heatmap cells: ${cells}`);
+  const labels = await page.$$eval(`${heat} > text`, ts => ts.map(t => t.textContent));
+  for (const c of COLOURS) assert.ok(labels.includes(c), `no heatmap row for ${c}: ${labels}`);
+  // Cell tooltips carry the means; prompt tuning beats zero-shot for red.
+  const red = await page.$$eval(`${heat} .marks rect.cell title`, ts => ts.map(t => t.textContent)
+      .filter(t => t.startsWith('red @')).map(t => [Number(t.split(' @ ')[1].split(':')[0]), Number(t.split(': ')[1])]));
+  assert.equal(red.length, 4);
+  assert.ok(red.find(([s]) => s === 16)[1] > red.find(([s]) => s === 0)[1], JSON.stringify(red));
+  // Per-colour scores: one mean per colour, in the colour order of the heatmap.
+  assert.equal(await page.$$eval('svg[data-kind="per-colour"] .marks circle.mean', c => c.length), COLOURS.length);
+  // Paired differences vs finetune: the five colours and the palette at shots 1, 4, 16
+  // (zero-shot cells have no fine-tuned partner), each with a CI bar and a p-value.
+  const paired = 'svg[data-kind="paired"]';
+  assert.equal(await page.$$eval(`${paired} .marks circle.mean`, c => c.length), 6 * 3);
+  assert.ok(await page.$$eval(`${paired} .marks line[stroke-width="2"]`, l => l.length) >= 6 * 3);
+  const ps = await page.$$eval(`${paired} .marks text`, ts => ts.map(t => t.textContent));
+  assert.equal(ps.length, 6 * 3);
+  assert.ok(ps.every(p => /^p=/.test(p)), JSON.stringify(ps));
+  // The accuracy plot draws every trial as a replicate point: 7 zero-shot trials, and 21
+  // trained ones per data seed.
+  assert.equal(await page.$$eval('svg[data-kind="accuracy"] .marks circle.replicate', c => c.length), 7 + 21 * 3);
+  await page.screenshot({path: join(shots, 'grounding.png'), fullPage: true});
+  await page.close();
+});
+
+test('the page of a trained trial draws its curves from the HDF5 file', async () => {
+  const page = await openPage('#/sweep/' + GROUNDING);
+  const id = await page.evaluate(async sweep => {
+    const res = await fetch('/api/v1/dashboard/trials?' + new URLSearchParams({sweep, method: 'finetune', limit: '1'}));
+    return (await res.json()).rows[0].id;
+  }, GROUNDING);
+  await page.close();
+  const trial = await openPage(`#/trial/${id}`);
+  assert.match(await trial.textContent('main'), /Curves \(from hdf5\)/);
+  const curves = await trial.$$eval('svg[data-kind="curve"] .marks polyline.curve', p => p.length);
+  assert.equal(curves, 2, 'train_loss and val_accuracy');
+  assert.match(await trial.textContent('pre.params'), /"method": "finetune"/);
+  assert.ok((await trial.$$eval('table tbody tr td:first-child', tds => tds.map(t => t.textContent))).includes('predictions'));
+  await trial.screenshot({path: join(shots, 'trial-hdf5.png'), fullPage: true});
+  await trial.close();
+});
+
+test('a sweep with many settings plots the baseline and the best 12, the table keeps all', async () => {
+  const page = await openPage('#/sweep/' + MANY);
+  assert.match(await page.textContent('.series-note'), /show 12 of 24 settings/);
+  const legend = await page.$$eval('svg[data-kind="accuracy"] text.legend title', ts => ts.map(t => t.textContent));
+  assert.equal(legend.length, 12);
+  assert.equal(legend.filter(l => l.startsWith('finetune')).length, 3, 'every baseline setting is drawn');
+  const paired = await page.$$eval('svg[data-kind="paired"] text.legend title', ts => ts.map(t => t.textContent));
+  assert.ok(paired.length >= 1 && paired.every(l => legend.includes(l)), JSON.stringify(paired));
+  assert.equal(await page.$$eval('table.cells tbody tr', r => r.length), 3 * 28);
   await page.close();
 });
 

@@ -8,9 +8,10 @@
 namespace chromatune::coordinator {
 namespace {
 
-TEST(Hdf5ArtifactSinkTest, WritesArraysPerSweepFile) {
+TEST(Hdf5ArtifactSinkTest, WritesEverySweepIntoOneFile) {
   testing::TempDir dir;
-  auto sink = OpenHdf5ArtifactSink(dir.File("artifacts"));
+  const std::string path = dir.File("runs/demo.h5");  // the directory is created
+  auto sink = OpenHdf5ArtifactSink(path);
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
   TrialResult r;
   r.metrics["accuracy"] = 0.5;
@@ -19,9 +20,8 @@ TEST(Hdf5ArtifactSinkTest, WritesArraysPerSweepFile) {
       {"key", "k"}, {"method", "noop"}, {"shots", 1}, {"params", nlohmann::json::object()}};
   ASSERT_TRUE((*sink)->WriteTrial("alpha", 7, 2, item, r).ok());
   ASSERT_TRUE((*sink)->WriteTrial("alpha", 8, 1, item, r).ok());
-  auto path = ArtifactStore::PathFor(dir.File("artifacts"), "alpha");
-  ASSERT_TRUE(path.ok());
-  auto store = ArtifactStore::Open(*path, "alpha", StoreMode::kReadOnly);
+  ASSERT_TRUE((*sink)->WriteTrial("beta", 9, 1, item, r).ok());
+  auto store = ArtifactStore::Open(path, "alpha", StoreMode::kReadOnly);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto back = (*store)->ReadTrial(7);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -29,10 +29,13 @@ TEST(Hdf5ArtifactSinkTest, WritesArraysPerSweepFile) {
   ASSERT_EQ(back->arrays.size(), 1u);
   EXPECT_EQ(back->arrays[0].data, r.arrays[0].data);
   EXPECT_EQ((*store)->ListTrials()->size(), 2u);
+  auto beta = ArtifactStore::Open(path, "beta", StoreMode::kReadOnly);
+  ASSERT_TRUE(beta.ok()) << beta.status().ToString();
+  EXPECT_EQ(*(*beta)->ListTrials(), std::vector<int64_t>{9});
 }
 
 TEST(Hdf5ArtifactSinkTest, UnusableDirectoryIsAnError) {
-  auto sink = OpenHdf5ArtifactSink("/proc/no-such-place/artifacts");
+  auto sink = OpenHdf5ArtifactSink("/proc/no-such-place/demo.h5");
   ASSERT_FALSE(sink.ok());
   EXPECT_NE(sink.status().message().find("/proc/no-such-place"), std::string::npos);
 }

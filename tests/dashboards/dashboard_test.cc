@@ -65,10 +65,8 @@ class DashboardTest : public ::testing::Test {
       r.metrics["accuracy"] = value(t.item);
       r.curves = {{"train_loss", 1, 2.0}, {"train_loss", 2, 1.0}};
       if (artifacts) {
-        auto path = ArtifactStore::PathFor(db_ + ".artifacts", name);
-        ASSERT_TRUE(path.ok());
-        fs::create_directories(db_ + ".artifacts");
-        auto a = ArtifactStore::Open(*path, name, StoreMode::kReadWrite);
+        // The default artifact file next to the store (s.sqlite -> s.h5).
+        auto a = ArtifactStore::Open((dir_ / "s.h5").string(), name, StoreMode::kReadWrite);
         ASSERT_TRUE(a.ok()) << a.status().ToString();
         TrialResult with_array = r;
         with_array.arrays.push_back({"predictions", {2}, {1, 0}});

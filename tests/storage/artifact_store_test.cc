@@ -37,7 +37,7 @@ class ArtifactStoreTest : public ::testing::Test {
     return store.ok() ? std::move(store).value() : nullptr;
   }
   testing::ScratchDir dir_;
-  std::string path_ = dir_.File("sweep-a.h5");
+  std::string path_ = dir_.File("demo.h5");
   nlohmann::json item_ = testing::PlanItem("key-1", "coop", 4, 2);
 };
 
@@ -103,7 +103,7 @@ TEST_F(ArtifactStoreTest, ScalarAndEmptyArraysAndLargeArraysRoundTrip) {
   // Chunks stay well under the 1 MiB chunk cache and are compressed.
   hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   ASSERT_GE(file, 0);
-  hid_t dset = H5Dopen2(file, "trials/trial-00000003/arrays/big", H5P_DEFAULT);
+  hid_t dset = H5Dopen2(file, "sweeps/sweep-a/trials/trial-00000003/arrays/big", H5P_DEFAULT);
   ASSERT_GE(dset, 0);
   hid_t dcpl = H5Dget_create_plist(dset);
   hsize_t chunk[2] = {0, 0};
@@ -113,7 +113,8 @@ TEST_F(ArtifactStoreTest, ScalarAndEmptyArraysAndLargeArraysRoundTrip) {
   H5Pclose(dcpl);
   H5Dclose(dset);
   // Curves are extendible.
-  dset = H5Dopen2(file, "trials/trial-00000004/curves/train_loss/value", H5P_DEFAULT);
+  dset =
+      H5Dopen2(file, "sweeps/sweep-a/trials/trial-00000004/curves/train_loss/value", H5P_DEFAULT);
   ASSERT_GE(dset, 0);
   hid_t space = H5Dget_space(dset);
   hsize_t dims[1], max[1];
@@ -149,37 +150,102 @@ TEST_F(ArtifactStoreTest, BadArraysAreRefusedBeforeAnythingIsWritten) {
   EXPECT_TRUE(ids->empty());
 }
 
-TEST_F(ArtifactStoreTest, ReopensAndChecksTheSweep) {
+TEST_F(ArtifactStoreTest, SweepsShareOneFileAndSeeOnlyTheirTrials) {
   {
     auto store = OpenStore();
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->WriteTrial(5, 1, item_, SampleResult(2.0f)).ok());
   }
-  auto any = ArtifactStore::Open(path_, "", StoreMode::kReadOnly);
-  ASSERT_TRUE(any.ok()) << any.status().ToString();
-  EXPECT_EQ((*any)->sweep(), "sweep-a");
-  EXPECT_EQ((*any)->WriteTrial(6, 1, item_, SampleResult(1.0f)).code(),
+  const std::string hostile = "<script>alert(1)</script>";
+  auto other = ArtifactStore::Open(path_, hostile, StoreMode::kReadWrite);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE((*other)->WriteTrial(6, 1, item_, SampleResult(3.0f)).ok());
+  EXPECT_EQ(*(*other)->ListTrials(), std::vector<int64_t>{6});
+  EXPECT_EQ((*other)->ReadTrial(5).status().code(), StatusCode::kNotFound);
+
+  auto reader = ArtifactStore::Open(path_, "sweep-a", StoreMode::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->sweep(), "sweep-a");
+  EXPECT_EQ(*(*reader)->ListTrials(), std::vector<int64_t>{5});
+  EXPECT_EQ((*reader)->WriteTrial(7, 1, item_, SampleResult(1.0f)).code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(*(*any)->ListTrials(), std::vector<int64_t>{5});
-  auto other = ArtifactStore::Open(path_, "sweep-b", StoreMode::kReadWrite);
-  ASSERT_FALSE(other.ok());
-  EXPECT_EQ(other.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(other.status().message().find("sweep-a"), std::string::npos);
+  // A sweep that wrote nothing yet has no trials; it is not an error.
+  auto unseen = ArtifactStore::Open(path_, "never-written", StoreMode::kReadOnly);
+  ASSERT_TRUE(unseen.ok()) << unseen.status().ToString();
+  EXPECT_TRUE((*unseen)->ListTrials()->empty());
+  EXPECT_EQ((*unseen)->ReadTrial(5).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ArtifactStore::Open(path_, "", StoreMode::kReadOnly).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ArtifactStore::Open(dir_.File("missing.h5"), "sweep-a", StoreMode::kReadOnly).status().code(),
+      StatusCode::kNotFound);
+
+  // The group of a free-text name records the exact name.
+  hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const std::string group = "sweeps/" + *ArtifactStore::GroupFor(hostile);
+  hid_t attr = H5Aopen_by_name(file, group.c_str(), "sweep", H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(attr, 0);
+  hid_t type = H5Aget_type(attr);
+  std::string name(H5Tget_size(type), '\0');
+  ASSERT_GE(H5Aread(attr, type, name.data()), 0);
+  EXPECT_EQ(std::string(name.c_str()), hostile);
+  H5Tclose(type);
+  H5Aclose(attr);
+  H5Fclose(file);
 }
 
-TEST_F(ArtifactStoreTest, PathForKeepsEveryNameInsideTheDirectory) {
-  auto p = ArtifactStore::PathFor("/runs", "fmnist-coop_v1.2");
-  ASSERT_TRUE(p.ok());
-  EXPECT_EQ(*p, "/runs/fmnist-coop_v1.2.h5");
-  auto up = ArtifactStore::PathFor("/runs", "../etc");
-  ASSERT_TRUE(up.ok());
-  EXPECT_EQ(*up, "/runs/_._etc-" + Sha256Hex("../etc").substr(0, 12) + ".h5");
-  auto xss = ArtifactStore::PathFor("/runs", "<script>alert(1)</script>");
+TEST_F(ArtifactStoreTest, AFileOfTheOldPerSweepLayoutIsRefusedUntouched) {
+  {
+    hid_t file = H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    auto attr = [&](const char* name, hid_t type, const void* value) {
+      hid_t space = H5Screate(H5S_SCALAR);
+      hid_t a = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+      H5Awrite(a, type, value);
+      H5Aclose(a);
+      H5Sclose(space);
+    };
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, 21);
+    attr("format", str, "chromatune-artifacts");
+    const int64_t version = 1;
+    attr("format_version", H5T_NATIVE_INT64, &version);
+    H5Tclose(str);
+    H5Fclose(file);
+  }
+  std::ifstream in(path_, std::ios::binary);
+  const std::string before((std::istreambuf_iterator<char>(in)), {});
+  auto store = ArtifactStore::Open(path_, "sweep-a", StoreMode::kReadWrite);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find(path_ + ": artifact format version 1 (one file per "
+                                                  "sweep)"),
+            std::string::npos)
+      << store.status().message();
+  std::ifstream again(path_, std::ios::binary);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), {}), before);
+}
+
+TEST_F(ArtifactStoreTest, DefaultPathSitsNextToTheResultStore) {
+  EXPECT_EQ(ArtifactStore::DefaultPathFor("runs/demo.sqlite"), "runs/demo.h5");
+  EXPECT_EQ(ArtifactStore::DefaultPathFor("runs/x.sqlite3"), "runs/x.h5");
+  EXPECT_EQ(ArtifactStore::DefaultPathFor("/data/sweep.v2.db"), "/data/sweep.v2.h5");
+  EXPECT_EQ(ArtifactStore::DefaultPathFor("results"), "results.h5");
+  EXPECT_EQ(ArtifactStore::DefaultPathFor("runs.d/store"), "runs.d/store.h5");
+  EXPECT_EQ(ArtifactStore::DefaultPathFor("runs/.db"), "runs/.db.h5");
+  EXPECT_EQ(ArtifactStore::DefaultPathFor("runs/a.h5"), "runs/a.h5.h5");
+}
+
+TEST_F(ArtifactStoreTest, GroupForGivesEveryNameItsOwnValidLinkName) {
+  EXPECT_EQ(*ArtifactStore::GroupFor("fmnist-coop_v1.2"), "fmnist-coop_v1.2");
+  EXPECT_EQ(*ArtifactStore::GroupFor("../etc"), "_._etc-" + Sha256Hex("../etc").substr(0, 12));
+  auto xss = ArtifactStore::GroupFor("<script>alert(1)</script>");
   ASSERT_TRUE(xss.ok());
-  EXPECT_EQ(xss->find('/', 6), std::string::npos);
-  // Names that sanitize alike still get different files.
-  EXPECT_NE(*ArtifactStore::PathFor("/runs", "a/b"), *ArtifactStore::PathFor("/runs", "a<b"));
-  EXPECT_EQ(ArtifactStore::PathFor("/runs", "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(xss->find('/'), std::string::npos);
+  // Names that sanitize alike still get different groups.
+  EXPECT_NE(*ArtifactStore::GroupFor("a/b"), *ArtifactStore::GroupFor("a<b"));
+  EXPECT_EQ(ArtifactStore::GroupFor("").status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(ArtifactStoreTest, ReadableByH5dump) {

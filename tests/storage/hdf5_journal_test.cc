@@ -64,7 +64,8 @@ TEST_F(Hdf5JournalTest, AnAbandonedSessionIsRolledBackByteForByte) {
     if (!fapl.ok()) return 10;
     hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDWR, *fapl);
     if (file < 0) return 11;
-    hid_t g = H5Gcreate2(file, "trials/trial-00000099", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g =
+        H5Gcreate2(file, "sweeps/s/trials/trial-00000099", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hsize_t dims[1] = {100000};
     hid_t space = H5Screate_simple(1, dims, nullptr);
     hid_t d = H5Dcreate2(g, "junk", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
