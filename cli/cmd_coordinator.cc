@@ -1,13 +1,17 @@
 // `chromatune coordinator --db FILE --listen HOST:PORT [--token-file F]
-//  [--insecure-loopback] [--lease-timeout S]`: serves the coordinator API until SIGTERM or
-// SIGINT; SIGUSR1 closes every open connection (docs/runtime.md, docs/protocol.md).
+//  [--insecure-loopback] [--lease-timeout S] [--address-file F]`: serves the coordinator API
+// until SIGTERM or SIGINT; SIGUSR1 closes every open connection (docs/runtime.md,
+// docs/protocol.md). --address-file announces "HOST:PORT" to workers started elsewhere
+// (docs/cluster.md); the file is removed when the coordinator stops.
 #include <signal.h>
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "cli/command.h"
 #include "common/log.h"
+#include "coordinator/address_file.h"
 #include "coordinator/server.h"
 #include "dashboards/dashboard.h"
 
@@ -19,6 +23,7 @@ struct CoordinatorArgs {
   std::string listen = "127.0.0.1:7321";
   std::string token_file;
   std::string artifacts;
+  std::string address_file;
   bool insecure_loopback = false;
   double lease_timeout_s = 30;
   double request_timeout_s = 15;
@@ -40,7 +45,7 @@ int RunCoordinator(const CoordinatorArgs& args) {
   }
   config.token_file = args.token_file;
   config.insecure_loopback = args.insecure_loopback;
-  config.artifact_dir = args.artifacts;
+  config.artifact_file = args.artifacts;
   config.coordinator.lease_timeout = Ms(args.lease_timeout_s);
   config.coordinator.retry_backoff_base = Ms(args.retry_backoff_s);
   config.http.request_timeout = Ms(args.request_timeout_s);
@@ -65,6 +70,15 @@ int RunCoordinator(const CoordinatorArgs& args) {
   }
   // Machine-readable first line (tests and scripts read the port from it).
   std::cout << "coordinator listening on " << config.host << ":" << (*server)->port() << std::endl;
+  if (!args.address_file.empty()) {
+    Status written = coordinator::WriteAddressFile(
+        args.address_file, coordinator::AdvertisedAddress(config.host, (*server)->port()));
+    if (!written.ok()) {
+      std::cerr << "chromatune coordinator: " << written.message() << "\n";
+      (*server)->Stop();
+      return kExitFailure;
+    }
+  }
   int sig = 0;
   // SIGUSR1 closes every connection (workers reconnect): an operator's tool, and the
   // "connections cut" fault of tests/integration.
@@ -75,6 +89,7 @@ int RunCoordinator(const CoordinatorArgs& args) {
   }
   spdlog::info("coordinator: {} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Stop();
+  if (!args.address_file.empty()) std::remove(args.address_file.c_str());
   return kExitOk;
 }
 
@@ -106,7 +121,11 @@ const CommandRegistrar kRegisterCoordinator("coordinator", [](CLI::App& root) {
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   app->add_option("--artifacts", args->artifacts,
-                  "directory of the HDF5 artifact files (default: DB.artifacts)");
+                  "HDF5 artifact file, a group per sweep (default: DB with its extension "
+                  "replaced by .h5)");
+  app->add_option("--address-file", args->address_file,
+                  "write HOST:PORT here once listening (a wildcard listen address is "
+                  "announced as this machine's hostname); removed on exit");
   return CommandSetup{app, [args] { return RunCoordinator(*args); }};
 });
 

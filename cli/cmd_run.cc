@@ -2,7 +2,9 @@
 // coordinator runs in this process on a free loopback port; N local worker groups of R
 // ranks are launched with mpirun (and relaunched if one dies); a progress bar shows
 // done/running/failed and an ETA; the report is printed at the end. Running the same
-// command again resumes the sweep (finished trials are kept).
+// command again resumes the sweep (finished trials are kept). With `--hostfile F` the groups'
+// ranks go to the hosts of F (mpirun --hostfile); the coordinator then listens on
+// `--listen HOST:PORT` with `--token-file` (docs/cluster.md).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,10 +20,12 @@
 
 #include "cli/command.h"
 #include "common/log.h"
+#include "coordinator/address_file.h"
 #include "coordinator/server.h"
 #include "dashboards/dashboard.h"
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
+#include "storage/artifact_store.h"
 #include "worker/local_launcher.h"
 
 #if __has_include("storage/report_store.h") && __has_include("storage/report_format.h")
@@ -42,6 +46,9 @@ struct RunArgs {
   int ranks = 1;
   double lease_timeout_s = 30;
   bool progress = true;
+  std::string listen = "127.0.0.1:0";  // beyond loopback needs token_file
+  std::string token_file;
+  std::string hostfile;  // mpirun --hostfile for every group
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -129,7 +136,19 @@ int RunEmbedded(const RunArgs& args) {
 
   coordinator::ServerConfig config;
   config.db_path = db;
-  config.insecure_loopback = true;
+  Status parsed = coordinator::ParseListenAddress(args.listen, &config.host, &config.port);
+  if (!parsed.ok()) {
+    std::cerr << "chromatune run: " << parsed.message() << "\n";
+    return kExitBadInput;
+  }
+  if (args.token_file.empty() && !coordinator::IsLoopbackHost(config.host)) {
+    std::cerr << "chromatune run: --listen " << args.listen
+              << " is not a loopback address: give --token-file (workers on other hosts "
+                 "present its token)\n";
+    return kExitBadInput;
+  }
+  config.token_file = args.token_file;
+  config.insecure_loopback = args.token_file.empty();
   config.coordinator.lease_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(args.lease_timeout_s * 1000));
   config.extra_routes = &dashboards::MakeDashboardRoutes;
@@ -147,14 +166,21 @@ int RunEmbedded(const RunArgs& args) {
   }
   std::cerr << "sweep " << spec->name << ": " << submitted->value("trials", 0) << " trials ("
             << submitted->value("reused", 0) << " reused, " << submitted->value("unchanged", 0)
-            << " already present); db " << db << "\n";
-  std::cerr << "dashboard (while this runs): http://127.0.0.1:" << (*server)->port() << "/\n"
+            << " already present); db " << db << ", arrays " << ArtifactStore::DefaultPathFor(db)
+            << "\n";
+  const std::string address = coordinator::AdvertisedAddress(config.host, (*server)->port());
+  std::cerr << "dashboard (while this runs): http://" << address << "/\n"
             << "afterwards: chromatune dashboard --db " << db << "\n";
 
   worker::GroupLaunch launch;
   launch.executable = fs::read_symlink("/proc/self/exe", ec).string();
-  launch.args = {"worker", "--coordinator", "127.0.0.1:" + std::to_string((*server)->port())};
+  launch.args = {"worker", "--coordinator", address};
+  if (!args.token_file.empty()) {
+    launch.args.push_back("--token-file");
+    launch.args.push_back(args.token_file);
+  }
   launch.ranks = args.ranks;
+  launch.hostfile = args.hostfile;
   launch.log_path = db + ".workers.log";
   launch.mpirun = worker::FindMpirun();
 
@@ -260,11 +286,21 @@ const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
       ->check(CLI::Range(0.2, 3600.0))
       ->capture_default_str();
   app->add_flag("!--no-progress", args->progress, "do not draw the progress bar");
+  app->add_option("--hostfile", args->hostfile,
+                  "mpirun hostfile: the groups' ranks run on its hosts (rank 0 on the first)")
+      ->check(CLI::ExistingFile);
+  app->add_option("--listen", args->listen,
+                  "HOST:PORT of the coordinator (workers on other hosts must reach it)")
+      ->capture_default_str();
+  app->add_option("--token-file", args->token_file,
+                  "bearer tokens (\"USER TOKEN\" lines); required off loopback, also given to "
+                  "the workers");
   return CommandSetup{app, [args] { return RunEmbedded(*args); }};
 });
 
 // `chromatune demo`: the embedded default study, every experiments/sweeps/demo-*.yaml in
-// name order, each through the embedded run, into one store (runs/demo.sqlite).
+// name order, each through the embedded run, into one store: runs/demo.sqlite (rows) and
+// runs/demo.h5 (arrays, the coordinator's default artifact file next to the store).
 struct DemoArgs {
   std::string sweeps_dir = std::string(CHROMATUNE_SOURCE_DIR) + "/experiments/sweeps";
   RunArgs run;
@@ -294,7 +330,8 @@ int RunDemo(const DemoArgs& args) {
     if (rc == kExitBadInput) return rc;
     worst = std::max(worst, rc);
   }
-  std::cout << "\nAll demo sweeps are in " << args.run.db << ". Browse them with:\n"
+  std::cout << "\nAll demo sweeps are in " << args.run.db << " (arrays and curves in "
+            << ArtifactStore::DefaultPathFor(args.run.db) << "). Browse them with:\n"
             << "  chromatune dashboard --db " << args.run.db << "   (http://127.0.0.1:7322/)\n"
             << "Compare methods with: chromatune report --db " << args.run.db << "\n";
   return worst;

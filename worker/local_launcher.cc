@@ -22,6 +22,10 @@ std::vector<std::string> GroupCommandLine(const GroupLaunch& launch) {
     argv = {launch.mpirun, "--oversubscribe",           "--bind-to", "none",
             "-np",         std::to_string(launch.ranks)};
     if (geteuid() == 0) argv.insert(argv.begin() + 1, "--allow-run-as-root");
+    if (!launch.hostfile.empty()) {
+      argv.push_back("--hostfile");
+      argv.push_back(launch.hostfile);
+    }
   }
   argv.push_back(launch.executable);
   for (const auto& a : launch.args) argv.push_back(a);
@@ -43,6 +47,10 @@ Result<pid_t> LaunchGroup(const GroupLaunch& launch) {
   if (launch.mpirun.empty() && launch.ranks != 1) {
     return FailedPrecondition("a worker group of " + std::to_string(launch.ranks) +
                               " ranks needs mpirun, which is not on PATH");
+  }
+  if (launch.mpirun.empty() && !launch.hostfile.empty()) {
+    return FailedPrecondition("--hostfile " + launch.hostfile +
+                              ": a group on other hosts needs mpirun, which is not on PATH");
   }
   const auto args = GroupCommandLine(launch);
   std::vector<char*> argv;

@@ -19,6 +19,9 @@ struct GroupLaunch {
   int ranks = 1;
   std::string log_path;  // stdout and stderr of every rank; empty: inherit
   std::string mpirun;    // path of mpirun; empty: run directly (ranks must be 1)
+  // mpirun --hostfile: ranks on these hosts (multi-host groups, docs/cluster.md); empty:
+  // this host only. Needs mpirun.
+  std::string hostfile;
 };
 
 // The full argument vector that Launch executes.

@@ -27,7 +27,9 @@ namespace chromatune {
 // a GPU by local rank before creating CUDA contexts). Variables read, in order:
 //   OpenMPI: OMPI_COMM_WORLD_RANK, OMPI_COMM_WORLD_SIZE, OMPI_COMM_WORLD_LOCAL_RANK,
 //            OMPI_COMM_WORLD_LOCAL_SIZE
-//   Slurm:   SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, SLURM_NTASKS_PER_NODE (first number)
+//   Slurm:   SLURM_PROCID, SLURM_STEP_NUM_TASKS (else SLURM_NTASKS), SLURM_LOCALID, and
+//            this node's (SLURM_NODEID) entry of SLURM_STEP_TASKS_PER_NODE (else
+//            SLURM_TASKS_PER_NODE, else SLURM_NTASKS_PER_NODE), lists such as "2(x3),1"
 // When none is set: {0, 1, 0, 1, "none"}.
 struct LaunchInfo {
   int rank = 0;

@@ -60,6 +60,27 @@ TEST(LocalLauncherTest, ErrorsNameTheProblem) {
   auto m = LaunchGroup(missing);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("/nonexistent/chromatune"), std::string::npos);
+  GroupLaunch hosts;
+  hosts.executable = "/bin/true";
+  hosts.hostfile = "/shared/hosts";
+  auto h = LaunchGroup(hosts);
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.status().message().find("--hostfile /shared/hosts: a group on other hosts needs "
+                                      "mpirun"),
+            std::string::npos);
+}
+
+TEST(LocalLauncherTest, HostfileGoesToMpirun) {
+  GroupLaunch l;
+  l.executable = "/bin/chromatune";
+  l.args = {"worker"};
+  l.ranks = 2;
+  l.mpirun = "/usr/bin/mpirun";
+  l.hostfile = "/shared/hosts";
+  std::string joined;
+  for (const auto& a : GroupCommandLine(l)) joined += a + " ";
+  EXPECT_NE(joined.find("-np 2 --hostfile /shared/hosts /bin/chromatune worker"), std::string::npos)
+      << joined;
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ void ClearLaunchVars(ScopedEnv& env) {
   for (const char* name :
        {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
         "OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID",
-        "SLURM_NTASKS_PER_NODE"}) {
+        "SLURM_NTASKS_PER_NODE", "SLURM_STEP_NUM_TASKS", "SLURM_STEP_TASKS_PER_NODE",
+        "SLURM_TASKS_PER_NODE", "SLURM_NODEID"}) {
     env.Set(name, nullptr);
   }
 }
@@ -126,6 +127,41 @@ TEST(DetectLaunchTest, ReadsSlurmIncludingTaskLists) {
   EXPECT_EQ(info->size, 6);
   EXPECT_EQ(info->local_rank, 2);
   EXPECT_EQ(info->local_size, 3);
+}
+
+// What a task of `srun --ntasks=2` sees inside a job of 4 tasks (two worker groups as
+// steps): the step's counts, not the job's; the local size is this node's list entry.
+TEST(DetectLaunchTest, SlurmStepCountsWinOverTheJobs) {
+  ScopedEnv env;
+  ClearLaunchVars(env);
+  env.Set("SLURM_PROCID", "1");
+  env.Set("SLURM_NTASKS", "4");
+  env.Set("SLURM_TASKS_PER_NODE", "4");
+  env.Set("SLURM_STEP_NUM_TASKS", "2");
+  env.Set("SLURM_STEP_TASKS_PER_NODE", "2");
+  env.Set("SLURM_LOCALID", "1");
+  env.Set("SLURM_NODEID", "0");
+  auto info = DetectLaunch();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->size, 2);
+  EXPECT_EQ(info->local_size, 2);
+  // On the third node of "2(x2),3" the local size is 3.
+  env.Set("SLURM_STEP_NUM_TASKS", "7");
+  env.Set("SLURM_STEP_TASKS_PER_NODE", "2(x2),3");
+  env.Set("SLURM_PROCID", "6");
+  env.Set("SLURM_LOCALID", "2");
+  env.Set("SLURM_NODEID", "2");
+  info = DetectLaunch();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->local_size, 3);
+  env.Set("SLURM_NODEID", "3");
+  info = DetectLaunch();
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.status().message().find("lists no tasks for SLURM_NODEID=3"), std::string::npos);
+  env.Set("SLURM_STEP_TASKS_PER_NODE", "2(x");
+  info = DetectLaunch();
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.status().message().find("SLURM_STEP_TASKS_PER_NODE='2(x'"), std::string::npos);
 }
 
 TEST(DetectLaunchTest, MissingLocalFactsMeanOneRankPerNode) {

@@ -1,0 +1,44 @@
+// The parts of `chromatune submit` (cli/cmd_submit.cc): submitting to a coordinator,
+// waiting for a sweep to finish, and submitting worker groups (and a coordinator) as Slurm
+// batch jobs (docs/cluster.md).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "coordinator/protocol/coordinator_client.h"
+#include "experiments/sweep/spec.h"
+#include "worker/slurm_job.h"
+
+namespace chromatune::cli {
+
+struct SubmitArgs {
+  std::string file;
+  std::string coordinator;
+  std::string token_file;
+  std::string launcher;  // empty, or "slurm"
+  bool wait = false;
+  bool dry_run = false;
+  worker::SlurmJob slurm;  // --launcher slurm: the options as given (paths not yet absolute)
+};
+
+// A client of `coordinator` ("HOST:PORT") presenting the token of `token_file` (none when
+// empty); kInvalidArgument naming the option when either is bad.
+Result<std::unique_ptr<protocol::CoordinatorClient>> ConnectTo(const std::string& coordinator,
+                                                               const std::string& token_file);
+
+// Submits the validated sweep to args.coordinator and prints the coordinator's summary;
+// with args.wait, then waits for it (WaitForSweep). Returns the exit code.
+int SubmitToCoordinator(const SubmitArgs& args, const SweepSpec& spec);
+
+// Polls the coordinator's status until every trial of `sweep` has finished, printing a line
+// whenever the counts change. Exit 0 when none failed, 1 when some failed, when the sweep is
+// cancelled or unknown, or when the coordinator stays unreachable for a minute.
+int WaitForSweep(protocol::CoordinatorClient& client, const std::string& sweep);
+
+// `--launcher slurm`: writes the batch scripts into the log directory and submits them with
+// sbatch (a coordinator job unless args.coordinator names one, whose sweep is submitted
+// first); with args.dry_run prints them and submits nothing. Returns the exit code.
+int SubmitWithSlurm(const SubmitArgs& args, const SweepSpec& spec);
+
+}  // namespace chromatune::cli
