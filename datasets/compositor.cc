@@ -183,9 +183,9 @@ CaptionBatch ComposeCaptionBatch(const FashionMnist& train, uint64_t seed, int64
                                  int end) {
   if (end < 0) end = batch_size;
   const int pair_count = static_cast<int>(options.hard_negative_fraction * batch_size) / 2;
-  const int singles = std::min(
-      batch_size - 2 * pair_count,
-      static_cast<int>(std::lround(options.single_item_fraction * static_cast<double>(batch_size))));
+  const int singles = std::min(batch_size - 2 * pair_count,
+                               static_cast<int>(std::lround(options.single_item_fraction *
+                                                            static_cast<double>(batch_size))));
   const int first_single = batch_size - singles;
   CaptionBatch batch;
   batch.examples.reserve(static_cast<size_t>(end - begin));

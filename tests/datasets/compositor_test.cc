@@ -233,8 +233,7 @@ TEST(CompositorTest, InvalidOptionsNameTheField) {
   EXPECT_TRUE(ValidateCompositorOptions(o).ok());
   o = CompositorOptions();
   o.single_item_fraction = -0.1f;
-  EXPECT_NE(ValidateCompositorOptions(o).message().find("single_item_fraction"),
-            std::string::npos);
+  EXPECT_NE(ValidateCompositorOptions(o).message().find("single_item_fraction"), std::string::npos);
   o.single_item_fraction = 0.6f;  // + 0.5 pairs > 1
   EXPECT_NE(ValidateCompositorOptions(o).message().find("exceeds 1"), std::string::npos);
   o.single_item_fraction = 0.5f;
