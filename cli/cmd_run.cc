@@ -1,6 +1,6 @@
-// `chromatune run SWEEP.yaml [--db FILE] [--workers N] [--ranks R]`: the embedded mode. A
-// coordinator runs in this process on a free loopback port; N local worker groups of R
-// ranks are launched with mpirun (and relaunched if one dies); a progress bar shows
+// `chromatune run SWEEP.yaml [--db FILE] [--workers N] [--ranks R] [--threads T]`: the
+// embedded mode. A coordinator runs in this process on a free loopback port; N local worker
+// groups of R ranks are launched with mpirun (and relaunched if one dies); a progress bar shows
 // done/running/failed and an ETA; the report is printed at the end. Running the same
 // command again resumes the sweep (finished trials are kept). With `--hostfile F` the groups'
 // ranks go to the hosts of F (mpirun --hostfile); the coordinator then listens on
@@ -49,7 +49,20 @@ struct RunArgs {
   std::string listen = "127.0.0.1:0";  // beyond loopback needs token_file
   std::string token_file;
   std::string hostfile;  // mpirun --hostfile for every group
+  // LibTorch threads per rank; 0: this machine's cores shared out over all local ranks, so
+  // workers x ranks x threads does not oversubscribe the cores (on 2 cores, 2 groups of one
+  // rank get 1 thread each: two 1-thread trials beat two 2-thread trials fighting for cores).
+  // With a hostfile the ranks run elsewhere and keep the worker's default.
+  int threads = 0;
 };
+
+// The --threads a local worker rank gets (see RunArgs::threads); 0 = leave the default.
+int ThreadsPerRank(const RunArgs& args) {
+  if (args.threads > 0) return args.threads;
+  if (!args.hostfile.empty()) return 0;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, args.workers * args.ranks));
+}
 
 std::atomic<bool> g_interrupted{false};
 void OnInterrupt(int) { g_interrupted.store(true); }
@@ -179,6 +192,10 @@ int RunEmbedded(const RunArgs& args) {
     launch.args.push_back("--token-file");
     launch.args.push_back(args.token_file);
   }
+  if (const int threads = ThreadsPerRank(args); threads > 0) {
+    launch.args.push_back("--threads");
+    launch.args.push_back(std::to_string(threads));
+  }
   launch.ranks = args.ranks;
   launch.hostfile = args.hostfile;
   launch.log_path = db + ".workers.log";
@@ -285,6 +302,10 @@ const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
                   "seconds without heartbeat after which a lease expires")
       ->check(CLI::Range(0.2, 3600.0))
       ->capture_default_str();
+  app->add_option("--threads", args->threads,
+                  "LibTorch threads per rank (0: the cores divided among the local ranks)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   app->add_flag("!--no-progress", args->progress, "do not draw the progress bar");
   app->add_option("--hostfile", args->hostfile,
                   "mpirun hostfile: the groups' ranks run on its hosts (rank 0 on the first)")
@@ -350,6 +371,10 @@ const CommandRegistrar kRegisterDemo("demo", [](CLI::App& root) {
       ->capture_default_str();
   app->add_option("--ranks", args->run.ranks, "ranks per worker group (mpirun -np)")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app->add_option("--threads", args->run.threads,
+                  "LibTorch threads per rank (0: the cores divided among the local ranks)")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   app->add_flag("!--no-progress", args->run.progress, "do not draw the progress bar");
   return CommandSetup{app, [args] { return RunDemo(*args); }};

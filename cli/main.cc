@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "common/heap_tuning.h"
 #include "common/log.h"
 #include "common/version.h"
 
@@ -21,6 +22,7 @@ CommandRegistrar::CommandRegistrar(const char* name, CommandSetupFn setup) {
 
 int main(int argc, char** argv) {
   using namespace chromatune::cli;
+  chromatune::TuneHeapForTensors();  // before any thread or tensor (common/heap_tuning.h)
   chromatune::InitLogging();
   CLI::App app{"chromatune: few-shot prompt tuning vs fine-tuning sweeps"};
   app.set_version_flag("--version", chromatune::kChromatuneVersion);

@@ -7,10 +7,12 @@
 #include <iostream>
 #include <string>
 
+#include "common/heap_tuning.h"
 #include "experiments/models/pretrain_run.h"
 
 int main(int argc, char** argv) {
   using chromatune::models::PretrainRunOptions;
+  chromatune::TuneHeapForTensors();  // as chromatune's main does
   if (argc < 2) {
     std::cerr << "usage: ct_pretrain_tool SPEC.yaml|builtin:NAME [--cache-dir DIR] "
                  "[--threads N] [--evaluate] [--eval-limit N] [--grounding-size N]\n";

@@ -114,14 +114,14 @@ GroundingScores ScoreExamples(const std::vector<const datasets::GroundingExample
 
 Status FinishGroundingResult(const datasets::GroundingTask& task,
                              std::optional<double> final_accuracy,
-                             const std::function<Result<double>()>& evaluate, int64_t n_eval,
+                             const std::function<Result<double>(int64_t)>& evaluate, int64_t n_eval,
                              int64_t pmax, const std::vector<float>& predictions,
                              const std::vector<float>& proposal_scores, TrialResult* r) {
   double acc = 0.0;
   if (final_accuracy) {
     acc = *final_accuracy;  // predictions were filled by that same evaluation
   } else {
-    CT_ASSIGN_OR_RETURN(acc, evaluate());
+    CT_ASSIGN_OR_RETURN(acc, evaluate(0));
   }
   r->metrics["accuracy"] = acc;
   r->metrics["eval_size"] = static_cast<double>(n_eval);
@@ -136,6 +136,10 @@ std::vector<int64_t> SupportIds(const datasets::GroundingTask& task) {
   std::vector<int64_t> ids;
   for (const auto& ex : task.support) ids.push_back(ex.id);
   return ids;
+}
+
+int64_t EvalCount(int64_t limit, int64_t n_eval) {
+  return limit <= 0 ? n_eval : std::min(limit, n_eval);
 }
 
 Status SumOverRanks(std::vector<float>* values, Communicator* comm) {
@@ -162,10 +166,11 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
   };
   const int64_t n_eval = static_cast<int64_t>(task.eval.images.size());
   std::vector<float> predictions;
-  auto evaluate = [&]() -> Result<double> {
+  auto evaluate = [&](int64_t limit) -> Result<double> {
     torch::NoGradGuard no_grad;
     m.image->SetTraining(false);
-    const auto [b, e] = ShardOf(n_eval, ctx.comm->rank(), ctx.comm->size());
+    const int64_t n = EvalCount(limit, n_eval);
+    const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
     std::vector<float> sums(n_eval + 1, 0.0f);  // predictions, then the correct count
     for (int64_t s = b; s < e; s += kEvalImageChunk) {
       std::vector<int64_t> idx;
@@ -180,7 +185,7 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
     CT_RETURN_IF_ERROR(SumOverRanks(&sums, ctx.comm));
     m.image->SetTraining(true);
     predictions.assign(sums.begin(), sums.end() - 1);
-    return n_eval == 0 ? 0.0 : sums[n_eval] / static_cast<double>(n_eval);
+    return n == 0 ? 0.0 : sums[n_eval] / static_cast<double>(n);
   };
   TrialResult r;
   std::optional<double> final_accuracy;
@@ -198,6 +203,7 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
           torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     };
     hooks.evaluate = evaluate;
+    hooks.eval_items = n_eval;
     m.image->SetTraining(true);
     CT_ASSIGN_OR_RETURN(TrainOutcome o,
                         TrainLoop(Trainable(m), static_cast<int64_t>(task.support.images.size()),
@@ -209,7 +215,7 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
   if (final_accuracy) {
     acc = *final_accuracy;  // predictions were filled by that same evaluation
   } else {
-    CT_ASSIGN_OR_RETURN(acc, evaluate());
+    CT_ASSIGN_OR_RETURN(acc, evaluate(0));
   }
   r.metrics["accuracy"] = acc;
   r.metrics["eval_size"] = static_cast<double>(n_eval);
@@ -251,10 +257,11 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
   const ViewFn eval_views = prefixed(eval_prefix);
   const ViewFn support_views = prefixed(support_prefix);
   std::vector<float> predictions, proposal_scores, color_scores;
-  auto evaluate = [&]() -> Result<double> {
+  auto evaluate = [&](int64_t limit) -> Result<double> {
     torch::NoGradGuard no_grad;
     m.image->SetTraining(false);
-    const auto [b, e] = ShardOf(n_eval, ctx.comm->rank(), ctx.comm->size());
+    const int64_t n = EvalCount(limit, n_eval);
+    const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
     // predictions [N], proposal scores [N, Pmax], colour scores [N, R, C], correct count.
     const int64_t n_color = cpt_scores ? n_eval * rmax * cmax : 0;
     std::vector<float> sums(n_eval + n_eval * pmax + n_color + 1, 0.0f);
@@ -295,7 +302,7 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
     predictions.assign(pred_out, pred_out + n_eval);
     proposal_scores.assign(score_out, score_out + n_eval * pmax);
     color_scores.assign(color_out, color_out + n_color);
-    return n_eval == 0 ? 0.0 : sums.back() / static_cast<double>(n_eval);
+    return n == 0 ? 0.0 : sums.back() / static_cast<double>(n);
   };
   TrialResult r;
   std::optional<double> final_accuracy;
@@ -317,6 +324,7 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
           torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     };
     hooks.evaluate = evaluate;
+    hooks.eval_items = n_eval;
     m.image->SetTraining(true);
     CT_ASSIGN_OR_RETURN(TrainOutcome o,
                         TrainLoop(Trainable(m), static_cast<int64_t>(task.support.size()), *m.train,

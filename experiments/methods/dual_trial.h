@@ -61,14 +61,18 @@ std::vector<int64_t> SupportIds(const datasets::GroundingTask& task);
 
 // The ending every grounding runner shares: the accuracy of the final evaluation
 // (`final_accuracy` when training's last epoch ran it and so already filled `predictions`
-// and `proposal_scores`, otherwise one call of `evaluate`), the size metrics, the support
-// ids and the "predictions" [n_eval] and "proposal_scores" [n_eval, pmax] arrays.
+// and `proposal_scores`, otherwise one call of `evaluate(0)`, all items), the size metrics,
+// the support ids and the "predictions" [n_eval] and "proposal_scores" [n_eval, pmax] arrays.
 // `predictions` and `proposal_scores` are read after `evaluate` has run.
 Status FinishGroundingResult(const datasets::GroundingTask& task,
                              std::optional<double> final_accuracy,
-                             const std::function<Result<double>()>& evaluate, int64_t n_eval,
+                             const std::function<Result<double>(int64_t)>& evaluate, int64_t n_eval,
                              int64_t pmax, const std::vector<float>& predictions,
                              const std::vector<float>& proposal_scores, TrialResult* r);
+
+// How many evaluation items an evaluate hook called with `limit` scores (TrainHooks::evaluate:
+// limit <= 0 means all n_eval).
+int64_t EvalCount(int64_t limit, int64_t n_eval);
 
 // Shared by every task runner: sums `correct` and the rank's predictions (zero outside
 // [begin, end)) over ranks.

@@ -97,9 +97,10 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
   const int64_t rmax = (pmax + num_c - 1) / num_c;
   const int64_t n_eval = static_cast<int64_t>(task.eval.size());
   std::vector<float> predictions, proposal_scores, color_scores;
-  auto evaluate = [&]() -> Result<double> {
+  auto evaluate = [&](int64_t limit) -> Result<double> {
     torch::NoGradGuard no_grad;
-    const auto [b, e] = ShardOf(n_eval, ctx.comm->rank(), ctx.comm->size());
+    const int64_t n = EvalCount(limit, n_eval);
+    const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
     std::vector<float> sums(n_eval + n_eval * pmax + n_eval * rmax * num_c + 1, 0.0f);
     float* pred_out = sums.data();
     float* score_out = pred_out + n_eval;
@@ -133,7 +134,7 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
     predictions.assign(pred_out, pred_out + n_eval);
     proposal_scores.assign(score_out, score_out + n_eval * pmax);
     color_scores.assign(color_out, color_out + n_eval * rmax * num_c);
-    return n_eval == 0 ? 0.0 : sums.back() / static_cast<double>(n_eval);
+    return n == 0 ? 0.0 : sums.back() / static_cast<double>(n);
   };
   TrialResult r;
   std::optional<double> final_accuracy;
@@ -157,6 +158,7 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
           torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     };
     hooks.evaluate = evaluate;
+    hooks.eval_items = n_eval;
     CT_ASSIGN_OR_RETURN(TrainOutcome o,
                         TrainLoop({learner.context()}, static_cast<int64_t>(task.support.size()),
                                   params.train, train_seed, ctx, hooks));

@@ -118,9 +118,20 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
     }
     out.curves.push_back({"train_loss", epoch + 1, mean_loss});
     if (eval_epochs.count(epoch)) {
-      CT_ASSIGN_OR_RETURN(double acc, hooks.evaluate());
-      out.curves.push_back({"accuracy", epoch + 1, acc});
-      if (epoch + 1 == train.epochs) out.final_accuracy = acc;
+      const bool last = epoch + 1 == train.epochs;
+      const bool curve_is_all =
+          hooks.curve_eval_items <= 0 || hooks.curve_eval_items >= hooks.eval_items;
+      double point = 0.0;
+      if (!(last && curve_is_all)) {
+        CT_ASSIGN_OR_RETURN(point, hooks.evaluate(hooks.curve_eval_items));
+      }
+      if (last) {
+        // The full evaluation runs last, so the hook's side outputs describe the full set.
+        CT_ASSIGN_OR_RETURN(double full, hooks.evaluate(0));
+        out.final_accuracy = full;
+        if (curve_is_all) point = full;
+      }
+      out.curves.push_back({"accuracy", epoch + 1, point});
     }
     if (ctx.progress && rank == 0) {
       ctx.progress(static_cast<double>(epoch + 1) / train.epochs,

@@ -11,8 +11,14 @@
 //
 // Learning rate: `lr` with a per-epoch cosine decay to 0 (CoOp), or constant. Optimiser SGD
 // (momentum, weight decay) or AdamW. Curves: "train_loss" (mean loss of the epoch's
-// examples, every epoch) and "accuracy" (the `evaluate` hook, at up to `max_evals` evenly
-// spaced epochs including the last; every rank calls it, it may use collectives).
+// examples, every epoch) and "accuracy" (the `evaluate` hook on the first
+// `hooks.curve_eval_items` evaluation items, at up to `max_evals` evenly spaced epochs including
+// the last; every rank calls it, it may use collectives). After the last epoch the hook also
+// runs on the whole evaluation set: that is `final_accuracy`, the trial's metric. The curve
+// uses a fixed prefix of the (already fixed) evaluation subset because evaluating all of it
+// every few epochs cost image-side methods (VPT, fine-tuning) most of their trial time at low
+// shot counts; a curve point is then an estimate (standard error ~3 points at 256 items), the
+// metric is not.
 // Cancellation: ctx.cancelled is polled by rank 0 each epoch and its answer broadcast, so
 // every rank stops together with kCancelled.
 #pragma once
@@ -31,12 +37,20 @@
 
 namespace chromatune::methods {
 
+// Default number of evaluation items behind each point of the "accuracy" curve.
+inline constexpr int64_t kCurveEvalItems = 256;
+
 struct TrainHooks {
   // Sum of the per-example losses of `indices` (this rank's shard; may be empty, then return
   // an undefined tensor).
   std::function<torch::Tensor(const std::vector<int64_t>& indices)> loss_sum;
-  // Accuracy on the evaluation set with the current parameters; may be empty.
-  std::function<Result<double>()> evaluate;
+  // Accuracy with the current parameters on the first `limit` items of the evaluation set
+  // (limit <= 0 or >= eval_items: all of it); may be empty. The last call TrainLoop makes is
+  // the full evaluation, so state the hook fills (predictions) is the full set's.
+  std::function<Result<double>(int64_t limit)> evaluate;
+  // Items in the evaluation set (needed with `evaluate`), and how many the curve points use.
+  int64_t eval_items = 0;
+  int64_t curve_eval_items = kCurveEvalItems;
   // Called once per step after the optimiser step (e.g. to re-apply a mask); may be empty.
   std::function<void()> after_step;
 };
@@ -44,8 +58,8 @@ struct TrainHooks {
 struct TrainOutcome {
   std::vector<CurvePoint> curves;
   int64_t steps = 0;
-  // The evaluate hook's value after the last epoch (it always runs then when set), so the
-  // caller need not evaluate the final parameters again.
+  // The evaluate hook's value on the whole evaluation set after the last epoch (it always
+  // runs then when set), so the caller need not evaluate the final parameters again.
   std::optional<double> final_accuracy;
 };
 

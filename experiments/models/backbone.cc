@@ -115,9 +115,11 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
   CT_RETURN_IF_ERROR(comm->Broadcast(&cached, 1, 0));
   PretrainedModel model;
   if (cached != 0) {
-    torch::set_num_threads(spec.threads);
     CT_ASSIGN_OR_RETURN(model, LoadCheckpoint(dir));
   } else {
+    // Pretraining runs with the spec's threads; the caller's count (a worker's share of the
+    // cores) is restored afterwards so the trial that triggered it runs like every other.
+    const int caller_threads = torch::get_num_threads();
     PretrainOptions options;
     options.comm = comm;
     options.progress = progress;
@@ -134,6 +136,7 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
     }
     // Ranks keep their own (identical) trained weights; the barrier only orders the save
     // before any rank returns, so a caller that reads the cache next finds it complete.
+    torch::set_num_threads(caller_threads);
     CT_RETURN_IF_ERROR(comm->Barrier());
     CT_RETURN_IF_ERROR(saved);
   }

@@ -61,6 +61,7 @@ Result<nlohmann::json> RunPretrain(const std::string& spec_or_name,
                               " (spec " + spec.Hash().substr(0, 12) + "), " +
                               std::to_string(spec.threads) + " threads");
   }
+  torch::set_num_threads(spec.threads);  // for the evaluation; pretraining sets its own
   CT_ASSIGN_OR_RETURN(auto backbone,
                       LoadOrPretrainSpec(spec, options.cache_dir, nullptr, options.progress));
   nlohmann::json summary = {{"checkpoint", dir},

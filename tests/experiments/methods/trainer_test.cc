@@ -119,7 +119,8 @@ TEST(TrainerTest, AccuracyCurveAtEvenlySpacedEpochs) {
     return (w - 1.0).pow(2).sum() * static_cast<double>(idx.size());
   };
   int evals = 0;
-  hooks.evaluate = [&]() -> Result<double> { return ++evals * 0.1; };
+  hooks.evaluate = [&](int64_t) -> Result<double> { return ++evals * 0.1; };
+  hooks.eval_items = 10;
   auto r = TrainLoop({w}, 4, Sgd(20, 4), 1, ctx, hooks, /*max_evals=*/4);
   ASSERT_TRUE(r.ok());
   std::vector<int64_t> steps;
@@ -127,6 +128,44 @@ TEST(TrainerTest, AccuracyCurveAtEvenlySpacedEpochs) {
     if (c.name == "accuracy") steps.push_back(c.step);
   }
   EXPECT_EQ(steps, (std::vector<int64_t>{5, 10, 15, 20}));
+}
+
+// Curve points cost a prefix of the evaluation set; the final accuracy (the trial's metric)
+// is the full set's and is the last evaluation, so what the hook fills describes all items.
+TEST(TrainerTest, CurvePointsUseThePrefixAndTheFinalAccuracyAllItems) {
+  LocalCommunicator comm;
+  torch::Tensor w = torch::zeros({1}).requires_grad_(true);
+  TrialContext ctx;
+  ctx.comm = &comm;
+  TrainHooks hooks;
+  hooks.loss_sum = [&](const std::vector<int64_t>& idx) {
+    return (w - 1.0).pow(2).sum() * static_cast<double>(idx.size());
+  };
+  std::vector<int64_t> limits;
+  hooks.evaluate = [&](int64_t limit) -> Result<double> {
+    limits.push_back(limit);
+    return limit == 0 ? 0.9 : 0.1 * static_cast<double>(limits.size());
+  };
+  hooks.eval_items = 1000;
+  hooks.curve_eval_items = 100;
+  auto r = TrainLoop({w}, 4, Sgd(4, 4), 1, ctx, hooks, /*max_evals=*/2);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(limits, (std::vector<int64_t>{100, 100, 0}));
+  ASSERT_TRUE(r->final_accuracy.has_value());
+  EXPECT_DOUBLE_EQ(*r->final_accuracy, 0.9);
+  std::vector<double> curve;
+  for (const auto& c : r->curves) {
+    if (c.name == "accuracy") curve.push_back(c.value);
+  }
+  EXPECT_EQ(curve, (std::vector<double>{0.1, 0.2}));
+
+  // A set no larger than the prefix: the last point is the full evaluation, run once.
+  limits.clear();
+  hooks.eval_items = 50;
+  r = TrainLoop({w}, 4, Sgd(4, 4), 1, ctx, hooks, /*max_evals=*/2);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(limits, (std::vector<int64_t>{100, 0}));
+  EXPECT_DOUBLE_EQ(*r->final_accuracy, 0.9);
 }
 
 }  // namespace
