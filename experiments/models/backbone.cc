@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "common/file_lock.h"
+#include "common/log.h"
 #include "experiments/models/checkpoint.h"
 #include "experiments/models/pretrain.h"
 #include "experiments/models/torchscript_model.h"
@@ -110,6 +112,25 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
   backbone->name = "builtin:" + spec.kind;
   backbone->spec = spec.CanonicalJson();
   backbone->checkpoint_path = dir;
+  // Rank 0 looks into the cache under the lock, so a checkpoint another process is making
+  // is waited for, not made twice. Without a lock (a filesystem that refuses flock) the
+  // work may be duplicated, which the atomic save keeps harmless.
+  std::optional<FileLock> lock;
+  if (comm->rank() == 0) {
+    std::error_code ec;
+    fs::create_directories(cache_dir, ec);
+    auto acquired = FileLock::Acquire(dir + ".lock", [&] {
+      if (progress) {
+        progress(0.0, "waiting for another process pretraining this backbone (" + dir + ")");
+      }
+    });
+    if (acquired.ok()) {
+      lock.emplace(std::move(*acquired));
+    } else {
+      spdlog::warn("checkpoint cache: {}; pretraining without the lock",
+                   acquired.status().message());
+    }
+  }
   // Every rank decides from rank 0's view of the cache, so all ranks take the same branch.
   uint8_t cached = fs::exists(fs::path(dir) / "spec.json") ? 1 : 0;
   CT_RETURN_IF_ERROR(comm->Broadcast(&cached, 1, 0));
@@ -137,6 +158,7 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
     // Ranks keep their own (identical) trained weights; the barrier only orders the save
     // before any rank returns, so a caller that reads the cache next finds it complete.
     torch::set_num_threads(caller_threads);
+    backbone->pretrained_here = true;
     CT_RETURN_IF_ERROR(comm->Barrier());
     CT_RETURN_IF_ERROR(saved);
   }

@@ -140,6 +140,7 @@ struct Backbone {
   std::shared_ptr<FusionModel> fusion;        // builtin:tiny-fusion
   std::string checkpoint_path;                // the file the weights came from
   nlohmann::json spec;                        // PretrainSpec::CanonicalJson (builtin), or {}
+  bool pretrained_here = false;               // this call trained it (not found in the cache)
 };
 
 // Called on rank 0 with the fraction done (0..1) and a short note; may be empty.
@@ -148,9 +149,12 @@ using ProgressFn = std::function<void(double fraction, const std::string& note)>
 // Resolves a backbone name (see the top of this file). Builtin backbones are loaded from
 // `cache_dir`/<spec hash>/ when present; otherwise they are pretrained first (data-parallel
 // over `comm`; every rank must call this with the same arguments), saved atomically by rank
-// 0 and loaded by all ranks. Errors: unknown name or override field (kInvalidArgument),
-// unreadable or corrupt checkpoint (kCorruption naming the file), TorchScript module
-// missing a required method (kInvalidArgument naming it).
+// 0 and loaded by all ranks. Rank 0 holds `cache_dir`/<spec hash>.lock (common/file_lock.h)
+// from looking into the cache until the checkpoint is saved, so of several processes that
+// need the same missing checkpoint one pretrains and the others wait for it and load it
+// (reporting "waiting for ..." through `progress`). Errors: unknown name or override field
+// (kInvalidArgument), unreadable or corrupt checkpoint (kCorruption naming the file), TorchScript
+// module missing a required method (kInvalidArgument naming it).
 Result<std::shared_ptr<Backbone>> LoadOrPretrain(const std::string& name,
                                                  const std::string& cache_dir, Communicator* comm,
                                                  const ProgressFn& progress);

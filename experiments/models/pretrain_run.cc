@@ -67,7 +67,7 @@ Result<nlohmann::json> RunPretrain(const std::string& spec_or_name,
   nlohmann::json summary = {{"checkpoint", dir},
                             {"kind", spec.kind},
                             {"spec_hash", spec.Hash()},
-                            {"cached", cached},
+                            {"cached", !backbone->pretrained_here},
                             {"threads", spec.threads}};
   std::ifstream meta_in(std::filesystem::path(dir) / "spec.json");
   nlohmann::json meta = nlohmann::json::parse(meta_in, nullptr, /*allow_exceptions=*/false);
