@@ -267,6 +267,9 @@ int RunEmbedded(const RunArgs& args) {
   }
   if (args.progress) std::cerr << "\n";
   StopGroups(groups, std::chrono::seconds(15));
+  if (Status s = (*server)->coordinator().RetireGroups(); !s.ok()) {
+    spdlog::warn("run: marking the stopped worker groups gone: {}", s.ToString());
+  }
   (*server)->Stop();
   if (!done) {
     std::cerr << "chromatune run: stopped before the sweep finished; run the same command "

@@ -383,6 +383,17 @@ Status Coordinator::ExpireLeases() {
   return Status::Ok();
 }
 
+Status Coordinator::RetireGroups() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status first = Status::Ok();
+  for (const auto& [id, group] : groups_) {
+    Status s = store_->RemoveWorkerGroup(id);
+    if (!s.ok() && first.ok()) first = s;
+  }
+  groups_.clear();
+  return first;
+}
+
 void Coordinator::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = Now();

@@ -107,6 +107,10 @@ class Coordinator {
   void Tick();
   // Answers every waiting long poll with no trials (before shutdown).
   void DropWaiters();
+  // Marks every worker group this coordinator knows as gone. For the embedded run once its
+  // own groups have exited: the next coordinator on the store then does not list them as
+  // active until their silence times out ("silent for 90 s: marked gone" warnings).
+  Status RetireGroups();
 
   ResultStore* store() { return store_; }
 

@@ -138,15 +138,16 @@ function accuracyPlot(summary, metric, series) {
                    categories: series.shots, xLabel: 'shots', yLabel: metric, series: series.shown});
 }
 
-function pairedPlot(summary, shownLabels) {
+// shownColours: label -> colour of the accuracy plot's series, so a method keeps its colour.
+function pairedPlot(summary, shownColours) {
   const pairs = summary.paired.filter(p => p.baseline_found && p.n_pairs > 0 &&
-                                           shownLabels.has(seriesLabel({method: p.method, swept: p.params})));
+                                           shownColours.has(seriesLabel({method: p.method, swept: p.params})));
   if (!pairs.length) return null;
   const shots = [...new Set(pairs.map(p => p.shots))].sort((a, b) => a - b);
   const bySeries = new Map();
   for (const p of pairs) {
     const label = seriesLabel({method: p.method, swept: p.params});
-    if (!bySeries.has(label)) bySeries.set(label, {label, points: []});
+    if (!bySeries.has(label)) bySeries.set(label, {label, color: shownColours.get(label), points: []});
     bySeries.get(label).points.push({cat: shots.indexOf(p.shots), mean: p.mean_diff,
       lo: p.ci95 ? p.ci95[0] : null, hi: p.ci95 ? p.ci95[1] : null, p: p.p_t_holm});
   }
@@ -252,15 +253,16 @@ async function viewSweep(name, params) {
   const plots = h('div', {class: 'plots'});
   const series = accuracySeries(summary);
   if (summary.cells.length) plots.appendChild(plotBox(accuracyPlot(summary, metric, series), name + '-' + metric));
-  const paired = pairedPlot(summary, new Set(series.shown.map(s => s.label)));
+  const paired = pairedPlot(summary, new Map(series.shown.map((s, i) => [s.label, seriesColour(s, i)])));
   if (paired) plots.appendChild(plotBox(paired, name + '-paired'));
   for (const box of cptPlots(summary)) plots.appendChild(box);
   const c = summary.counts;
   const trials = h('div', {id: 'trial-table'});
   setMain(
     h('h1', {}, 'Sweep ', h('span', {class: 'sweep-name'}, name)),
-    h('div', {class: 'controls'}, progressBar(c), `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed`,
-      ' metric ', metricSel),
+    h('div', {class: 'controls'}, progressBar(c),
+      h('span', {class: 'counts'}, `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed`),
+      h('label', {class: 'metric-choice'}, 'metric ', metricSel)),
     summary.notes.length ? h('p', {class: 'note'}, summary.notes.join('; ')) : null,
     summary.points_omitted ? h('p', {class: 'note'}, 'Replicate points omitted: too many to draw.') : null,
     series.shown.length < series.all.length

@@ -6,6 +6,10 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const PALETTE = ['#3a78d8', '#d64545', '#2e9d5b', '#e08a1e', '#8e5bd6', '#1aa3a3', '#c2418f',
                  '#6b7a8f', '#9a7b2e', '#4b4bd6'];
 
+// A series' colour: its own `color` when the caller fixed one (the paired plot reuses the
+// accuracy plot's colours), else the palette by position.
+function seriesColour(s, i) { return s.color || PALETTE[i % PALETTE.length]; }
+
 function svgEl(tag, attrs, parent) {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
@@ -95,7 +99,7 @@ function bandPlot(opts) {
   }
   const f = frame(Object.assign({}, opts, {yRange: [Math.min(...vals), Math.max(...vals)]}));
   opts.series.forEach((s, si) => {
-    const color = PALETTE[si % PALETTE.length];
+    const color = seriesColour(s, si);
     const pts = s.points.slice().sort((a, b) => a.cat - b.cat);
     const withCi = pts.filter(p => p.lo != null && p.hi != null);
     if (withCi.length >= 2 && !opts.categorical) {
@@ -124,7 +128,7 @@ function bandPlot(opts) {
       title.textContent = `${s.label}: ${fmt(p.mean)}` + (p.lo != null ? ` [${fmt(p.lo)}, ${fmt(p.hi)}]` : '');
     }
   });
-  if (!opts.categorical) legend(f, opts.series.map((s, i) => ({label: s.label, color: PALETTE[i % PALETTE.length]})));
+  if (!opts.categorical) legend(f, opts.series.map((s, i) => ({label: s.label, color: seriesColour(s, i)})));
   return f.svg;
 }
 
@@ -138,7 +142,7 @@ function diffPlot(opts) {
                  'stroke-dasharray': '3 3'}, f.marks);
   const k = opts.series.length;
   opts.series.forEach((s, si) => {
-    const color = PALETTE[si % PALETTE.length];
+    const color = seriesColour(s, si);
     const dx = (si - (k - 1) / 2) * 7;
     for (const p of s.points) {
       const cx = f.x(p.cat) + dx;
@@ -153,7 +157,7 @@ function diffPlot(opts) {
       }
     }
   });
-  legend(f, opts.series.map((s, i) => ({label: s.label, color: PALETTE[i % PALETTE.length]})));
+  legend(f, opts.series.map((s, i) => ({label: s.label, color: seriesColour(s, i)})));
   return f.svg;
 }
 
@@ -193,7 +197,7 @@ function linePlot(opts) {
   const f = frame(Object.assign({}, opts, {xRange: [Math.min(...xs), Math.max(...xs)],
                                            yRange: [Math.min(...ys), Math.max(...ys)]}));
   opts.series.forEach((s, si) => {
-    const color = PALETTE[si % PALETTE.length];
+    const color = seriesColour(s, si);
     const pts = s.xs.map((xv, i) => `${f.x(xv)},${f.y(s.ys[i])}`);
     if (pts.length === 1) {
       svgEl('circle', {cx: f.x(s.xs[0]), cy: f.y(s.ys[0]), r: 3, fill: color, class: 'mean'}, f.marks);
@@ -202,7 +206,7 @@ function linePlot(opts) {
                          class: 'curve'}, f.marks);
     }
   });
-  legend(f, opts.series.map((s, i) => ({label: s.label, color: PALETTE[i % PALETTE.length]})));
+  legend(f, opts.series.map((s, i) => ({label: s.label, color: seriesColour(s, i)})));
   return f.svg;
 }
 

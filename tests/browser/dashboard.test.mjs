@@ -186,6 +186,16 @@ test('a sweep with many settings plots the baseline and the best 12, the table k
   assert.equal(legend.filter(l => l.startsWith('finetune')).length, 3, 'every baseline setting is drawn');
   const paired = await page.$$eval('svg[data-kind="paired"] text.legend title', ts => ts.map(t => t.textContent));
   assert.ok(paired.length >= 1 && paired.every(l => legend.includes(l)), JSON.stringify(paired));
+  // A setting keeps its colour from the accuracy plot to the paired plot.
+  const colours = kind => page.$$eval(`svg[data-kind="${kind}"]`, ([svg]) => {
+    const fills = [...svg.querySelectorAll('rect.legend')].map(r => r.getAttribute('fill'));
+    const labels = [...svg.querySelectorAll('text.legend title')].map(t => t.textContent);
+    return Object.fromEntries(labels.map((l, i) => [l, fills[i]]));
+  });
+  const accuracyColours = await colours('accuracy'), pairedColours = await colours('paired');
+  for (const [label, fill] of Object.entries(pairedColours)) {
+    assert.equal(fill, accuracyColours[label], `colour of ${label}`);
+  }
   assert.equal(await page.$$eval('table.cells tbody tr', r => r.length), 3 * 28);
   await page.close();
 });

@@ -98,6 +98,22 @@ TEST_F(CoordinatorTest, LeaseCompleteAndRetriedCompleteIsIdempotent) {
   EXPECT_EQ(sink_.writes, 0);  // no arrays, no HDF5 write
 }
 
+// The embedded run retires its groups after they exited, so a later coordinator on the same
+// store does not count them as active.
+TEST_F(CoordinatorTest, RetiredGroupsAreGoneInTheStore) {
+  Group(1);
+  Group(2);
+  ASSERT_EQ(store_->ListWorkerGroups(/*include_gone=*/false)->size(), 2u);
+  ASSERT_TRUE(coordinator_->RetireGroups().ok());
+  EXPECT_TRUE(store_->ListWorkerGroups(/*include_gone=*/false)->empty());
+  EXPECT_EQ(store_->ListWorkerGroups(/*include_gone=*/true)->size(), 2u);  // kept for history
+  Reset();
+  ASSERT_TRUE(coordinator_->Recover().ok());
+  auto status = coordinator_->StatusReport();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE((*status)["groups"].empty()) << status->dump();
+}
+
 TEST_F(CoordinatorTest, ExpiredLeaseIsFencedOff) {
   const int64_t g = Group();
   Submit(NoopSweep("s", 1));
