@@ -34,12 +34,31 @@ std::string IntervalText(const std::optional<stats::Interval>& ci) {
 // For machines: NaN as empty, 17 significant digits round-trip.
 std::string Full(double v) { return std::isnan(v) ? "" : Format("%.17g", v); }
 
-// Swept parameters as "k=v k=v" (JSON values, strings quoted), "-" when none.
+// A parameter value as people read it: a named value (an object with a string "name", as
+// colours are stored: {"name": "red", "rgb": [...]}) by its name, a list element by element,
+// anything else as JSON (strings quoted).
+std::string ValueText(const nlohmann::json& v) {
+  if (v.is_object()) {
+    auto name = v.find("name");
+    if (name != v.end() && name->is_string()) return name->get<std::string>();
+  }
+  if (v.is_array()) {
+    std::string out = "[";
+    for (const auto& e : v) out += (out.size() > 1 ? "," : "") + ValueText(e);
+    return out + "]";
+  }
+  return v.dump();
+}
+
+// Swept parameters as "k=v k=v" (ValueText), skipping those a cell does not set (null, e.g.
+// `palette` of a single-colour CPT cell); "-" when none. Machine formats (CSV, JSON) keep
+// the full values.
 std::string ParamsText(const nlohmann::json& params) {
   std::string out;
   for (const auto& item : params.items()) {
+    if (item.value().is_null()) continue;
     if (!out.empty()) out += ' ';
-    out += item.key() + "=" + item.value().dump();
+    out += item.key() + "=" + ValueText(item.value());
   }
   return out.empty() ? "-" : out;
 }

@@ -189,6 +189,23 @@ TEST(ReportFormat, TableIsAlignedAndShowsSingleTrials) {
   EXPECT_NE(std::string::npos, table.find("ctx_len=16"));
 }
 
+// Colours read as their names, unset parameters are left out; CSV keeps the full JSON.
+TEST(ReportFormat, NamedValuesByNameAndUnsetParametersOmitted) {
+  const json red = {{"name", "red"}, {"rgb", {250, 0, 45}}};
+  const json blue = {{"name", "blue"}, {"rgb", {0, 40, 250}}};
+  std::vector<TrialOutcome> outcomes = {
+      Outcome("cpt", 0, {{"color", red}, {"palette", nullptr}}, 0, 0.65),
+      Outcome("cpt", 0, {{"color", nullptr}, {"palette", {red, blue}}}, 0, 0.4)};
+  auto report = BuildReport(outcomes, {});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const std::string md = RenderReport(*report, ReportFormat::kMarkdown);
+  EXPECT_NE(md.find("| cpt | color=red | 0 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| cpt | palette=[red,blue] | 0 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("null"), std::string::npos) << md;
+  const std::string csv = RenderReport(*report, ReportFormat::kCsv);
+  EXPECT_NE(csv.find("\"rgb\""), std::string::npos) << csv;
+}
+
 TEST(ReportFormat, NotesAreRendered) {
   ReportOptions options;
   options.baseline = "linear-probe";
