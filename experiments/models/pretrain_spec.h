@@ -42,7 +42,7 @@ struct PretrainSpec {
   int64_t data_seed = 1;
 
   // --- optimisation ---
-  int64_t steps = 1100;
+  int64_t steps = 1500;
   int64_t batch_size = 128;  // global batch (split across ranks)
   double lr = 1.5e-3;
   double weight_decay = 0.05;
