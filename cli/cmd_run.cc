@@ -80,7 +80,10 @@ std::string Clock(double seconds) {
 }
 
 // "[#########...........]  45/120 done, 4 running, 1 failed  ETA 0:42"
-std::string ProgressLine(const nlohmann::json& c, int64_t finished_at_start, double elapsed_s) {
+// `note`: the oldest running trial's progress note, shown while nothing has finished yet
+// (the first minutes of a fresh sweep are its backbone's pretraining).
+std::string ProgressLine(const nlohmann::json& c, int64_t finished_at_start, double elapsed_s,
+                         const std::string& note) {
   const int64_t total = c.value("total", int64_t{0});
   const int64_t done = c.value("done", int64_t{0});
   const int64_t failed = c.value("failed", int64_t{0});
@@ -97,7 +100,12 @@ std::string ProgressLine(const nlohmann::json& c, int64_t finished_at_start, dou
                 bar.c_str(), static_cast<long long>(done), static_cast<long long>(total),
                 static_cast<long long>(running), static_cast<long long>(failed),
                 Clock(elapsed_s).c_str(), finished == total ? "0:00" : Clock(eta).c_str());
-  return buf;
+  std::string line = buf;
+  if (finished == 0 && running > 0 && !note.empty()) {
+    constexpr size_t kMaxNote = 60;  // one terminal line, so "\r" redraws it in place
+    line += "  (" + (note.size() > kMaxNote ? note.substr(0, kMaxNote - 3) + "..." : note) + ")";
+  }
+  return line;
 }
 
 struct Group {
@@ -213,6 +221,10 @@ int RunEmbedded(const RunArgs& args) {
   constexpr int kMaxRestarts = 5;
   const auto start = std::chrono::steady_clock::now();
   int64_t finished_at_start = -1;
+  const bool stderr_is_terminal = isatty(STDERR_FILENO) == 1;
+  std::string last_line;
+  int64_t last_finished = -1;
+  auto last_printed = std::chrono::steady_clock::now();
   bool done = false;
   nlohmann::json counts;
   while (!g_interrupted.load()) {
@@ -249,7 +261,22 @@ int RunEmbedded(const RunArgs& args) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (args.progress) {
-        std::cerr << "\r" << ProgressLine(counts, finished_at_start, elapsed) << std::flush;
+        const std::string line =
+            ProgressLine(counts, finished_at_start, elapsed, report->value("running_note", ""));
+        if (stderr_is_terminal) {
+          // Redrawn in place; padded so a shorter line covers the previous one.
+          std::cerr << "\r" << line
+                    << std::string(
+                           last_line.size() > line.size() ? last_line.size() - line.size() : 0, ' ')
+                    << std::flush;
+          last_line = line;
+        } else if (finished != last_finished ||
+                   std::chrono::steady_clock::now() - last_printed > std::chrono::seconds(30)) {
+          // A log file gets a line when a trial finishes, or every 30 s.
+          std::cerr << line << "\n" << std::flush;
+          last_finished = finished;
+          last_printed = std::chrono::steady_clock::now();
+        }
       }
       if (counts.value("finished", false)) {
         done = true;
@@ -265,7 +292,7 @@ int RunEmbedded(const RunArgs& args) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  if (args.progress) std::cerr << "\n";
+  if (args.progress && stderr_is_terminal) std::cerr << "\n";
   StopGroups(groups, std::chrono::seconds(15));
   if (Status s = (*server)->coordinator().RetireGroups(); !s.ok()) {
     spdlog::warn("run: marking the stopped worker groups gone: {}", s.ToString());

@@ -288,13 +288,21 @@ Result<int64_t> Coordinator::CancelSweep(const std::string& name) {
 Result<nlohmann::json> Coordinator::SweepReport(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   CT_ASSIGN_OR_RETURN(SweepInfo s, store_->GetSweep(name));
+  // The oldest running trial's last progress note (e.g. "pretraining backbone: step
+  // 300/1500"): what a sweep with nothing finished yet is doing.
+  TrialFilter running;
+  running.sweep_id = s.id;
+  running.state = TrialState::kRunning;
+  running.limit = 1;
+  CT_ASSIGN_OR_RETURN(auto oldest, store_->ListTrials(running));
   return nlohmann::json{{"name", s.name},
                         {"user", s.user},
                         {"priority", s.priority},
                         {"retries", s.retries},
                         {"cancelled", s.cancelled},
                         {"created_ms", s.created_ms},
-                        {"counts", CountsJson(s.counts)}};
+                        {"counts", CountsJson(s.counts)},
+                        {"running_note", oldest.empty() ? "" : oldest[0].progress_note}};
 }
 
 Result<nlohmann::json> Coordinator::StatusReport() {

@@ -114,6 +114,22 @@ TEST_F(CoordinatorTest, RetiredGroupsAreGoneInTheStore) {
   EXPECT_TRUE((*status)["groups"].empty()) << status->dump();
 }
 
+// `chromatune run` shows what a sweep with nothing finished yet is doing (its first trial
+// pretraining the backbone) from the sweep report's running_note.
+TEST_F(CoordinatorTest, SweepReportCarriesTheRunningTrialsNote) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 2));
+  auto before = coordinator_->SweepReport("s");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ((*before)["running_note"], "");
+  auto grants = LeaseNow(g);
+  ASSERT_EQ(grants.size(), 1u);
+  ASSERT_TRUE(coordinator_->Heartbeat(grants[0].trial_id, 1, 0.2, "pretraining backbone").ok());
+  auto during = coordinator_->SweepReport("s");
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ((*during)["running_note"], "pretraining backbone");
+}
+
 TEST_F(CoordinatorTest, ExpiredLeaseIsFencedOff) {
   const int64_t g = Group();
   Submit(NoopSweep("s", 1));

@@ -23,7 +23,7 @@ TEST(ShippedSweepsTest, EveryShippedSweepFilePlans) {
     EXPECT_GT(plan->count, 0) << entry.path();
   }
   EXPECT_GE(files, 2);
-  EXPECT_EQ(demo, 3) << "chromatune demo runs the demo-*.yaml files";
+  EXPECT_EQ(demo, 4) << "chromatune demo runs the demo-*.yaml files";
 }
 
 }  // namespace
