@@ -3,8 +3,8 @@
 shot count, read from `chromatune report --format json` (the same numbers as docs/results.md).
 
 Usage: bench/demo/readme_tables.py [--bin build/chromatune] [--db runs/demo.sqlite]
-Prints two markdown tables: few-shot classification (plain and shifted Fashion-MNIST) and
-FashionRef grounding."""
+Prints four markdown tables: few-shot classification on plain and shifted Fashion-MNIST,
+grounding on plain and shifted FashionRef."""
 
 import argparse
 import json
@@ -73,11 +73,14 @@ def main():
     plain = report(a.bin, a.db, "demo-classification")
     shift = report(a.bin, a.db, "demo-classification-shift")
     ground = report(a.bin, a.db, "demo-grounding")
+    ground_shift = report(a.bin, a.db, "demo-grounding-shift")
     print(table("Fashion-MNIST, 10 classes", [("", plain)]))
     print()
     print(table("shifted Fashion-MNIST", [("", shift)]))
     print()
     print(table("FashionRef grounding", [("", ground)]))
+    print()
+    print(table("shifted FashionRef grounding", [("", ground_shift)]))
     return 0
 
 

@@ -36,10 +36,19 @@ function showError(e) {
   setMain(h('div', {class: 'error'}, String(e.message || e)));
 }
 
+// A parameter value as people read it: a named value (an object with a string `name`, as
+// colours are stored: {"name": "red", "rgb": [...]}) by its name, a list element by element,
+// other objects as JSON. The same rule as the report's tables (storage/report_format.cc).
+function valueLabel(v) {
+  if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.name === 'string') return v.name;
+  if (Array.isArray(v)) return `[${v.map(valueLabel).join(',')}]`;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+// Swept parameters as "k=v k=v", leaving out those a cell does not set (null).
 function paramsLabel(swept) {
-  const parts = Object.entries(swept || {}).map(([k, v]) =>
-      `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`);
-  return parts.join(' ');
+  return Object.entries(swept || {}).filter(([, v]) => v != null)
+      .map(([k, v]) => `${k}=${valueLabel(v)}`).join(' ');
 }
 
 function seriesLabel(c) {
@@ -156,7 +165,12 @@ function pairedPlot(summary, shownColours) {
                    pLabels: pairs.length <= kMaxPLabels});
 }
 
-function colourName(v) { return Array.isArray(v) ? `rgb(${v.join(',')})` : String(v); }
+// A CPT colour parameter: its name, or rgb(r,g,b) for an unnamed triple.
+function colourName(v) {
+  if (Array.isArray(v)) return `rgb(${v.join(',')})`;
+  if (v && typeof v === 'object') return typeof v.name === 'string' ? v.name : `rgb(${(v.rgb || []).join(',')})`;
+  return String(v);
+}
 
 function cptPlots(summary) {
   const cells = summary.cells.filter(c => c.method === 'cpt' && c.params && c.params.color != null);

@@ -139,6 +139,12 @@ test('grounding sweep draws the CPT colour × shots heatmap, per-colour scores a
   assert.ok(cells.every(f => f.startsWith('rgba(')), `empty heatmap cells: ${cells}`);
   const labels = await page.$$eval(`${heat} > text`, ts => ts.map(t => t.textContent));
   for (const c of COLOURS) assert.ok(labels.includes(c), `no heatmap row for ${c}: ${labels}`);
+  // Colours are stored as {"name", "rgb"} objects (as the planner writes them): plots name
+  // them, and leave out parameters a cell does not set (color or palette is null).
+  const legend = await page.$$eval('svg[data-kind="accuracy"] text.legend title', ts => ts.map(t => t.textContent));
+  assert.ok(legend.some(l => /color=red\b/.test(l)), JSON.stringify(legend));
+  assert.ok(legend.some(l => /palette=\[red,purple,green,yellow,blue\]/.test(l)), JSON.stringify(legend));
+  assert.ok(legend.every(l => !l.includes('{') && !l.includes('null')), JSON.stringify(legend));
   // Cell tooltips carry the means; prompt tuning beats zero-shot for red.
   const red = await page.$$eval(`${heat} .marks rect.cell title`, ts => ts.map(t => t.textContent)
       .filter(t => t.startsWith('red @')).map(t => [Number(t.split(' @ ')[1].split(':')[0]), Number(t.split(': ')[1])]));

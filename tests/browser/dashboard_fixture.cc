@@ -52,10 +52,24 @@ struct Options {
 
 struct Colour {
   const char* name;
+  int r, g, b;  // CPT's values (experiments/sweep/colors.cc)
   double base;  // zero-shot accuracy with this marker colour
 };
-constexpr Colour kColours[] = {
-    {"red", 0.62}, {"purple", 0.52}, {"green", 0.47}, {"yellow", 0.44}, {"blue", 0.57}};
+constexpr Colour kColours[] = {{"red", 250, 0, 45, 0.62},
+                               {"purple", 140, 70, 165, 0.52},
+                               {"green", 100, 250, 0, 0.47},
+                               {"yellow", 250, 250, 45, 0.44},
+                               {"blue", 0, 40, 250, 0.57}};
+
+// A colour as the planner writes it into plan items: {"name", "rgb"}.
+json ColourJson(const Colour& c) { return {{"name", c.name}, {"rgb", {c.r, c.g, c.b}}}; }
+
+// The cpt-5 palette as the planner writes it: the list of its colours.
+json PaletteJson() {
+  json p = json::array();
+  for (const Colour& c : kColours) p.push_back(ColourJson(c));
+  return p;
+}
 constexpr int kTrainedShots[] = {1, 4, 16};
 constexpr int kEvalSize = 2000;
 constexpr int kEpochs = 10;
@@ -113,10 +127,10 @@ std::vector<Trial> MakeTrials(const Options& o) {
     const double setting_effect = 0.01 * ((k % 3) - 1);
     const double alpha = std::round((127.0 + 8.0 * k) / 255.0 * 1e4) / 1e4;
     for (const Colour& c : kColours) {
-      add("cpt", 0, 0, 0, {{"color", c.name}, {"alpha", alpha}, {"epochs", 0}},
+      add("cpt", 0, 0, 0, {{"color", ColourJson(c)}, {"alpha", alpha}, {"epochs", 0}},
           c.base + setting_effect, false);
     }
-    add("cpt", 0, 0, 0, {{"palette", "cpt-5"}, {"alpha", alpha}, {"epochs", 0}},
+    add("cpt", 0, 0, 0, {{"palette", PaletteJson()}, {"alpha", alpha}, {"epochs", 0}},
         0.6 + setting_effect, false);
     add("red-circle", 0, 0, 0, {{"thickness", 2 + k}}, 0.4 + setting_effect, false);
     for (int d = 1; d <= o.data_seeds; ++d) {
@@ -124,10 +138,10 @@ std::vector<Trial> MakeTrials(const Options& o) {
         for (int shots : kTrainedShots) {
           const double gain = 0.05 * std::log2(1.0 + shots);
           for (const Colour& c : kColours) {
-            add("cpt", shots, d, t, {{"color", c.name}, {"alpha", alpha}, {"epochs", kEpochs}},
+            add("cpt", shots, d, t, {{"color", ColourJson(c)}, {"alpha", alpha}, {"epochs", kEpochs}},
                 c.base + gain + setting_effect, true);
           }
-          add("cpt", shots, d, t, {{"palette", "cpt-5"}, {"alpha", alpha}, {"epochs", kEpochs}},
+          add("cpt", shots, d, t, {{"palette", PaletteJson()}, {"alpha", alpha}, {"epochs", kEpochs}},
               0.6 + gain + setting_effect, true);
           add("finetune", shots, d, t,
               {{"lr", 1e-4 * std::pow(2.0, k)}, {"epochs", kEpochs}, {"last_k_blocks", 0}},
