@@ -138,10 +138,12 @@ std::vector<Trial> MakeTrials(const Options& o) {
         for (int shots : kTrainedShots) {
           const double gain = 0.05 * std::log2(1.0 + shots);
           for (const Colour& c : kColours) {
-            add("cpt", shots, d, t, {{"color", ColourJson(c)}, {"alpha", alpha}, {"epochs", kEpochs}},
+            add("cpt", shots, d, t,
+                {{"color", ColourJson(c)}, {"alpha", alpha}, {"epochs", kEpochs}},
                 c.base + gain + setting_effect, true);
           }
-          add("cpt", shots, d, t, {{"palette", PaletteJson()}, {"alpha", alpha}, {"epochs", kEpochs}},
+          add("cpt", shots, d, t,
+              {{"palette", PaletteJson()}, {"alpha", alpha}, {"epochs", kEpochs}},
               0.6 + gain + setting_effect, true);
           add("finetune", shots, d, t,
               {{"lr", 1e-4 * std::pow(2.0, k)}, {"epochs", kEpochs}, {"last_k_blocks", 0}},
