@@ -22,10 +22,15 @@ class EmbeddedRunTest(RuntimeTestCase):
         self.assertIn("ETA", out.stderr)
         self.assertIn("noop", out.stdout)  # the report names the method
         self.assert_each_done_exactly_once("embedded", 6)
-        again = subprocess.run([EXE, "run", path, "--db", self.db, "--workers", "1"],
+        again = subprocess.run([EXE, "run", path, "--db", self.db, "--workers", "1",
+                                "--threads", "1"],
                                capture_output=True, text=True, env=self.env, timeout=120)
         self.assertEqual(again.returncode, 0, again.stderr[-3000:])
         self.assertIn("6 already present", again.stderr)
+        bad = subprocess.run([EXE, "run", path, "--db", self.db, "--threads", "-1"],
+                             capture_output=True, text=True, env=self.env, timeout=60)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertIn("--threads", bad.stderr)
         self.assert_each_done_exactly_once("embedded", 6)
 
     def test_bad_sweep_file_exits_2(self):
