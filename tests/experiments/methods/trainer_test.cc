@@ -109,15 +109,28 @@ TEST(TrainerTest, DivergenceIsAnErrorNamingTheEpoch) {
   EXPECT_NE(r.status().message().find("epoch 0"), std::string::npos);
 }
 
-TEST(TrainerTest, AccuracyCurveAtEvenlySpacedEpochs) {
+// One weight pulled towards 1 (loss (w - 1)^2 per example), one rank: for the tests of the
+// accuracy curve, where only the evaluate hook's calls matter.
+struct OneWeight {
   LocalCommunicator comm;
   torch::Tensor w = torch::zeros({1}).requires_grad_(true);
   TrialContext ctx;
-  ctx.comm = &comm;
   TrainHooks hooks;
-  hooks.loss_sum = [&](const std::vector<int64_t>& idx) {
-    return (w - 1.0).pow(2).sum() * static_cast<double>(idx.size());
-  };
+  OneWeight() {
+    ctx.comm = &comm;
+    hooks.loss_sum = [this](const std::vector<int64_t>& idx) {
+      return (w - 1.0).pow(2).sum() * static_cast<double>(idx.size());
+    };
+  }
+  OneWeight(const OneWeight&) = delete;  // the hook and ctx point into the object
+  OneWeight& operator=(const OneWeight&) = delete;
+};
+
+TEST(TrainerTest, AccuracyCurveAtEvenlySpacedEpochs) {
+  OneWeight p;
+  TrialContext& ctx = p.ctx;
+  TrainHooks& hooks = p.hooks;
+  torch::Tensor& w = p.w;
   int evals = 0;
   hooks.evaluate = [&](int64_t) -> Result<double> { return ++evals * 0.1; };
   hooks.eval_items = 10;
@@ -133,14 +146,10 @@ TEST(TrainerTest, AccuracyCurveAtEvenlySpacedEpochs) {
 // Curve points cost a prefix of the evaluation set; the final accuracy (the trial's metric)
 // is the full set's and is the last evaluation, so what the hook fills describes all items.
 TEST(TrainerTest, CurvePointsUseThePrefixAndTheFinalAccuracyAllItems) {
-  LocalCommunicator comm;
-  torch::Tensor w = torch::zeros({1}).requires_grad_(true);
-  TrialContext ctx;
-  ctx.comm = &comm;
-  TrainHooks hooks;
-  hooks.loss_sum = [&](const std::vector<int64_t>& idx) {
-    return (w - 1.0).pow(2).sum() * static_cast<double>(idx.size());
-  };
+  OneWeight p;
+  TrialContext& ctx = p.ctx;
+  TrainHooks& hooks = p.hooks;
+  torch::Tensor& w = p.w;
   std::vector<int64_t> limits;
   hooks.evaluate = [&](int64_t limit) -> Result<double> {
     limits.push_back(limit);
