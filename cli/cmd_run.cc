@@ -316,27 +316,33 @@ int RunEmbedded(const RunArgs& args) {
   return counts.value("failed", int64_t{0}) > 0 ? kExitFailure : kExitOk;
 }
 
-const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
-  auto args = std::make_shared<RunArgs>();
-  CLI::App* app = root.add_subcommand(
-      "run", "Run a sweep on this machine: coordinator in process, local worker groups");
-  app->add_option("sweep", args->file, "sweep file (YAML)")->required();
-  app->add_option("--db", args->db, "result store (default runs/NAME.db)");
+// The options `run` and `demo` share: how the local worker groups are launched and whether
+// the progress bar is drawn.
+void AddLocalGroupOptions(CLI::App* app, RunArgs* args) {
   app->add_option("--workers", args->workers, "worker groups to launch")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app->add_option("--ranks", args->ranks, "ranks per worker group (mpirun -np)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  app->add_option("--lease-timeout", args->lease_timeout_s,
-                  "seconds without heartbeat after which a lease expires")
-      ->check(CLI::Range(0.2, 3600.0))
-      ->capture_default_str();
   app->add_option("--threads", args->threads,
                   "LibTorch threads per rank (0: the cores divided among the local ranks)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   app->add_flag("!--no-progress", args->progress, "do not draw the progress bar");
+}
+
+const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* app = root.add_subcommand(
+      "run", "Run a sweep on this machine: coordinator in process, local worker groups");
+  app->add_option("sweep", args->file, "sweep file (YAML)")->required();
+  app->add_option("--db", args->db, "result store (default runs/NAME.db)");
+  AddLocalGroupOptions(app, args.get());
+  app->add_option("--lease-timeout", args->lease_timeout_s,
+                  "seconds without heartbeat after which a lease expires")
+      ->check(CLI::Range(0.2, 3600.0))
+      ->capture_default_str();
   app->add_option("--hostfile", args->hostfile,
                   "mpirun hostfile: the groups' ranks run on its hosts (rank 0 on the first)")
       ->check(CLI::ExistingFile);
@@ -396,17 +402,7 @@ const CommandRegistrar kRegisterDemo("demo", [](CLI::App& root) {
   app->add_option("--sweeps", args->sweeps_dir, "folder of the demo-*.yaml sweep files")
       ->capture_default_str();
   app->add_option("--db", args->run.db, "result store")->capture_default_str();
-  app->add_option("--workers", args->run.workers, "worker groups to launch")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  app->add_option("--ranks", args->run.ranks, "ranks per worker group (mpirun -np)")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  app->add_option("--threads", args->run.threads,
-                  "LibTorch threads per rank (0: the cores divided among the local ranks)")
-      ->check(CLI::Range(0, 256))
-      ->capture_default_str();
-  app->add_flag("!--no-progress", args->run.progress, "do not draw the progress bar");
+  AddLocalGroupOptions(app, &args->run);
   return CommandSetup{app, [args] { return RunDemo(*args); }};
 });
 
