@@ -41,27 +41,19 @@ def row_label(cell):
             "red-circle": "red circle"}.get(m, m)
 
 
-def table(title, columns):
-    """columns: [(heading, cells)]; one row per label, in first-seen order."""
-    rows, order = {}, []
-    for ci, (_, cells) in enumerate(columns):
-        for c in cells:
-            if c["shots"] not in SHOTS:
-                continue
-            label = row_label(c)
-            if label not in rows:
-                rows[label] = {}
-                order.append(label)
-            rows[label][(ci, c["shots"])] = c["mean"]
-    heads = [f"{h} {s} shot{'s' if s != 1 else ''}" if h else f"{s} shot{'s' if s != 1 else ''}"
-             for h, _ in columns for s in SHOTS]
-    keys = [(ci, s) for ci in range(len(columns)) for s in SHOTS]
-    used = [k for k in keys if any(k in rows[r] for r in order)]
-    lines = [f"| {title} | " + " | ".join(heads[keys.index(k)] for k in used) + " |",
+def table(title, cells):
+    """One row per method setting (first-seen order), one column per shot count in SHOTS that
+    any row has."""
+    rows = {}
+    for c in cells:
+        if c["shots"] in SHOTS:
+            rows.setdefault(row_label(c), {})[c["shots"]] = c["mean"]
+    used = [s for s in SHOTS if any(s in r for r in rows.values())]
+    lines = [f"| {title} | " + " | ".join(f"{s} shot{'' if s == 1 else 's'}" for s in used) + " |",
              "| --- |" + " ---: |" * len(used)]
-    for r in order:
-        lines.append(f"| {r} | " + " | ".join(
-            f"{100 * rows[r][k]:.1f}%" if k in rows[r] else "" for k in used) + " |")
+    for label, r in rows.items():
+        lines.append(f"| {label} | " + " | ".join(
+            f"{100 * r[s]:.1f}%" if s in r else "" for s in used) + " |")
     return "\n".join(lines)
 
 
@@ -74,13 +66,13 @@ def main():
     shift = report(a.bin, a.db, "demo-classification-shift")
     ground = report(a.bin, a.db, "demo-grounding")
     ground_shift = report(a.bin, a.db, "demo-grounding-shift")
-    print(table("Fashion-MNIST, 10 classes", [("", plain)]))
+    print(table("Fashion-MNIST, 10 classes", plain))
     print()
-    print(table("shifted Fashion-MNIST", [("", shift)]))
+    print(table("shifted Fashion-MNIST", shift))
     print()
-    print(table("FashionRef grounding", [("", ground)]))
+    print(table("FashionRef grounding", ground))
     print()
-    print(table("shifted FashionRef grounding", [("", ground_shift)]))
+    print(table("shifted FashionRef grounding", ground_shift))
     return 0
 
 
