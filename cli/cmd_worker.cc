@@ -28,6 +28,7 @@ struct WorkerArgs {
   std::string cache_dir = "runs/cache";
   int threads = 0;
   double long_poll_s = 2;
+  double lease_ahead_s = 5;
 };
 
 std::string DefaultCrashDir() {
@@ -44,6 +45,8 @@ int RunWorkerCommand(const WorkerArgs& args) {
   worker::WorkerOptions options;
   options.coordinator = *endpoint;
   options.long_poll = std::chrono::milliseconds(static_cast<int64_t>(args.long_poll_s * 1000));
+  options.lease_ahead_below =
+      std::chrono::milliseconds(static_cast<int64_t>(args.lease_ahead_s * 1000));
   if (!args.token_file.empty()) {
     auto token = coordinator::ReadClientToken(args.token_file);
     if (!token.ok()) {
@@ -115,6 +118,11 @@ const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
       ->check(CLI::Range(0, 1024));
   app->add_option("--long-poll", args->long_poll_s, "seconds one lease request may wait for work")
       ->check(CLI::Range(0.0, 60.0))
+      ->capture_default_str();
+  app->add_option("--lease-ahead", args->lease_ahead_s,
+                  "lease the next round while the current one runs, when the previous round "
+                  "took less than this many seconds (0: never)")
+      ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   return CommandSetup{app, [args] { return RunWorkerCommand(*args); }};
 });

@@ -13,6 +13,18 @@ bool Transient(const Status& s) {
   return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded;
 }
 
+// The leased trials as a round with ranks assigned; `fit` says whether they fit the group
+// (if not, the caller releases them).
+std::vector<RoundTrial> ToRound(std::vector<protocol::LeasedTrial> leased, int group_size,
+                                Status* fit) {
+  std::vector<RoundTrial> trials;
+  for (auto& l : leased) {
+    trials.push_back(RoundTrial{l.trial_id, l.attempt, 0, l.ranks, std::move(l.item)});
+  }
+  *fit = AssignRanks(&trials, group_size);
+  return trials;
+}
+
 }  // namespace
 
 Leader::Leader(WorkerOptions options, int group_size)
@@ -95,7 +107,17 @@ bool Leader::Connect() {
 }
 
 std::vector<RoundTrial> Leader::NextTrials() {
-  while (!DrainRequested()) {
+  const auto now = std::chrono::steady_clock::now();
+  if (round_start_ != std::chrono::steady_clock::time_point{}) {
+    last_round_ = std::chrono::duration_cast<std::chrono::milliseconds>(now - round_start_);
+  }
+  std::vector<RoundTrial> trials;
+  {
+    std::unique_lock<std::mutex> lock(delivery_mu_);
+    delivery_cv_.wait(lock, [this] { return !ahead_pending_; });
+    trials.swap(ahead_);
+  }
+  while (trials.empty() && !DrainRequested()) {
     std::vector<protocol::LeasedTrial> leased;
     Status s = Retry("lease", std::chrono::seconds(5), [&]() -> Status {
       auto r = client_.Lease(group_id_, group_size_, group_size_, options_.long_poll);
@@ -115,23 +137,52 @@ std::vector<RoundTrial> Leader::NextTrials() {
       }
       continue;
     }
-    if (leased.empty()) continue;
-    std::vector<RoundTrial> trials;
-    for (auto& l : leased) {
-      trials.push_back(RoundTrial{l.trial_id, l.attempt, 0, l.ranks, std::move(l.item)});
+    Status fit;
+    trials = ToRound(std::move(leased), group_size_, &fit);
+    if (!fit.ok()) {
+      ReleaseAll(trials, fit.ToString());
+      trials.clear();
     }
-    Status assigned = AssignRanks(&trials, group_size_);
-    if (!assigned.ok()) {
-      ReleaseAll(trials, assigned.ToString());
-      continue;
-    }
-    if (DrainRequested()) {
-      ReleaseAll(trials, "worker draining (SIGTERM)");
-      break;
-    }
-    return trials;
   }
-  return {};
+  if (!trials.empty() && DrainRequested()) {
+    ReleaseAll(trials, "worker draining (SIGTERM)");
+    trials.clear();
+  }
+  round_start_ = std::chrono::steady_clock::now();
+  return trials;
+}
+
+void Leader::LeaseAhead() {
+  if (last_round_ >= options_.lease_ahead_below || DrainRequested()) return;
+  std::lock_guard<std::mutex> lock(delivery_mu_);
+  if (ahead_pending_ || !ahead_.empty()) return;
+  if (!delivery_thread_.joinable()) delivery_thread_ = std::thread([this] { DeliveryLoop(); });
+  ahead_pending_ = true;
+  delivery_cv_.notify_all();
+}
+
+void Leader::LeaseAheadNow(protocol::CoordinatorClient& client) {
+  auto leased = client.Lease(group_id_, group_size_, group_size_, std::chrono::milliseconds(0));
+  if (!leased.ok()) {
+    // NextTrials asks again, with its retries and re-registration.
+    spdlog::debug("worker: lease ahead: {}", leased.status().ToString());
+    return;
+  }
+  Status fit;
+  std::vector<RoundTrial> trials = ToRound(std::move(leased).value(), group_size_, &fit);
+  if (!fit.ok()) {
+    for (const auto& t : trials) (void)client.Release(t.trial_id, t.attempt, fit.ToString());
+    return;
+  }
+  if (trials.empty()) return;
+  {
+    // Renewed with the running round, so a round that turns out long does not let them
+    // expire while they wait.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& t : trials) beats_[t.trial_id] = Beat{t.trial_id, t.attempt, -1.0, "", false};
+  }
+  std::lock_guard<std::mutex> lock(delivery_mu_);
+  ahead_ = std::move(trials);
 }
 
 void Leader::ReleaseAll(const std::vector<RoundTrial>& trials, const std::string& reason) {
@@ -222,7 +273,8 @@ void Leader::Deliver(const RoundTrial& trial, const TrialOutcomeMessage& outcome
 
 void Leader::Flush() {
   std::unique_lock<std::mutex> lock(delivery_mu_);
-  delivery_cv_.wait(lock, [this] { return deliveries_.empty() && !delivering_; });
+  delivery_cv_.wait(lock,
+                    [this] { return deliveries_.empty() && !delivering_ && !ahead_pending_; });
 }
 
 void Leader::DeliveryLoop() {
@@ -230,15 +282,24 @@ void Leader::DeliveryLoop() {
   client.set_request_timeout(options_.request_timeout);
   std::unique_lock<std::mutex> lock(delivery_mu_);
   for (;;) {
-    delivery_cv_.wait(lock, [this] { return stop_delivery_ || !deliveries_.empty(); });
-    if (deliveries_.empty()) return;  // stopping, nothing left
-    auto next = std::move(deliveries_.front());
-    deliveries_.pop_front();
-    delivering_ = true;
-    lock.unlock();
-    DeliverNow(client, next.first, next.second);
-    lock.lock();
-    delivering_ = false;
+    delivery_cv_.wait(lock,
+                      [this] { return stop_delivery_ || !deliveries_.empty() || ahead_pending_; });
+    if (!deliveries_.empty()) {  // outcomes queued before a lease-ahead request go first
+      auto next = std::move(deliveries_.front());
+      deliveries_.pop_front();
+      delivering_ = true;
+      lock.unlock();
+      DeliverNow(client, next.first, next.second);
+      lock.lock();
+      delivering_ = false;
+    } else if (ahead_pending_) {
+      lock.unlock();
+      LeaseAheadNow(client);
+      lock.lock();
+      ahead_pending_ = false;
+    } else {
+      return;  // stopping, nothing left
+    }
     delivery_cv_.notify_all();
   }
 }

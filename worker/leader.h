@@ -34,8 +34,13 @@ class Leader {
   // crash notes left by dead workers of this host. False when drained first.
   bool Connect();
   // The next round's trials (ranks assigned); empty when a drain was requested. Blocks
-  // (long polls, reconnects) until there is work.
+  // (long polls, reconnects) until there is work. Takes the trials leased ahead when there
+  // are some (waiting for a lease-ahead request still in flight).
   std::vector<RoundTrial> NextTrials();
+  // Called when a round starts: when the previous round was shorter than
+  // options.lease_ahead_below, asks the delivery thread to lease the next round after the
+  // outcomes queued so far (no long poll; nothing runnable leaves NextTrials to ask).
+  void LeaseAhead();
 
   // Heartbeats `trials` until StopHeartbeats (first after options.first_heartbeat).
   void StartHeartbeats(const std::vector<RoundTrial>& trials);
@@ -69,6 +74,8 @@ class Leader {
   void ReportCrashNotes();
   void HeartbeatLoop();
   void DeliveryLoop();
+  // On the delivery thread: one lease request for the next round, without waiting.
+  void LeaseAheadNow(protocol::CoordinatorClient& client);
   void DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& trial,
                   const TrialOutcomeMessage& outcome);
   // Runs `call` until it returns a status that is not kUnavailable/kDeadlineExceeded or
@@ -94,6 +101,12 @@ class Leader {
   bool delivering_ = false;  // the delivery thread works on an item outside the queue
   bool stop_delivery_ = false;
   std::thread delivery_thread_;
+  // Lease ahead (under delivery_mu_): requested and not yet answered; its answer.
+  bool ahead_pending_ = false;
+  std::vector<RoundTrial> ahead_;
+  // When NextTrials last returned a round, and how long the round before took (main thread).
+  std::chrono::steady_clock::time_point round_start_{};
+  std::chrono::milliseconds last_round_{std::chrono::milliseconds::max()};
 };
 
 }  // namespace chromatune::worker

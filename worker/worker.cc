@@ -80,7 +80,10 @@ Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunn
     }
     if (round.stop) break;
     ++rounds;
-    if (leader) leader->StartHeartbeats(round.trials);
+    if (leader) {
+      leader->StartHeartbeats(round.trials);
+      leader->LeaseAhead();
+    }
     CT_ASSIGN_OR_RETURN(TrialOutcomeMessage mine,
                         RunSlot(round, rank, world, runner, leader.get()));
     // Gather: each trial's first rank sends its outcome; rank 0 keeps them.

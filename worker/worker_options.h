@@ -25,6 +25,12 @@ struct WorkerOptions {
   // A finished trial's result is offered to the coordinator for at most this long while
   // it is unreachable (then the lease has long expired and the result is dropped).
   std::chrono::milliseconds delivery_patience{std::chrono::minutes(10)};
+  // Lease ahead: while a round runs, the delivery thread leases the next one (no long poll),
+  // so a group of short trials goes from one trial to the next without waiting for an HTTP
+  // exchange and a store commit. Only when the previous round took less than this (0: never):
+  // a trial leased ahead waits for the current round, which must be short for that to be
+  // fair to the other groups (docs/runtime.md).
+  std::chrono::milliseconds lease_ahead_below{5000};
   // Where crash notes of this host go (crash_notes.h); empty disables them.
   std::string crash_dir;
   std::string host;  // host name reported at registration

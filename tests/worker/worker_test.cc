@@ -122,5 +122,73 @@ TEST(LeaderTest, DeliversAfterTheCoordinatorComesBack) {
   EXPECT_EXIT(DeliverAfterCoordinatorRestart(), ::testing::ExitedWithCode(0), "");
 }
 
+// Lease ahead (worker_options.h): after a short round the leader leases the next round
+// while the current one runs, hands it out without another request, and gives it back when
+// a drain comes first. `ahead` 0 disables it.
+void LeaseAheadRounds(std::chrono::milliseconds ahead) {
+  coordinator::ServerConfig config;
+  config.db_path = TempDb("ahead");
+  config.insecure_loopback = true;
+  auto server = coordinator::CoordinatorServer::Start(config);
+  if (!server.ok()) std::_Exit(10);
+  auto& coord = (*server)->coordinator();
+  if (!coord.SubmitSweep(Sweep("a", 4, "sleep_ms: 0"), "a.yaml", "t").ok()) std::_Exit(11);
+  auto counts = [&] { return coord.store()->GetSweep("a")->counts; };
+  InstallSignalHandlers("");
+  WorkerOptions options;
+  options.coordinator = {"127.0.0.1", (*server)->port()};
+  options.host = "test-host";
+  options.long_poll = 200ms;
+  options.lease_ahead_below = ahead;
+  Leader leader(options, 1);
+  if (!leader.Connect()) std::_Exit(12);
+  TrialOutcomeMessage ok;
+  ok.ok = true;
+  ok.result = {{"metrics", {{"accuracy", 0.5}}}};
+
+  // Round 1: no earlier round to judge by, so nothing is leased ahead.
+  auto first = leader.NextTrials();
+  if (first.size() != 1) std::_Exit(13);
+  leader.LeaseAhead();
+  leader.Flush();
+  if (counts().leased != 1 || counts().pending != 3) std::_Exit(14);
+  leader.Deliver(first[0], ok);
+
+  // Round 2 follows a short round: the next trial is leased while it "runs".
+  auto second = leader.NextTrials();
+  if (second.size() != 1) std::_Exit(15);
+  leader.LeaseAhead();
+  leader.Flush();
+  const int64_t expect_leased = ahead.count() > 0 ? 2 : 1;
+  if (counts().done != 1 || counts().leased != expect_leased) std::_Exit(16);
+  leader.Deliver(second[0], ok);
+  leader.Flush();
+
+  // Round 3 is the trial leased ahead (no new lease: still one trial pending of 4).
+  auto third = leader.NextTrials();
+  if (third.size() != 1 || third[0].trial_id == second[0].trial_id) std::_Exit(17);
+  if (ahead.count() > 0 && counts().pending != 1) std::_Exit(18);
+  leader.LeaseAhead();
+  leader.Flush();
+  leader.Deliver(third[0], ok);
+  leader.Flush();
+
+  // A drain before round 4 starts gives the trial leased ahead back to the queue.
+  raise(SIGTERM);
+  if (!leader.NextTrials().empty()) std::_Exit(19);
+  const auto c = counts();
+  if (c.done != 3 || c.pending != 1 || c.leased + c.running != 0) std::_Exit(20);
+  (*server)->Stop();
+  std::_Exit(0);
+}
+
+TEST(LeaderTest, LeasesTheNextRoundAheadAndReleasesItOnDrain) {
+  EXPECT_EXIT(LeaseAheadRounds(5000ms), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(LeaderTest, LeaseAheadZeroLeasesOnlyWhenAsked) {
+  EXPECT_EXIT(LeaseAheadRounds(0ms), ::testing::ExitedWithCode(0), "");
+}
+
 }  // namespace
 }  // namespace chromatune::worker
