@@ -1,5 +1,6 @@
 #include "coordinator/api.h"
 
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -44,6 +45,24 @@ nlohmann::json GrantsJson(const std::vector<LeaseGrant>& grants) {
                       {"item", g.item}});
   }
   return {{"trials", std::move(trials)}};
+}
+
+// What a lease request asks for: the group and the room it has.
+struct LeaseAsk {
+  int64_t group_id = 0;
+  int free_ranks = 1;
+  int max_trials = 1;
+};
+
+// {"group_id", "free_ranks", "max_trials" (default 1)} of a lease request, or of the
+// "lease" member of a completion.
+Result<LeaseAsk> ParseLeaseAsk(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) return InvalidArgument(where + ": must be an object");
+  JsonFields f(j, where);
+  CT_ASSIGN_OR_RETURN(int64_t group, f.Int("group_id", 1, INT64_MAX));
+  CT_ASSIGN_OR_RETURN(int64_t free_ranks, f.Int("free_ranks", 1, 1 << 20));
+  CT_ASSIGN_OR_RETURN(int64_t max_trials, f.IntOr("max_trials", 1, 1, 1024));
+  return LeaseAsk{group, static_cast<int>(free_ranks), static_cast<int>(max_trials)};
 }
 
 }  // namespace
@@ -156,18 +175,13 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
   if (seg.size() == 1 && seg[0] == "lease" && post) {
     auto j = body();
     if (!j.ok()) return FromStatus(j.status());
-    JsonFields f(*j, route);
-    auto group = f.Int("group_id", 1, INT64_MAX);
-    if (!group.ok()) return FromStatus(group.status());
-    auto free_ranks = f.Int("free_ranks", 1, 1 << 20);
-    if (!free_ranks.ok()) return FromStatus(free_ranks.status());
-    auto max_trials = f.IntOr("max_trials", 1, 1, 1024);
-    if (!max_trials.ok()) return FromStatus(max_trials.status());
-    auto wait_ms = f.IntOr("wait_ms", 0, 0, 3600 * 1000);
+    auto ask = ParseLeaseAsk(*j, route);
+    if (!ask.ok()) return FromStatus(ask.status());
+    auto wait_ms = JsonFields(*j, route).IntOr("wait_ms", 0, 0, 3600 * 1000);
     if (!wait_ms.ok()) return FromStatus(wait_ms.status());
     *deferred = true;
-    coordinator_->Lease(*group, static_cast<int>(*free_ranks), static_cast<int>(*max_trials),
-                        *wait_ms, [respond](Result<std::vector<LeaseGrant>> grants) {
+    coordinator_->Lease(ask->group_id, ask->free_ranks, ask->max_trials, *wait_ms,
+                        [respond](Result<std::vector<LeaseGrant>> grants) {
                           respond(grants.ok() ? HttpResponse::Json(200, GrantsJson(*grants))
                                               : FromStatus(grants.status()));
                         });
@@ -200,9 +214,28 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
         return HttpResponse::Error(400, route + ": field \"result\": missing");
       auto result = protocol::DecodeResult((*j)["result"]);
       if (!result.ok()) return FromStatus(result.status().WithContext(route));
+      // Optional lease of the next round in the same exchange, checked before storing.
+      std::optional<LeaseAsk> next;
+      if (j->contains("lease")) {
+        auto ask = ParseLeaseAsk((*j)["lease"], route + " lease");
+        if (!ask.ok()) return FromStatus(ask.status());
+        next = *ask;
+      }
       auto dup = coordinator_->Complete(trial, a, *result);
       if (!dup.ok()) return FromStatus(dup.status());
-      return HttpResponse::Json(200, {{"stored", !*dup}, {"duplicate", *dup}});
+      nlohmann::json reply = {{"stored", !*dup}, {"duplicate", *dup}};
+      // A repeated completion leases nothing: the first exchange may have leased already.
+      if (next && !*dup) {
+        coordinator_->Lease(next->group_id, next->free_ranks, next->max_trials, 0,
+                            [&reply](Result<std::vector<LeaseGrant>> grants) {
+                              if (grants.ok()) {
+                                reply["trials"] = GrantsJson(*grants)["trials"];
+                              } else {
+                                reply["lease_error"] = grants.status().ToString();
+                              }
+                            });
+      }
+      return HttpResponse::Json(200, reply);
     }
     if (verb == "fail") {
       auto error = f.String("error");

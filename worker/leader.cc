@@ -168,8 +168,13 @@ void Leader::LeaseAheadNow(protocol::CoordinatorClient& client) {
     spdlog::debug("worker: lease ahead: {}", leased.status().ToString());
     return;
   }
+  TakeAhead(client, std::move(leased).value());
+}
+
+void Leader::TakeAhead(protocol::CoordinatorClient& client,
+                       std::vector<protocol::LeasedTrial> leased) {
   Status fit;
-  std::vector<RoundTrial> trials = ToRound(std::move(leased).value(), group_size_, &fit);
+  std::vector<RoundTrial> trials = ToRound(std::move(leased), group_size_, &fit);
   if (!fit.ok()) {
     for (const auto& t : trials) (void)client.Release(t.trial_id, t.attempt, fit.ToString());
     return;
@@ -287,11 +292,14 @@ void Leader::DeliveryLoop() {
     if (!deliveries_.empty()) {  // outcomes queued before a lease-ahead request go first
       auto next = std::move(deliveries_.front());
       deliveries_.pop_front();
+      // The last of them carries the lease-ahead request when it is a completion.
+      const bool carry = ahead_pending_ && deliveries_.empty();
       delivering_ = true;
       lock.unlock();
-      DeliverNow(client, next.first, next.second);
+      const bool carried = DeliverNow(client, next.first, next.second, carry);
       lock.lock();
       delivering_ = false;
+      if (carried) ahead_pending_ = false;
     } else if (ahead_pending_) {
       lock.unlock();
       LeaseAheadNow(client);
@@ -304,10 +312,11 @@ void Leader::DeliveryLoop() {
   }
 }
 
-void Leader::DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& trial,
-                        const TrialOutcomeMessage& outcome) {
+bool Leader::DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& trial,
+                        const TrialOutcomeMessage& outcome, bool lease_ahead) {
   Status s;
   const char* what = "complete";
+  bool carried = false;
   if (outcome.ok) {
     auto result = protocol::DecodeResult(outcome.result);
     if (!result.ok()) {
@@ -315,6 +324,19 @@ void Leader::DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& t
       s = Retry(what, options_.delivery_patience, [&] {
         return client.Fail(trial.trial_id, trial.attempt, result.status().ToString(), false);
       });
+    } else if (lease_ahead) {
+      std::vector<protocol::LeasedTrial> leased;
+      s = Retry(what, options_.delivery_patience, [&]() -> Status {
+        auto r = client.CompleteAndLease(trial.trial_id, trial.attempt, *result, group_id_,
+                                         group_size_, group_size_);
+        if (!r.ok()) return r.status();
+        leased = std::move(r).value();
+        return Status::Ok();
+      });
+      if (s.ok()) {
+        TakeAhead(client, std::move(leased));
+        carried = true;
+      }
     } else {
       s = Retry(what, options_.delivery_patience,
                 [&] { return client.Complete(trial.trial_id, trial.attempt, *result); });
@@ -333,6 +355,7 @@ void Leader::DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& t
     spdlog::warn("worker: {} of trial {} attempt {} not accepted: {}", what, trial.trial_id,
                  trial.attempt, s.ToString());
   }
+  return carried;
 }
 
 }  // namespace chromatune::worker

@@ -74,10 +74,14 @@ class Leader {
   void ReportCrashNotes();
   void HeartbeatLoop();
   void DeliveryLoop();
+  // Delivers one outcome. With `lease_ahead`, a completion also leases the next round in
+  // the same exchange; true when it did (the lease-ahead request is then answered).
+  bool DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& trial,
+                  const TrialOutcomeMessage& outcome, bool lease_ahead);
   // On the delivery thread: one lease request for the next round, without waiting.
   void LeaseAheadNow(protocol::CoordinatorClient& client);
-  void DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& trial,
-                  const TrialOutcomeMessage& outcome);
+  // Keeps trials leased ahead for NextTrials (releasing them if they do not fit the group).
+  void TakeAhead(protocol::CoordinatorClient& client, std::vector<protocol::LeasedTrial> leased);
   // Runs `call` until it returns a status that is not kUnavailable/kDeadlineExceeded or
   // `patience` ran out; sleeps with backoff in between.
   template <typename Call>

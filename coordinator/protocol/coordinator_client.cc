@@ -27,6 +27,21 @@ std::string TrialPath(int64_t trial_id, const char* verb) {
   return "/api/v1/trials/" + std::to_string(trial_id) + "/" + verb;
 }
 
+// The "trials" of a lease reply (absent: none).
+std::vector<LeasedTrial> LeasedTrials(const nlohmann::json& reply) {
+  std::vector<LeasedTrial> out;
+  for (const auto& t : reply.value("trials", nlohmann::json::array())) {
+    LeasedTrial l;
+    l.trial_id = t.value("trial_id", int64_t{0});
+    l.attempt = t.value("attempt", 0);
+    l.ranks = t.value("ranks", 1);
+    l.sweep = t.value("sweep", std::string());
+    l.item = t.value("item", nlohmann::json::object());
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 }  // namespace
 
 CoordinatorClient::CoordinatorClient(Endpoint endpoint, std::string token)
@@ -74,17 +89,7 @@ Result<std::vector<LeasedTrial>> CoordinatorClient::Lease(int64_t group_id, int 
                          {"max_trials", max_trials},
                          {"wait_ms", wait.count()}};
   CT_ASSIGN_OR_RETURN(nlohmann::json j, Call("POST", "/api/v1/lease", &body, timeout_ + wait));
-  std::vector<LeasedTrial> out;
-  for (const auto& t : j.value("trials", nlohmann::json::array())) {
-    LeasedTrial l;
-    l.trial_id = t.value("trial_id", int64_t{0});
-    l.attempt = t.value("attempt", 0);
-    l.ranks = t.value("ranks", 1);
-    l.sweep = t.value("sweep", std::string());
-    l.item = t.value("item", nlohmann::json::object());
-    out.push_back(std::move(l));
-  }
-  return out;
+  return LeasedTrials(j);
 }
 
 Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attempt, double progress,
@@ -100,6 +105,20 @@ Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attemp
 Status CoordinatorClient::Complete(int64_t trial_id, int attempt, const TrialResult& result) {
   nlohmann::json body = {{"attempt", attempt}, {"result", EncodeResult(result)}};
   return Call("POST", TrialPath(trial_id, "complete"), &body, timeout_).status();
+}
+
+Result<std::vector<LeasedTrial>> CoordinatorClient::CompleteAndLease(int64_t trial_id, int attempt,
+                                                                     const TrialResult& result,
+                                                                     int64_t group_id,
+                                                                     int free_ranks,
+                                                                     int max_trials) {
+  nlohmann::json body = {
+      {"attempt", attempt},
+      {"result", EncodeResult(result)},
+      {"lease", {{"group_id", group_id}, {"free_ranks", free_ranks}, {"max_trials", max_trials}}}};
+  CT_ASSIGN_OR_RETURN(nlohmann::json j,
+                      Call("POST", TrialPath(trial_id, "complete"), &body, timeout_));
+  return LeasedTrials(j);
 }
 
 Status CoordinatorClient::Fail(int64_t trial_id, int attempt, const std::string& error,

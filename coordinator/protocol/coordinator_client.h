@@ -52,6 +52,13 @@ class CoordinatorClient {
   Result<HeartbeatReply> Heartbeat(int64_t trial_id, int attempt, double progress,
                                    const std::string& note);
   Status Complete(int64_t trial_id, int attempt, const TrialResult& result);
+  // Completes, and in the same exchange leases (without waiting) up to `max_trials` trials
+  // that fit `free_ranks` for group `group_id`: the trials leased, empty when none was
+  // runnable, when the completion was a repeat, or when the lease part was refused (the
+  // completion stands in every one of these cases).
+  Result<std::vector<LeasedTrial>> CompleteAndLease(int64_t trial_id, int attempt,
+                                                    const TrialResult& result, int64_t group_id,
+                                                    int free_ranks, int max_trials);
   // `final`: do not retry (the error would repeat, e.g. a bad parameter).
   Status Fail(int64_t trial_id, int attempt, const std::string& error, bool final);
   Status Release(int64_t trial_id, int attempt, const std::string& reason);

@@ -125,6 +125,56 @@ TEST_F(ApiTest, SweepLifecycleThroughRoutes) {
   EXPECT_EQ(nlohmann::json::parse(cancel.body)["cancelled"], 1);
 }
 
+// A completion may carry a lease request for the group's next round (lease ahead): it is
+// checked before anything is stored, answered in the same reply, and a repeated completion
+// leases nothing more.
+TEST_F(ApiTest, CompletionLeasesTheNextRoundInTheSameExchange) {
+  ASSERT_EQ(Secure("POST", "/api/v1/sweeps",
+                   nlohmann::json{{"yaml", NoopSweep("next", 3)}, {"origin", "n.yaml"}}.dump())
+                .status,
+            201);
+  auto reg = Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})");
+  ASSERT_EQ(reg.status, 201);
+  const int64_t g = nlohmann::json::parse(reg.body)["group_id"];
+  auto lease =
+      Secure("POST", "/api/v1/lease", nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump());
+  ASSERT_EQ(lease.status, 200);
+  const int64_t first = nlohmann::json::parse(lease.body)["trials"][0]["trial_id"];
+  const std::string path = "/api/v1/trials/" + std::to_string(first) + "/complete";
+  auto body = [&](const nlohmann::json& ask) {
+    return nlohmann::json{
+        {"attempt", 1}, {"result", {{"metrics", {{"accuracy", 0.5}}}}}, {"lease", ask}}
+        .dump();
+  };
+  auto counts = [&] { return store_->GetSweep("next")->counts; };
+
+  // A malformed lease request is refused before the result is stored.
+  auto bad = Secure("POST", path, body({{"group_id", g}, {"free_ranks", 0}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(Error(bad).find("free_ranks"), std::string::npos) << Error(bad);
+  EXPECT_EQ(counts().done, 0);
+
+  auto done = Secure("POST", path, body({{"group_id", g}, {"free_ranks", 1}}));
+  ASSERT_EQ(done.status, 200) << done.body;
+  auto reply = nlohmann::json::parse(done.body);
+  EXPECT_EQ(reply["stored"], true);
+  ASSERT_EQ(reply["trials"].size(), 1u);
+  EXPECT_NE(reply["trials"][0]["trial_id"].get<int64_t>(), first);
+  EXPECT_EQ(reply["trials"][0]["attempt"], 1);
+  EXPECT_TRUE(reply["trials"][0]["item"].is_object());
+  EXPECT_EQ(counts().done, 1);
+  EXPECT_EQ(counts().leased, 1);
+
+  // The same completion again (a retried request): a duplicate, and no second lease.
+  auto again = Secure("POST", path, body({{"group_id", g}, {"free_ranks", 1}}));
+  ASSERT_EQ(again.status, 200);
+  reply = nlohmann::json::parse(again.body);
+  EXPECT_EQ(reply["duplicate"], true);
+  EXPECT_FALSE(reply.contains("trials"));
+  EXPECT_EQ(counts().leased, 1);
+  EXPECT_EQ(counts().pending, 1);
+}
+
 TEST(HttpStatusForTest, Mapping) {
   EXPECT_EQ(HttpStatusFor(InvalidArgument("x")), 400);
   EXPECT_EQ(HttpStatusFor(PermissionDenied("x")), 401);
