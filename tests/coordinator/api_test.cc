@@ -173,6 +173,19 @@ TEST_F(ApiTest, CompletionLeasesTheNextRoundInTheSameExchange) {
   EXPECT_FALSE(reply.contains("trials"));
   EXPECT_EQ(counts().leased, 1);
   EXPECT_EQ(counts().pending, 1);
+
+  // A lease part the coordinator refuses (a group it does not know) leaves the completion
+  // stored and says why.
+  const int64_t second = nlohmann::json::parse(done.body)["trials"][0]["trial_id"];
+  auto unknown = Secure("POST", "/api/v1/trials/" + std::to_string(second) + "/complete",
+                        body({{"group_id", g + 100}, {"free_ranks", 1}}));
+  ASSERT_EQ(unknown.status, 200) << unknown.body;
+  reply = nlohmann::json::parse(unknown.body);
+  EXPECT_EQ(reply["stored"], true);
+  EXPECT_NE(reply.value("lease_error", "").find("not registered"), std::string::npos)
+      << unknown.body;
+  EXPECT_EQ(counts().done, 2);
+  EXPECT_EQ(counts().pending, 1);
 }
 
 TEST(HttpStatusForTest, Mapping) {
