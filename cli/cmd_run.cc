@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "cli/command.h"
@@ -54,6 +55,10 @@ struct RunArgs {
   // rank get 1 thread each: two 1-thread trials beat two 2-thread trials fighting for cores).
   // With a hostfile the ranks run elsewhere and keep the worker's default.
   int threads = 0;
+  // A launched group that has not registered with the coordinator after this long is
+  // stopped and launched again (counts as a restart): an mpirun whose remote daemons never
+  // come up (unreachable host, ssh prompt) otherwise waits forever without a word.
+  double register_timeout_s = 120;
 };
 
 // The --threads a local worker rank gets (see RunArgs::threads); 0 = leave the default.
@@ -111,6 +116,9 @@ std::string ProgressLine(const nlohmann::json& c, int64_t finished_at_start, dou
 struct Group {
   pid_t pid = 0;
   int restarts = 0;
+  std::string label;  // `worker --label` of the current launch: "g<index>.<restarts>"
+  std::chrono::steady_clock::time_point launched;
+  bool registered = false;  // the coordinator knows the label
 };
 
 // SIGTERM to every group (mpirun forwards it to its ranks, which drain), then SIGKILL
@@ -227,7 +235,10 @@ int RunEmbedded(const RunArgs& args) {
   auto last_printed = std::chrono::steady_clock::now();
   bool done = false;
   nlohmann::json counts;
+  const auto register_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(args.register_timeout_s * 1000));
   while (!g_interrupted.load()) {
+    const std::set<std::string> labels = (*server)->coordinator().GroupLabels();
     for (size_t i = 0; i < groups.size(); ++i) {
       auto& g = groups[i];
       if (g.pid > 0) {
@@ -241,14 +252,34 @@ int RunEmbedded(const RunArgs& args) {
                        g.restarts <= kMaxRestarts ? "starting it again" : "giving up on it");
         }
       }
+      if (g.pid > 0 && !g.registered) {
+        g.registered = labels.count(g.label) > 0;
+        if (!g.registered && std::chrono::steady_clock::now() - g.launched > register_timeout) {
+          ++g.restarts;
+          spdlog::warn(
+              "run: worker group {} has not registered {} s after its launch (mpirun may be "
+              "waiting for daemons that never start on the hosts of --hostfile; see {}); {}",
+              i, args.register_timeout_s, launch.log_path,
+              g.restarts <= kMaxRestarts ? "stopping it and starting it again" : "giving up on it");
+          std::vector<Group> stuck{g};
+          StopGroups(stuck, std::chrono::seconds(5));
+          g.pid = 0;
+        }
+      }
       if (g.pid == 0 && g.restarts <= kMaxRestarts) {
-        auto pid = worker::LaunchGroup(launch);
+        g.label = "g" + std::to_string(i) + "." + std::to_string(g.restarts);
+        worker::GroupLaunch labelled = launch;
+        labelled.args.push_back("--label");
+        labelled.args.push_back(g.label);
+        auto pid = worker::LaunchGroup(labelled);
         if (!pid.ok()) {
           std::cerr << "\nchromatune run: " << pid.status().message() << "\n";
           StopGroups(groups, std::chrono::seconds(10));
           return kExitFailure;
         }
         g.pid = *pid;
+        g.launched = std::chrono::steady_clock::now();
+        g.registered = false;
       }
     }
     auto report = (*server)->coordinator().SweepReport(spec->name);
@@ -286,8 +317,8 @@ int RunEmbedded(const RunArgs& args) {
     bool any_alive = false;
     for (const auto& g : groups) any_alive = any_alive || g.pid > 0;
     if (!any_alive) {
-      std::cerr << "\nchromatune run: every worker group died repeatedly; see " << launch.log_path
-                << "\n";
+      std::cerr << "\nchromatune run: every worker group died or never registered, repeatedly; see "
+                << launch.log_path << "\n";
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -352,6 +383,11 @@ const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
   app->add_option("--token-file", args->token_file,
                   "bearer tokens (\"USER TOKEN\" lines); required off loopback, also given to "
                   "the workers");
+  app->add_option("--register-timeout", args->register_timeout_s,
+                  "seconds a launched worker group may take to register before it is stopped "
+                  "and launched again")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
   return CommandSetup{app, [args] { return RunEmbedded(*args); }};
 });
 

@@ -29,6 +29,7 @@ struct WorkerArgs {
   int threads = 0;
   double long_poll_s = 2;
   double lease_ahead_s = 5;
+  std::string label;
 };
 
 std::string DefaultCrashDir() {
@@ -59,6 +60,7 @@ int RunWorkerCommand(const WorkerArgs& args) {
   gethostname(host, sizeof host - 1);
   options.host = host;
   options.crash_dir = args.crash_dir.empty() ? DefaultCrashDir() : args.crash_dir;
+  options.label = args.label;
 
   auto launch = DetectLaunch();
   if (!launch.ok()) {
@@ -119,6 +121,9 @@ const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
   app->add_option("--long-poll", args->long_poll_s, "seconds one lease request may wait for work")
       ->check(CLI::Range(0.0, 60.0))
       ->capture_default_str();
+  app->add_option("--label", args->label,
+                  "a name for this group, shown by `chromatune status` (chromatune run sets it "
+                  "to find groups that never registered)");
   app->add_option("--lease-ahead", args->lease_ahead_s,
                   "lease the next round while the current one runs, when the previous round "
                   "took less than this many seconds (0: never)")

@@ -158,6 +158,8 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
     if (!host.ok()) return FromStatus(host.status());
     auto version = f.StringOr("version", "");
     if (!version.ok()) return FromStatus(version.status());
+    auto label = f.StringOr("label", "");
+    if (!label.ok()) return FromStatus(label.status());
     WorkerGroupInfo info;
     info.ranks = static_cast<int>(*ranks);
     info.host = *host;
@@ -166,7 +168,7 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
     if (!info.devices.is_array()) {
       return HttpResponse::Error(400, route + ": field \"devices\": expected a list");
     }
-    auto reg = coordinator_->RegisterGroup(info);
+    auto reg = coordinator_->RegisterGroup(info, *label);
     if (!reg.ok()) return FromStatus(reg.status());
     return HttpResponse::Json(201, {{"group_id", reg->group_id},
                                     {"lease_timeout_ms", reg->lease_timeout_ms},

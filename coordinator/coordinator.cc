@@ -46,7 +46,7 @@ Status Coordinator::Recover() {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = Now();
   CT_ASSIGN_OR_RETURN(auto groups, store_->ListWorkerGroups(/*include_gone=*/false));
-  for (const auto& g : groups) groups_[g.id] = GroupState{g.ranks, g.host, now};
+  for (const auto& g : groups) groups_[g.id] = GroupState{g.ranks, g.host, now, ""};
   int64_t extended = 0;
   for (TrialState state : {TrialState::kLeased, TrialState::kRunning}) {
     TrialFilter filter;
@@ -68,10 +68,11 @@ Status Coordinator::Recover() {
   return Status::Ok();
 }
 
-Result<Coordinator::Registration> Coordinator::RegisterGroup(const WorkerGroupInfo& info) {
+Result<Coordinator::Registration> Coordinator::RegisterGroup(const WorkerGroupInfo& info,
+                                                             const std::string& label) {
   std::lock_guard<std::mutex> lock(mu_);
   CT_ASSIGN_OR_RETURN(int64_t id, store_->RegisterWorkerGroup(info));
-  groups_[id] = GroupState{info.ranks, info.host, Now()};
+  groups_[id] = GroupState{info.ranks, info.host, Now(), label};
   spdlog::info("coordinator: worker group {} registered ({} ranks on {})", id, info.ranks,
                info.host);
   Registration r;
@@ -79,6 +80,15 @@ Result<Coordinator::Registration> Coordinator::RegisterGroup(const WorkerGroupIn
   r.lease_timeout_ms = options_.lease_timeout.count();
   r.heartbeat_interval_ms = std::max<int64_t>(1, options_.lease_timeout.count() / 3);
   return r;
+}
+
+std::set<std::string> Coordinator::GroupLabels() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> labels;
+  for (const auto& [id, g] : groups_) {
+    if (!g.label.empty()) labels.insert(g.label);
+  }
+  return labels;
 }
 
 Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free_ranks,
@@ -341,6 +351,7 @@ Result<nlohmann::json> Coordinator::StatusReport() {
                       {"free_ranks", free_ranks},
                       {"trials", std::move(trials)},
                       {"last_seen_ms_ago", now - g.last_seen_ms}});
+    if (!g.label.empty()) groups.back()["label"] = g.label;
   }
   out["groups"] = std::move(groups);
 

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,11 @@ class Coordinator {
     int64_t lease_timeout_ms = 0;
     int64_t heartbeat_interval_ms = 0;
   };
-  Result<Registration> RegisterGroup(const WorkerGroupInfo& info);
+  // `label`: a name the group's launcher gave it (`chromatune worker --label`), kept in
+  // memory for status and for the embedded run's bookkeeping; may be empty.
+  Result<Registration> RegisterGroup(const WorkerGroupInfo& info, const std::string& label = "");
+  // Labels of the groups registered with this coordinator and not marked gone.
+  std::set<std::string> GroupLabels();
 
   // Leases up to `max_trials` trials that together fit `free_ranks` of the group; when
   // none is runnable, waits up to `wait_ms` (long poll). A new lease request of a group
@@ -119,6 +124,7 @@ class Coordinator {
     int ranks = 1;
     std::string host;
     int64_t last_seen_ms = 0;
+    std::string label;
   };
   struct HeldLease {
     int64_t group_id = 0;

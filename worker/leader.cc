@@ -69,7 +69,8 @@ bool Leader::Register() {
   for (;;) {
     if (DrainRequested()) return false;
     Status s = Retry("register", std::chrono::seconds(5), [&]() -> Status {
-      auto reg = client_.RegisterGroup(group_size_, list, options_.host, kChromatuneVersion);
+      auto reg = client_.RegisterGroup(group_size_, list, options_.host, kChromatuneVersion,
+                                       options_.label);
       if (!reg.ok()) return reg.status();
       group_id_ = reg->group_id;
       heartbeat_interval_ms_ = reg->heartbeat_interval_ms;

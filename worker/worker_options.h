@@ -33,7 +33,8 @@ struct WorkerOptions {
   std::chrono::milliseconds lease_ahead_below{5000};
   // Where crash notes of this host go (crash_notes.h); empty disables them.
   std::string crash_dir;
-  std::string host;  // host name reported at registration
+  std::string host;   // host name reported at registration
+  std::string label;  // a name its launcher gave the group (`chromatune run`), may be empty
 };
 
 }  // namespace chromatune::worker

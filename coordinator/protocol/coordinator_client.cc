@@ -69,9 +69,11 @@ Result<nlohmann::json> CoordinatorClient::Call(const std::string& method, const 
 
 Result<GroupRegistration> CoordinatorClient::RegisterGroup(int ranks, const nlohmann::json& devices,
                                                            const std::string& host,
-                                                           const std::string& version) {
+                                                           const std::string& version,
+                                                           const std::string& label) {
   nlohmann::json body = {
       {"ranks", ranks}, {"devices", devices}, {"host", host}, {"version", version}};
+  if (!label.empty()) body["label"] = label;
   CT_ASSIGN_OR_RETURN(nlohmann::json j, Call("POST", "/api/v1/groups", &body, timeout_));
   GroupRegistration g;
   g.group_id = j.value("group_id", int64_t{0});

@@ -44,7 +44,8 @@ class CoordinatorClient {
   CoordinatorClient(Endpoint endpoint, std::string token);
 
   Result<GroupRegistration> RegisterGroup(int ranks, const nlohmann::json& devices,
-                                          const std::string& host, const std::string& version);
+                                          const std::string& host, const std::string& version,
+                                          const std::string& label = "");
   // Long poll: up to `max_trials` trials that together fit `free_ranks`, waiting up to
   // `wait` for one to become runnable. Empty when none came.
   Result<std::vector<LeasedTrial>> Lease(int64_t group_id, int free_ranks, int max_trials,

@@ -188,6 +188,25 @@ TEST_F(ApiTest, CompletionLeasesTheNextRoundInTheSameExchange) {
   EXPECT_EQ(counts().pending, 1);
 }
 
+// A group's label (`chromatune worker --label`, set by `chromatune run`) shows in status and
+// in Coordinator::GroupLabels; a label that is not a string is refused.
+TEST_F(ApiTest, GroupLabelsAreReported) {
+  ASSERT_EQ(
+      Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h", "label": "g0.0"})").status,
+      201);
+  ASSERT_EQ(Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})").status, 201);
+  auto bad = Secure("POST", "/api/v1/groups", R"({"ranks": 1, "label": 7})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(Error(bad).find("label"), std::string::npos) << Error(bad);
+  auto status = Secure("GET", "/api/v1/status");
+  ASSERT_EQ(status.status, 200);
+  auto groups = nlohmann::json::parse(status.body)["groups"];
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].value("label", ""), "g0.0");
+  EXPECT_FALSE(groups[1].contains("label"));
+  EXPECT_EQ(coordinator_->GroupLabels(), std::set<std::string>{"g0.0"});
+}
+
 TEST(HttpStatusForTest, Mapping) {
   EXPECT_EQ(HttpStatusFor(InvalidArgument("x")), 400);
   EXPECT_EQ(HttpStatusFor(PermissionDenied("x")), 401);

@@ -33,6 +33,30 @@ class EmbeddedRunTest(RuntimeTestCase):
         self.assertIn("--threads", bad.stderr)
         self.assert_each_done_exactly_once("embedded", 6)
 
+    @unittest.skipIf(MPIRUN is None, "needs mpirun")
+    def test_group_that_never_registers_is_launched_again(self):
+        # Fault injected into the real launcher: the first `mpirun` never starts its ranks
+        # (as when the daemons of a --hostfile host never come up); later ones are the real
+        # mpirun. The run must notice, stop that group and launch it again.
+        fake = os.path.join(self.dir, "fakebin")
+        os.makedirs(fake)
+        marker = os.path.join(self.dir, "stuck-once")
+        with open(os.path.join(fake, "mpirun"), "w") as f:
+            f.write(f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; exec sleep 600; fi\n"
+                    f"exec {MPIRUN} \"$@\"\n")
+        os.chmod(os.path.join(fake, "mpirun"), 0o755)
+        path = os.path.join(self.dir, "stuck.yaml")
+        with open(path, "w") as f:
+            f.write(noop_sweep("stuck", 3, [{"sleep_ms": 10}]))
+        env = dict(self.env, PATH=fake + os.pathsep + self.env.get("PATH", os.environ["PATH"]))
+        out = subprocess.run([EXE, "run", path, "--db", self.db, "--workers", "1",
+                              "--register-timeout", "3", "--no-progress"],
+                             capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr[-3000:])
+        self.assertTrue(os.path.exists(marker), "the stuck mpirun was not used")
+        self.assertIn("has not registered 3 s after its launch", out.stderr)
+        self.assert_each_done_exactly_once("stuck", 3)
+
     def test_bad_sweep_file_exits_2(self):
         path = os.path.join(self.dir, "bad.yaml")
         with open(path, "w") as f:
