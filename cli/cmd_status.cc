@@ -34,9 +34,12 @@ void PrintStatus(const nlohmann::json& s) {
   std::printf("\n%-6s %-20s %5s %5s %-24s %s\n", "GROUP", "HOST", "RANKS", "FREE", "TRIALS",
               "LAST SEEN");
   for (const auto& g : s.value("groups", nlohmann::json::array())) {
+    // A labelled group (`worker --label`, set by `chromatune run`) shows "host [label]".
+    std::string host = g.value("host", std::string());
+    if (g.contains("label")) host += " [" + g.value("label", std::string()) + "]";
     std::printf("%-6lld %-20s %5d %5d %-24s %.1f s ago\n", static_cast<long long>(g.value("id", 0)),
-                g.value("host", std::string()).c_str(), g.value("ranks", 0),
-                g.value("free_ranks", 0), g.value("trials", nlohmann::json::array()).dump().c_str(),
+                host.c_str(), g.value("ranks", 0), g.value("free_ranks", 0),
+                g.value("trials", nlohmann::json::array()).dump().c_str(),
                 g.value("last_seen_ms_ago", 0) / 1000.0);
   }
   const auto waiting = s.value("waiting", nlohmann::json::array());
