@@ -46,6 +46,19 @@ class ApiTest : public ::testing::Test {
   static std::string Error(const HttpResponse& r) {
     return nlohmann::json::parse(r.body).value("error", "");
   }
+  // Registers a one-rank group through the route; its id.
+  int64_t RegisterGroup() {
+    auto reg = Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})");
+    EXPECT_EQ(reg.status, 201);
+    return nlohmann::json::parse(reg.body).value("group_id", int64_t{0});
+  }
+  // Leases one trial for group `g` through the route; the granted trial.
+  nlohmann::json LeaseOne(int64_t g) {
+    auto lease =
+        Secure("POST", "/api/v1/lease", nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump());
+    EXPECT_EQ(lease.status, 200);
+    return nlohmann::json::parse(lease.body)["trials"].at(0);
+  }
 
   TempDir dir_;
   std::unique_ptr<ResultStore> store_;
@@ -101,13 +114,7 @@ TEST_F(ApiTest, SweepLifecycleThroughRoutes) {
   auto summary = nlohmann::json::parse(sub.body);
   EXPECT_EQ(summary["trials"], 2);
   EXPECT_EQ(summary["user"], "alice");
-  auto reg = Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})");
-  ASSERT_EQ(reg.status, 201);
-  const int64_t g = nlohmann::json::parse(reg.body)["group_id"];
-  auto lease =
-      Secure("POST", "/api/v1/lease", nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump());
-  ASSERT_EQ(lease.status, 200);
-  auto trial = nlohmann::json::parse(lease.body)["trials"][0];
+  auto trial = LeaseOne(RegisterGroup());
   const std::string base = "/api/v1/trials/" + std::to_string(trial["trial_id"].get<int64_t>());
   EXPECT_EQ(Secure("POST", base + "/heartbeat", R"({"attempt": 1, "progress": 0.5})").status, 200);
   EXPECT_EQ(
@@ -133,13 +140,8 @@ TEST_F(ApiTest, CompletionLeasesTheNextRoundInTheSameExchange) {
                    nlohmann::json{{"yaml", NoopSweep("next", 3)}, {"origin", "n.yaml"}}.dump())
                 .status,
             201);
-  auto reg = Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})");
-  ASSERT_EQ(reg.status, 201);
-  const int64_t g = nlohmann::json::parse(reg.body)["group_id"];
-  auto lease =
-      Secure("POST", "/api/v1/lease", nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump());
-  ASSERT_EQ(lease.status, 200);
-  const int64_t first = nlohmann::json::parse(lease.body)["trials"][0]["trial_id"];
+  const int64_t g = RegisterGroup();
+  const int64_t first = LeaseOne(g)["trial_id"];
   const std::string path = "/api/v1/trials/" + std::to_string(first) + "/complete";
   auto body = [&](const nlohmann::json& ask) {
     return nlohmann::json{

@@ -32,20 +32,29 @@ std::string TempDb(const std::string& tag) {
   return (dir / "runs.db").string();
 }
 
+// Starts a coordinator on loopback (a fresh database named by `tag`, the rest of `config` as
+// given) with `sweep_yaml` submitted. In the test's child process: exits 10 or 11 on failure.
+std::unique_ptr<coordinator::CoordinatorServer> ServeSweep(coordinator::ServerConfig& config,
+                                                           const std::string& tag,
+                                                           const std::string& sweep_yaml) {
+  config.db_path = TempDb(tag);
+  config.insecure_loopback = true;
+  auto server = coordinator::CoordinatorServer::Start(config);
+  if (!server.ok()) std::_Exit(10);
+  if (!(*server)->coordinator().SubmitSweep(sweep_yaml, tag + ".yaml", "t").ok()) std::_Exit(11);
+  return std::move(server).value();
+}
+
 // Runs a one-rank worker against an in-process coordinator until the sweep finishes,
 // then drains it with SIGTERM. In a child process (EXPECT_EXIT): signals are process-wide;
 // the child ends with _Exit so no static destructor races the server's threads.
 void RunSweepThenDrain(const std::string& params, const std::string& expect_state) {
   coordinator::ServerConfig config;
-  config.db_path = TempDb("loop");
-  config.insecure_loopback = true;
-  auto server = coordinator::CoordinatorServer::Start(config);
-  if (!server.ok()) std::_Exit(10);
-  auto& coord = (*server)->coordinator();
-  if (!coord.SubmitSweep(Sweep("w", 3, params), "w.yaml", "t").ok()) std::_Exit(11);
+  auto server = ServeSweep(config, "loop", Sweep("w", 3, params));
+  auto& coord = server->coordinator();
   InstallSignalHandlers("");
   WorkerOptions options;
-  options.coordinator = {"127.0.0.1", (*server)->port()};
+  options.coordinator = {"127.0.0.1", server->port()};
   options.host = "test-host";
   options.long_poll = 200ms;
   TrialRunner runner(RunnerOptions{});
@@ -65,7 +74,7 @@ void RunSweepThenDrain(const std::string& params, const std::string& expect_stat
   for (const auto& t : *trials) {
     if (TrialStateName(t.state) != expect_state) std::_Exit(14);
   }
-  (*server)->Stop();
+  server->Stop();
   std::_Exit(0);
 }
 
@@ -81,15 +90,10 @@ TEST(WorkerLoopTest, FailingTrialsAreRecordedAsFailed) {
 // the coordinator is back (same port, same database).
 void DeliverAfterCoordinatorRestart() {
   coordinator::ServerConfig config;
-  config.db_path = TempDb("restart");
-  config.insecure_loopback = true;
   config.coordinator.lease_timeout = 5000ms;
-  auto server = coordinator::CoordinatorServer::Start(config);
-  if (!server.ok()) std::_Exit(10);
+  Result<std::unique_ptr<coordinator::CoordinatorServer>> server =
+      ServeSweep(config, "restart", Sweep("r", 1, "sleep_ms: 0"));
   const int port = (*server)->port();
-  if (!(*server)->coordinator().SubmitSweep(Sweep("r", 1, "sleep_ms: 0"), "r.yaml", "t").ok()) {
-    std::_Exit(11);
-  }
   WorkerOptions options;
   options.coordinator = {"127.0.0.1", port};
   options.host = "test-host";
@@ -127,16 +131,12 @@ TEST(LeaderTest, DeliversAfterTheCoordinatorComesBack) {
 // a drain comes first. `ahead` 0 disables it.
 void LeaseAheadRounds(std::chrono::milliseconds ahead) {
   coordinator::ServerConfig config;
-  config.db_path = TempDb("ahead");
-  config.insecure_loopback = true;
-  auto server = coordinator::CoordinatorServer::Start(config);
-  if (!server.ok()) std::_Exit(10);
-  auto& coord = (*server)->coordinator();
-  if (!coord.SubmitSweep(Sweep("a", 4, "sleep_ms: 0"), "a.yaml", "t").ok()) std::_Exit(11);
+  auto server = ServeSweep(config, "ahead", Sweep("a", 4, "sleep_ms: 0"));
+  auto& coord = server->coordinator();
   auto counts = [&] { return coord.store()->GetSweep("a")->counts; };
   InstallSignalHandlers("");
   WorkerOptions options;
-  options.coordinator = {"127.0.0.1", (*server)->port()};
+  options.coordinator = {"127.0.0.1", server->port()};
   options.host = "test-host";
   options.long_poll = 200ms;
   options.lease_ahead_below = ahead;
@@ -178,7 +178,7 @@ void LeaseAheadRounds(std::chrono::milliseconds ahead) {
   if (!leader.NextTrials().empty()) std::_Exit(19);
   const auto c = counts();
   if (c.done != 3 || c.pending != 1 || c.leased + c.running != 0) std::_Exit(20);
-  (*server)->Stop();
+  server->Stop();
   std::_Exit(0);
 }
 
