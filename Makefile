@@ -30,7 +30,7 @@ demo: build
 # The non-LibTorch libraries and their tests under AddressSanitizer + UBSan. Leak checking
 # is off: OpenMPI's MCA plugins and Beast's shutdown leave allocations LeakSanitizer reports
 # from unloaded modules (docs/decisions.md).
-asan: export ASAN_OPTIONS = detect_leaks=0:abort_on_error=0
+asan: export ASAN_OPTIONS = detect_leaks=1:abort_on_error=0
 asan: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 asan: setup
 	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCHROMATUNE_SANITIZE=ON

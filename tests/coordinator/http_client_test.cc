@@ -48,8 +48,12 @@ TEST(HttpClientTest, SilentServerTimesOut) {
   s.Start();
   HttpClient client({"127.0.0.1", *port});
   auto r = client.Request("GET", "/", "", "", 200ms);
-  ASSERT_FALSE(r.ok());
+  EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  // The kept responders hold their sessions, which hold the handler, which holds `kept`:
+  // break that cycle (a test artefact) so the leak checker sees the server free everything.
+  s.Stop();
+  kept->clear();
 }
 
 }  // namespace

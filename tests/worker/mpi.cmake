@@ -2,7 +2,8 @@
 # files as a singleton). Every rank runs every test; the ctest test fails if any rank fails.
 if(TARGET ct_worker)
   add_executable(mpi_test ${CMAKE_CURRENT_LIST_DIR}/mpi_communicator_test.cc
-                          ${CMAKE_CURRENT_LIST_DIR}/mpi_env_test.cc)
+                          ${CMAKE_CURRENT_LIST_DIR}/mpi_env_test.cc
+                          ${CMAKE_CURRENT_LIST_DIR}/leak_check_before_mpi_exit.cc)
   ct_target_defaults(mpi_test)
   target_link_libraries(mpi_test PRIVATE ct_worker GTest::gtest GTest::gtest_main)
   foreach(ranks 2 3)
