@@ -95,6 +95,15 @@ TEST(DetectLaunchTest, NoLauncherIsSingleton) {
   EXPECT_EQ(info->size, 1);
 }
 
+// DetectLaunch() as "launcher rank/size, local local_rank/local_size" (or its error), so
+// that one comparison states the whole expectation.
+std::string DetectedLaunch() {
+  auto info = DetectLaunch();
+  if (!info.ok()) return info.status().ToString();
+  return info->launcher + " " + std::to_string(info->rank) + "/" + std::to_string(info->size) +
+         ", local " + std::to_string(info->local_rank) + "/" + std::to_string(info->local_size);
+}
+
 TEST(DetectLaunchTest, ReadsOpenMpi) {
   ScopedEnv env;
   ClearLaunchVars(env);
@@ -104,13 +113,7 @@ TEST(DetectLaunchTest, ReadsOpenMpi) {
   env.Set("OMPI_COMM_WORLD_LOCAL_SIZE", "2");
   env.Set("SLURM_PROCID", "0");  // OpenMPI wins when both are present (mpirun inside Slurm)
   env.Set("SLURM_NTASKS", "1");
-  auto info = DetectLaunch();
-  ASSERT_TRUE(info.ok()) << info.status().ToString();
-  EXPECT_EQ(info->launcher, "openmpi");
-  EXPECT_EQ(info->rank, 3);
-  EXPECT_EQ(info->size, 4);
-  EXPECT_EQ(info->local_rank, 1);
-  EXPECT_EQ(info->local_size, 2);
+  EXPECT_EQ(DetectedLaunch(), "openmpi 3/4, local 1/2");
 }
 
 TEST(DetectLaunchTest, ReadsSlurmIncludingTaskLists) {
@@ -120,13 +123,7 @@ TEST(DetectLaunchTest, ReadsSlurmIncludingTaskLists) {
   env.Set("SLURM_NTASKS", "6");
   env.Set("SLURM_LOCALID", "2");
   env.Set("SLURM_NTASKS_PER_NODE", "3(x2)");
-  auto info = DetectLaunch();
-  ASSERT_TRUE(info.ok()) << info.status().ToString();
-  EXPECT_EQ(info->launcher, "slurm");
-  EXPECT_EQ(info->rank, 5);
-  EXPECT_EQ(info->size, 6);
-  EXPECT_EQ(info->local_rank, 2);
-  EXPECT_EQ(info->local_size, 3);
+  EXPECT_EQ(DetectedLaunch(), "slurm 5/6, local 2/3");
 }
 
 // What a task of `srun --ntasks=2` sees inside a job of 4 tasks (two worker groups as

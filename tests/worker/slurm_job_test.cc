@@ -2,19 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/worker/example_slurm_job.h"
+
 namespace chromatune::worker {
 namespace {
 
-SlurmJob ValidJob() {
-  SlurmJob job;
-  job.sweep_name = "colour study";
-  job.executable = "/opt/chromatune/bin/chromatune";
-  job.log_dir = "/shared/ct/logs";
-  job.db = "/shared/ct/runs.db";
-  job.sweep_file = "/shared/ct/logs/sweep.yaml";
-  job.token_file = "/home/ann/.chromatune/tokens";
-  return job;
-}
+SlurmJob ValidJob() { return ExampleSlurmJob(); }
 
 // The error message of `job`, or "" when it is valid.
 std::string Problem(const SlurmJob& job) {

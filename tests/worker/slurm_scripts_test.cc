@@ -9,19 +9,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/worker/example_slurm_job.h"
 #include "worker/subprocess.h"
 
 namespace chromatune::worker {
 namespace {
 
 SlurmJob CoordinatorJob() {
-  SlurmJob job;
-  job.sweep_name = "colour study";
-  job.executable = "/opt/chromatune/bin/chromatune";
-  job.log_dir = "/shared/ct/logs";
-  job.db = "/shared/ct/runs.db";
-  job.sweep_file = "/shared/ct/logs/sweep.yaml";
-  job.token_file = "/home/ann/.chromatune/tokens";
+  SlurmJob job = ExampleSlurmJob();
   job.partition = "gpu";
   job.time_limit = "4:00:00";
   job.groups = 4;
