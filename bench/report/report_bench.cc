@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
+#include "storage/finished_sweep.h"
 #include "storage/report.h"
 #include "storage/report_format.h"
 #include "storage/report_store.h"
@@ -180,32 +181,11 @@ Status FillStore(const std::string& path, const std::vector<Trial>& trials) {
   sweep.user = "bench";
   sweep.spec_yaml = "name: bench-report\n";
   for (const auto& t : trials) sweep.items.push_back(t.item);
-  CT_ASSIGN_OR_RETURN(auto submission, store->CreateSweep(sweep));
-  WorkerGroupInfo info;
-  info.host = "bench";
-  info.devices = {"cpu"};
-  info.version = "bench";
-  CT_ASSIGN_OR_RETURN(int64_t group, store->RegisterWorkerGroup(info));
-  TrialFilter filter;
-  filter.sweep_id = submission.sweep_id;
-  filter.limit = 0;
-  CT_ASSIGN_OR_RETURN(auto rows, store->ListTrials(filter));
-  for (size_t start = 0; start < rows.size(); start += 1000) {
-    const size_t end = std::min(rows.size(), start + 1000);
-    std::vector<Transition> leases;
-    std::vector<Transition> completions;
-    for (size_t i = start; i < end; ++i) {
-      leases.push_back(Transition::Lease(rows[i].id, group, INT64_MAX));
-      TrialResult result;
-      result.metrics["accuracy"] = trials.at(static_cast<size_t>(rows[i].index)).accuracy;
-      completions.push_back(Transition::Complete(rows[i].id, 1, std::move(result)));
-    }
-    CT_ASSIGN_OR_RETURN(auto leased, store->Apply(std::move(leases)));
-    for (const auto& r : leased) CT_RETURN_IF_ERROR(r.status());
-    CT_ASSIGN_OR_RETURN(auto completed, store->Apply(std::move(completions)));
-    for (const auto& r : completed) CT_RETURN_IF_ERROR(r.status());
-  }
-  return Status::Ok();
+  return WriteFinishedSweep(*store, sweep, [&](int64_t index) {
+    TrialResult result;
+    result.metrics["accuracy"] = trials.at(static_cast<size_t>(index)).accuracy;
+    return result;
+  });
 }
 
 double Median(std::vector<double> xs) {

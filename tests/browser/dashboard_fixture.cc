@@ -34,6 +34,7 @@
 
 #include "common/sha256.h"
 #include "storage/artifact_store.h"
+#include "storage/finished_sweep.h"
 #include "storage/result_store.h"
 
 namespace chromatune {
@@ -163,51 +164,25 @@ Status Write(const Options& o, const std::vector<Trial>& trials) {
   sweep.spec_yaml = "# synthetic grounding sweep written by dashboard_fixture\nname: " + o.sweep +
                     "\ntask: grounding\ndataset: fashion-ref\n";
   for (const Trial& t : trials) sweep.items.push_back(t.item);
-  CT_ASSIGN_OR_RETURN(SweepSubmission submission, store->CreateSweep(sweep));
-  WorkerGroupInfo info;
-  info.host = "fixture";
-  info.devices = {"cpu"};
-  info.version = "fixture";
-  CT_ASSIGN_OR_RETURN(int64_t group, store->RegisterWorkerGroup(info));
-  TrialFilter filter;
-  filter.sweep_id = submission.sweep_id;
-  filter.limit = 0;
-  CT_ASSIGN_OR_RETURN(std::vector<TrialRecord> rows, store->ListTrials(filter));
-  if (rows.size() != trials.size()) {
-    return FailedPrecondition(o.db + ": sweep \"" + o.sweep + "\" exists already with " +
-                              std::to_string(rows.size()) + " trials; use a new store or name");
-  }
   CT_ASSIGN_OR_RETURN(auto artifacts, ArtifactStore::Open(ArtifactStore::DefaultPathFor(o.db),
                                                           o.sweep, StoreMode::kReadWrite));
-  constexpr size_t kBatch = 1000;
   int64_t with_artifacts = 0;
-  for (size_t start = 0; start < rows.size(); start += kBatch) {
-    const size_t end = std::min(rows.size(), start + kBatch);
-    std::vector<Transition> leases;
-    for (size_t i = start; i < end; ++i) {
-      leases.push_back(Transition::Lease(rows[i].id, group, INT64_MAX));
-    }
-    CT_ASSIGN_OR_RETURN(auto leased, store->Apply(std::move(leases)));
-    for (const auto& r : leased) CT_RETURN_IF_ERROR(r.status());
-    // Arrays first, then Complete: the coordinator's order.
+  // Arrays first, then Complete: the coordinator's order.
+  auto write_arrays = [&](const std::vector<TrialRecord>& batch) -> Status {
     std::vector<TrialArtifactsRef> refs;
-    for (size_t i = start; i < end; ++i) {
+    for (const TrialRecord& row : batch) {
       if (o.artifacts >= 0 && with_artifacts >= o.artifacts) break;
-      const Trial& t = trials.at(static_cast<size_t>(rows[i].index));
-      refs.push_back({rows[i].id, 1, t.item, t.result});
+      const Trial& t = trials.at(static_cast<size_t>(row.index));
+      refs.push_back({row.id, 1, t.item, t.result});
       ++with_artifacts;
     }
-    if (!refs.empty()) CT_RETURN_IF_ERROR(artifacts->WriteTrials(refs));
-    std::vector<Transition> completions;
-    for (size_t i = start; i < end; ++i) {
-      completions.push_back(Transition::Complete(
-          rows[i].id, 1, trials.at(static_cast<size_t>(rows[i].index)).result));
-    }
-    CT_ASSIGN_OR_RETURN(auto completed, store->Apply(std::move(completions)));
-    for (const auto& r : completed) CT_RETURN_IF_ERROR(r.status());
-  }
+    return refs.empty() ? Status::Ok() : artifacts->WriteTrials(refs);
+  };
+  CT_RETURN_IF_ERROR(WriteFinishedSweep(
+      *store, sweep, [&](int64_t index) { return trials.at(static_cast<size_t>(index)).result; },
+      write_arrays));
   std::printf("%s: sweep \"%s\", %zu trials done (%lld with HDF5 artifacts in %s)\n", o.db.c_str(),
-              o.sweep.c_str(), rows.size(), static_cast<long long>(with_artifacts),
+              o.sweep.c_str(), trials.size(), static_cast<long long>(with_artifacts),
               artifacts->path().c_str());
   return Status::Ok();
 }
