@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "experiments/methods/grounding_eval.h"
 #include "experiments/methods/trainer.h"
 
 namespace chromatune::methods {
@@ -11,7 +12,6 @@ namespace {
 
 constexpr int64_t kEvalImageChunk = 256;
 constexpr int64_t kEvalExampleChunk = 64;
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 std::string ImageKey(const std::string& prefix, const char* part, int64_t id) {
   return prefix + "/" + part + "/" + std::to_string(id);
@@ -262,47 +262,28 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
     m.image->SetTraining(false);
     const int64_t n = EvalCount(limit, n_eval);
     const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
-    // predictions [N], proposal scores [N, Pmax], colour scores [N, R, C], correct count.
-    const int64_t n_color = cpt_scores ? n_eval * rmax * cmax : 0;
-    std::vector<float> sums(n_eval + n_eval * pmax + n_color + 1, 0.0f);
-    float* pred_out = sums.data();
-    float* score_out = pred_out + n_eval;
-    float* color_out = score_out + n_eval * pmax;
+    GroundingEval out(n_eval, pmax, rmax, cpt_scores ? cmax : 0);
     for (int64_t s = b; s < e; s += kEvalExampleChunk) {
       std::vector<const datasets::GroundingExample*> exs;
       for (int64_t i = s; i < std::min(e, s + kEvalExampleChunk); ++i) exs.push_back(&task.eval[i]);
       GroundingScores g = ScoreExamples(exs, "", eval_views, m, cpt_scores);
-      const torch::Tensor logits = g.logits.to(torch::kCPU);
+      const torch::Tensor logits = g.logits.to(torch::kCPU, torch::kFloat32).contiguous();
       const torch::Tensor pred = logits.argmax(1);
       for (size_t j = 0; j < exs.size(); ++j) {
-        const int64_t i = s + static_cast<int64_t>(j);
-        const int64_t p = pred[static_cast<int64_t>(j)].item<int64_t>();
-        pred_out[i] = static_cast<float>(p);
-        if (p == exs[j]->target) sums.back() += 1.0f;
+        const int64_t row = static_cast<int64_t>(j);
         const int64_t np = static_cast<int64_t>(exs[j]->proposals.size());
-        for (int64_t q = 0; q < pmax; ++q) {
-          score_out[i * pmax + q] =
-              q < np ? logits[static_cast<int64_t>(j)][q].item<float>() : kNaN;
-        }
-        if (cpt_scores) {
-          const torch::Tensor& vt = g.view_text[j];
-          for (int64_t rr = 0; rr < rmax; ++rr) {
-            for (int64_t c = 0; c < cmax; ++c) {
-              const bool in = rr < vt.size(0) && c < vt.size(1) &&
-                              rr * cmax + c < np;  // colour c was drawn in rendering rr
-              color_out[(i * rmax + rr) * cmax + c] = in ? vt[rr][c].item<float>() : kNaN;
-            }
-          }
-        }
+        torch::Tensor vt;
+        if (cpt_scores) vt = g.view_text[j].to(torch::kCPU, torch::kFloat32).contiguous();
+        out.Record(s + row, pred[row].item<int64_t>(), exs[j]->target,
+                   logits.data_ptr<float>() + row * logits.size(1), np,
+                   cpt_scores ? vt.data_ptr<float>() : nullptr, cpt_scores ? vt.size(0) : 0,
+                   cpt_scores ? vt.size(1) : 0);
       }
     }
-    // NaN must survive the sum: ranks write disjoint rows, others hold 0, and NaN + 0 = NaN.
-    CT_RETURN_IF_ERROR(SumOverRanks(&sums, ctx.comm));
+    CT_RETURN_IF_ERROR(out.SumOverRanks(ctx.comm));
     m.image->SetTraining(true);
-    predictions.assign(pred_out, pred_out + n_eval);
-    proposal_scores.assign(score_out, score_out + n_eval * pmax);
-    color_scores.assign(color_out, color_out + n_color);
-    return n == 0 ? 0.0 : sums.back() / static_cast<double>(n);
+    out.CopyTo(&predictions, &proposal_scores, &color_scores);
+    return out.Accuracy(n);
   };
   TrialResult r;
   std::optional<double> final_accuracy;

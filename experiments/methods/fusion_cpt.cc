@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "experiments/methods/dual_trial.h"
+#include "experiments/methods/grounding_eval.h"
 #include "experiments/methods/prompt_learner.h"
 #include "experiments/methods/proposal_views.h"
 #include "experiments/methods/trainer.h"
@@ -13,7 +14,6 @@ namespace chromatune::methods {
 namespace {
 
 constexpr int64_t kEvalExampleChunk = 32;
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 struct FusionScores {
   torch::Tensor logits;                  // [B, Pmax], -inf padding
@@ -101,40 +101,25 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
     torch::NoGradGuard no_grad;
     const int64_t n = EvalCount(limit, n_eval);
     const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
-    std::vector<float> sums(n_eval + n_eval * pmax + n_eval * rmax * num_c + 1, 0.0f);
-    float* pred_out = sums.data();
-    float* score_out = pred_out + n_eval;
-    float* color_out = score_out + n_eval * pmax;
+    GroundingEval out(n_eval, pmax, rmax, num_c);
     for (int64_t s = b; s < e; s += kEvalExampleChunk) {
       std::vector<const datasets::GroundingExample*> exs;
       for (int64_t i = s; i < std::min(e, s + kEvalExampleChunk); ++i) exs.push_back(&task.eval[i]);
       FusionScores f = Score(exs, marker, learner, *model, color_ids, pmax);
-      const torch::Tensor logits = f.logits.to(torch::kCPU);
+      const torch::Tensor logits = f.logits.to(torch::kCPU, torch::kFloat32).contiguous();
       const torch::Tensor pred = logits.argmax(1);
       for (size_t j = 0; j < exs.size(); ++j) {
-        const int64_t i = s + static_cast<int64_t>(j);
-        const int64_t p = pred[static_cast<int64_t>(j)].item<int64_t>();
-        const int64_t np = static_cast<int64_t>(exs[j]->proposals.size());
-        pred_out[i] = static_cast<float>(p);
-        if (p == exs[j]->target) sums.back() += 1.0f;
-        for (int64_t q = 0; q < pmax; ++q) {
-          score_out[i * pmax + q] =
-              q < np ? logits[static_cast<int64_t>(j)][q].item<float>() : kNaN;
-        }
-        const torch::Tensor& vt = f.view_text[j];
-        for (int64_t r = 0; r < rmax; ++r) {
-          for (int64_t c = 0; c < num_c; ++c) {
-            color_out[(i * rmax + r) * num_c + c] =
-                (r < vt.size(0) && r * num_c + c < np) ? vt[r][c].item<float>() : kNaN;
-          }
-        }
+        const int64_t row = static_cast<int64_t>(j);
+        const torch::Tensor vt = f.view_text[j].to(torch::kCPU, torch::kFloat32).contiguous();
+        out.Record(s + row, pred[row].item<int64_t>(), exs[j]->target,
+                   logits.data_ptr<float>() + row * logits.size(1),
+                   static_cast<int64_t>(exs[j]->proposals.size()), vt.data_ptr<float>(), vt.size(0),
+                   vt.size(1));
       }
     }
-    CT_RETURN_IF_ERROR(SumOverRanks(&sums, ctx.comm));
-    predictions.assign(pred_out, pred_out + n_eval);
-    proposal_scores.assign(score_out, score_out + n_eval * pmax);
-    color_scores.assign(color_out, color_out + n_eval * rmax * num_c);
-    return n == 0 ? 0.0 : sums.back() / static_cast<double>(n);
+    CT_RETURN_IF_ERROR(out.SumOverRanks(ctx.comm));
+    out.CopyTo(&predictions, &proposal_scores, &color_scores);
+    return out.Accuracy(n);
   };
   TrialResult r;
   std::optional<double> final_accuracy;
