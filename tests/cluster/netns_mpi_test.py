@@ -171,11 +171,13 @@ class NetnsMpiTest(RuntimeTestCase):
                 found.append(int(pid))
         return found
 
-    def kill_namespace_processes(self):
-        """Everything still running in the test's namespaces: orted daemons and ranks that a
-        cut link left without their mpirun."""
+    def kill_namespace_processes(self, spare=()):
+        """Everything still running in the test's namespaces (but the pids in `spare`):
+        orted daemons and ranks that a cut link left without their mpirun."""
         for ns in self.netns.values():
             for pid in ip("netns", "pids", ns).stdout.split():
+                if int(pid) in spare:
+                    continue
                 try:
                     os.kill(int(pid), signal.SIGKILL)
                 except ProcessLookupError:
@@ -303,7 +305,10 @@ class NetnsMpiTest(RuntimeTestCase):
                 time.sleep(0.2)
             if attempt < tries:
                 self._kill_tree(p)
-                self.kill_namespace_processes()
+                # The coordinator a test started in a namespace stays: the relaunched group
+                # must find it (killing it made every retry fail).
+                self.kill_namespace_processes(
+                    spare={self.coordinator.pid} if self.coordinator else set())
         self.fail(f"the spanning group did not start in {tries} launches of {patience}s\n"
                   f"group logs: {self.log('group0.log')}")
 
