@@ -272,12 +272,15 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
       for (size_t j = 0; j < exs.size(); ++j) {
         const int64_t row = static_cast<int64_t>(j);
         const int64_t np = static_cast<int64_t>(exs[j]->proposals.size());
-        torch::Tensor vt;
-        if (cpt_scores) vt = g.view_text[j].to(torch::kCPU, torch::kFloat32).contiguous();
-        out.Record(s + row, pred[row].item<int64_t>(), exs[j]->target,
-                   logits.data_ptr<float>() + row * logits.size(1), np,
-                   cpt_scores ? vt.data_ptr<float>() : nullptr, cpt_scores ? vt.size(0) : 0,
-                   cpt_scores ? vt.size(1) : 0);
+        const float* example_logits = logits.data_ptr<float>() + row * logits.size(1);
+        const int64_t p = pred[row].item<int64_t>();
+        if (!cpt_scores) {
+          out.Record(s + row, p, exs[j]->target, example_logits, np);
+          continue;
+        }
+        const torch::Tensor vt = g.view_text[j].to(torch::kCPU, torch::kFloat32).contiguous();
+        out.Record(s + row, p, exs[j]->target, example_logits, np, vt.data_ptr<float>(), vt.size(0),
+                   vt.size(1));
       }
     }
     CT_RETURN_IF_ERROR(out.SumOverRanks(ctx.comm));
