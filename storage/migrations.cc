@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/trial_key_hash.h"
+
 namespace chromatune {
 namespace {
 
@@ -10,6 +12,11 @@ struct Migration {
   int version;
   const char* name;
   const char* sql;
+  // Runs after `sql`, in the same transaction: data that SQL alone cannot compute.
+  Status (*fill)(SqliteDb* db) = nullptr;
+  // `sql` rebuilds tables (create, copy, drop, rename): foreign keys are off while it runs,
+  // as SQLite requires for dropping a referenced table, and checked before the commit.
+  bool rebuilds_tables = false;
 };
 
 // Schema version 1. Trial states and transitions: storage/result_store.h.
@@ -145,12 +152,118 @@ UPDATE trials SET template_id = id;
 DROP TABLE trial_items;
 )sql";
 
+// Schema version 3: trial keys are indexed by TrialKeyHash (storage/trial_key_hash.h)
+// instead of their 64-character text, and the UNIQUE (sweep_id, key) constraint is gone:
+// the single writer checks a sweep's keys in memory before it inserts them
+// (ResultStore::CreateSweep). Dropping a table constraint takes a table rebuild; the
+// columns, their order and every row are kept, with `key_hash` added at the end.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE trials_v3 (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  idx INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'leased', 'running', 'done', 'failed', 'cancelled')),
+  task TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  method TEXT NOT NULL,
+  shots INTEGER NOT NULL,
+  data_seed INTEGER NOT NULL,
+  train_seed INTEGER NOT NULL,
+  ranks INTEGER NOT NULL CHECK (ranks >= 1),
+  params_json TEXT NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  not_before_ms INTEGER NOT NULL DEFAULT 0,
+  lease_id TEXT,
+  lease_expires_ms INTEGER,
+  worker_group INTEGER,
+  progress REAL NOT NULL DEFAULT 0,
+  progress_note TEXT NOT NULL DEFAULT '',
+  reused_from INTEGER REFERENCES trials(id),
+  error TEXT NOT NULL DEFAULT '',
+  info_json TEXT,
+  wall_seconds REAL NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  template_id INTEGER REFERENCES item_templates(id),
+  key_hash INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO trials_v3(id, sweep_id, idx, key, state, task, dataset, method, shots, data_seed,
+  train_seed, ranks, params_json, attempt, failures, not_before_ms, lease_id,
+  lease_expires_ms, worker_group, progress, progress_note, reused_from, error, info_json,
+  wall_seconds, created_ms, updated_ms, template_id)
+SELECT id, sweep_id, idx, key, state, task, dataset, method, shots, data_seed,
+  train_seed, ranks, params_json, attempt, failures, not_before_ms, lease_id,
+  lease_expires_ms, worker_group, progress, progress_note, reused_from, error, info_json,
+  wall_seconds, created_ms, updated_ms, template_id FROM trials;
+DROP TABLE trials;
+ALTER TABLE trials_v3 RENAME TO trials;
+CREATE INDEX trials_pending ON trials(sweep_id, id) WHERE state = 'pending';
+-- Reuse of finished identical trials across sweeps: key_hash = ? AND key = ?.
+CREATE INDEX trials_done_key ON trials(key_hash) WHERE state = 'done';
+CREATE INDEX trials_leases ON trials(lease_expires_ms) WHERE state IN ('leased', 'running');
+CREATE INDEX trials_sweep_state ON trials(sweep_id, state);
+)sql";
+
+Status FillKeyHashes(SqliteDb* db) {
+  CT_ASSIGN_OR_RETURN(auto list, db->Prepare("SELECT id, key FROM trials"));
+  CT_ASSIGN_OR_RETURN(auto set, db->Prepare("UPDATE trials SET key_hash = ? WHERE id = ?"));
+  while (true) {
+    CT_ASSIGN_OR_RETURN(bool row, list.Step());
+    if (!row) break;
+    set.Reset();
+    CT_RETURN_IF_ERROR(
+        set.Bind(1, TrialKeyHash(list.ColumnText(1))).Bind(2, list.ColumnInt(0)).Run());
+  }
+  return Status::Ok();
+}
+
+// Refuses the commit of a table rebuild that left a dangling reference.
+Status CheckForeignKeys(SqliteDb* db) {
+  CT_ASSIGN_OR_RETURN(auto check, db->Prepare("PRAGMA foreign_key_check"));
+  CT_ASSIGN_OR_RETURN(bool violation, check.Step());
+  if (!violation) return Status::Ok();
+  return Internal(db->path() + ": table " + check.ColumnText(0) + " row " +
+                  std::to_string(check.ColumnInt(1)) + " references a missing row of " +
+                  check.ColumnText(2) + " after the migration; nothing was changed");
+}
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", kSchemaV1},
       {2, "plan items as templates", kSchemaV2},
+      {3, "trial keys indexed by hash", kSchemaV3, FillKeyHashes, /*rebuilds_tables=*/true},
   };
   return kMigrations;
+}
+
+Result<bool> ForeignKeysOn(SqliteDb* db) {
+  CT_ASSIGN_OR_RETURN(auto pragma, db->Prepare("PRAGMA foreign_keys"));
+  CT_ASSIGN_OR_RETURN(bool row, pragma.Step());
+  return row && pragma.ColumnInt(0) != 0;
+}
+
+// One migration and its schema_migrations row, in one BEGIN IMMEDIATE transaction.
+Status Apply(SqliteDb* db, const Migration& m, int64_t now_ms) {
+  CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
+  CT_RETURN_IF_ERROR(
+      db->Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+               "name TEXT NOT NULL, applied_ms INTEGER NOT NULL)"));
+  // Re-check under the write lock: another process may have migrated meanwhile.
+  CT_ASSIGN_OR_RETURN(int now_version, ReadSchemaVersion(db));
+  if (now_version >= m.version) return Status::Ok();
+  const std::string context = "migration " + std::to_string(m.version);
+  CT_RETURN_IF_ERROR(db->Exec(m.sql).WithContext(context));
+  if (m.fill != nullptr) CT_RETURN_IF_ERROR(m.fill(db).WithContext(context));
+  if (m.rebuilds_tables) CT_RETURN_IF_ERROR(CheckForeignKeys(db));
+  CT_ASSIGN_OR_RETURN(auto insert,
+                      db->Prepare("INSERT INTO schema_migrations(version, name, applied_ms) "
+                                  "VALUES (?, ?, ?)"));
+  CT_RETURN_IF_ERROR(insert.Bind(1, m.version).Bind(2, m.name).Bind(3, now_ms).Run());
+  CT_RETURN_IF_ERROR(db->Exec("PRAGMA user_version = " + std::to_string(m.version)));
+  return txn->Commit();
 }
 
 }  // namespace
@@ -192,20 +305,16 @@ Status MigrateTo(SqliteDb* db, int version, int64_t now_ms) {
   }
   for (const Migration& m : Migrations()) {
     if (m.version <= current || m.version > version) continue;
-    CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
-    CT_RETURN_IF_ERROR(
-        db->Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                 "name TEXT NOT NULL, applied_ms INTEGER NOT NULL)"));
-    // Re-check under the write lock: another process may have migrated meanwhile.
-    CT_ASSIGN_OR_RETURN(int now_version, ReadSchemaVersion(db));
-    if (now_version >= m.version) continue;
-    CT_RETURN_IF_ERROR(db->Exec(m.sql).WithContext("migration " + std::to_string(m.version)));
-    CT_ASSIGN_OR_RETURN(auto insert,
-                        db->Prepare("INSERT INTO schema_migrations(version, name, applied_ms) "
-                                    "VALUES (?, ?, ?)"));
-    CT_RETURN_IF_ERROR(insert.Bind(1, m.version).Bind(2, m.name).Bind(3, now_ms).Run());
-    CT_RETURN_IF_ERROR(db->Exec("PRAGMA user_version = " + std::to_string(m.version)));
-    CT_RETURN_IF_ERROR(txn->Commit());
+    // PRAGMA foreign_keys is a no-op inside a transaction: switched around it.
+    CT_ASSIGN_OR_RETURN(bool foreign_keys, ForeignKeysOn(db));
+    if (m.rebuilds_tables && foreign_keys) {
+      CT_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = OFF"));
+    }
+    Status applied = Apply(db, m, now_ms);
+    if (m.rebuilds_tables && foreign_keys) {
+      CT_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
+    }
+    CT_RETURN_IF_ERROR(applied);
   }
   return Status::Ok();
 }

@@ -4,20 +4,22 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "storage/item_template.h"
 #include "storage/result_store.h"
 #include "storage/result_store_impl.h"
+#include "storage/trial_key_hash.h"
 
 namespace chromatune {
 namespace {
 
-// The columns of a plan item that the store indexes.
+// The columns of a plan item that the store indexes. The texts are views into the item,
+// which outlives the row (NewSweep::items, for the whole of CreateSweep).
 struct PlanRow {
-  std::string key;
+  std::string_view key;
+  int64_t key_hash = 0;  // TrialKeyHash(key)
   int64_t index = 0;
-  std::string task, dataset, method;
+  std::string_view task, dataset, method;
   int64_t shots = 0, data_seed = 0, train_seed = 0;
   int64_t ranks = 1;
   // The item without its replicate fields, shared by a run of replicates.
@@ -28,17 +30,18 @@ Status FieldError(size_t i, const std::string& field, const std::string& message
   return InvalidArgument("items[" + std::to_string(i) + "]." + field + ": " + message);
 }
 
-Result<std::string> OptionalString(const nlohmann::json& item, size_t i, const char* field,
-                                   bool required) {
+// A view of the member's text, valid as long as `item` is.
+Result<std::string_view> OptionalString(const nlohmann::json& item, size_t i, const char* field,
+                                        bool required) {
   auto it = item.find(field);
   if (it == item.end()) {
     if (required) return FieldError(i, field, "missing");
-    return std::string();
+    return std::string_view();
   }
   if (!it->is_string()) return FieldError(i, field, "must be a string");
   const std::string& text = it->get_ref<const std::string&>();
   if (required && text.empty()) return FieldError(i, field, "is empty");
-  return text;
+  return std::string_view(text);
 }
 
 Result<int64_t> OptionalInt(const nlohmann::json& item, size_t i, const char* field,
@@ -58,6 +61,7 @@ Result<PlanRow> ParseItem(const nlohmann::json& item, size_t i, ItemTemplates* t
   }
   PlanRow r;
   CT_ASSIGN_OR_RETURN(r.key, OptionalString(item, i, "key", true));
+  r.key_hash = TrialKeyHash(r.key);
   CT_ASSIGN_OR_RETURN(r.method, OptionalString(item, i, "method", true));
   CT_ASSIGN_OR_RETURN(r.task, OptionalString(item, i, "task", false));
   CT_ASSIGN_OR_RETURN(r.dataset, OptionalString(item, i, "dataset", false));
@@ -201,14 +205,14 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
                                   "WHERE id = ?"));
   CT_ASSIGN_OR_RETURN(auto reuse, db->Prepare("SELECT id, coalesce(reused_from, id), wall_seconds, "
                                               "coalesce(info_json, '') FROM trials INDEXED BY "
-                                              "trials_done_key WHERE key = ? AND state = 'done' "
-                                              "ORDER BY id LIMIT 1"));
+                                              "trials_done_key WHERE key_hash = ? AND key = ? "
+                                              "AND state = 'done' ORDER BY id LIMIT 1"));
   CT_ASSIGN_OR_RETURN(
       auto insert,
       db->Prepare("INSERT INTO trials(sweep_id, idx, key, state, task, dataset, method, "
                   "shots, data_seed, train_seed, ranks, params_json, not_before_ms, "
-                  "reused_from, info_json, wall_seconds, created_ms, updated_ms, template_id) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                  "reused_from, info_json, wall_seconds, created_ms, updated_ms, template_id, "
+                  "key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   CT_ASSIGN_OR_RETURN(auto insert_template, db->Prepare("INSERT INTO item_templates(item_json, "
                                                         "fields) VALUES (?, ?)"));
   // The template inserted last (rows of a run share one, and runs are consecutive).
@@ -222,7 +226,7 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
                                   "SELECT ?, name, step, value FROM curves WHERE trial_id = ?"));
 
   for (const PlanRow& row : rows) {
-    auto found = existing.find(row.key);
+    auto found = existing.empty() ? existing.end() : existing.find(std::string(row.key));
     if (found != existing.end()) {
       const Existing& e = found->second;
       if (e.state == TrialState::kFailed || e.state == TrialState::kCancelled) {
@@ -240,7 +244,7 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     std::string info_json;
     if (any_done) {
       reuse.Reset();
-      reuse.Bind(1, row.key);
+      reuse.Bind(1, row.key_hash).BindView(2, row.key);
       CT_ASSIGN_OR_RETURN(bool hit, reuse.Step());
       if (hit) {
         source = reuse.ColumnInt(0);
@@ -259,21 +263,22 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
     insert.Reset();
     insert.Bind(1, result.sweep_id)
         .Bind(2, row.index)
-        .Bind(3, row.key)
+        .BindView(3, row.key)
         .Bind(4, source ? "done" : "pending")
-        .Bind(5, row.task)
-        .Bind(6, row.dataset)
-        .Bind(7, row.method)
+        .BindView(5, row.task)
+        .BindView(6, row.dataset)
+        .BindView(7, row.method)
         .Bind(8, row.shots)
         .Bind(9, row.data_seed)
         .Bind(10, row.train_seed)
         .Bind(11, row.ranks)
-        .Bind(12, row.templ->params_text)
+        .BindView(12, row.templ->params_text)
         .Bind(13, now)
         .Bind(16, wall_seconds)
         .Bind(17, now)
         .Bind(18, now)
-        .Bind(19, template_id);
+        .Bind(19, template_id)
+        .Bind(20, row.key_hash);
     if (origin) {
       insert.Bind(14, *origin);
     } else {

@@ -1,6 +1,7 @@
 // ResultStore: the trial state machine. Each transition checks the trial's state and
 // current attempt inside the transaction (or batch savepoint) that applies it.
 #include <algorithm>
+#include <optional>
 
 #include "storage/result_store.h"
 #include "storage/result_store_impl.h"
@@ -167,8 +168,10 @@ struct Checked {
 
 // Reads only: decides whether `t` is legal now. Every refusal of a transition
 // (kFailedPrecondition, kNotFound) comes from here, before anything of it is written, which
-// is why a batch needs no savepoint per transition.
-Result<Checked> Check(SqliteDb* db, const Transition& t) {
+// is why a batch needs no savepoint per transition. `*active_group` is the worker group last
+// found active in this transaction (none yet: empty): no transition changes a group, so a batch
+// of leases for one group reads its row once.
+Result<Checked> Check(SqliteDb* db, const Transition& t, std::optional<int64_t>* active_group) {
   Checked c;
   CT_ASSIGN_OR_RETURN(c.head, LoadHead(db, t.trial_id));
   const TrialHead& h = c.head;
@@ -178,14 +181,17 @@ Result<Checked> Check(SqliteDb* db, const Transition& t) {
   switch (t.kind) {
     case Transition::Kind::kLease: {
       if (h.state != TrialState::kPending) return Refuse(t, h, "only a pending trial is leased");
-      CT_ASSIGN_OR_RETURN(auto group, db->Prepare("SELECT state FROM worker_groups "
-                                                  "WHERE id = ?"));
-      group.Bind(1, t.worker_group);
-      CT_ASSIGN_OR_RETURN(bool found, group.Step());
-      if (!found || group.ColumnText(0) != "active") {
-        return FailedPrecondition("cannot lease trial " + std::to_string(t.trial_id) +
-                                  ": worker group " + std::to_string(t.worker_group) +
-                                  (found ? " is gone" : " is not registered"));
+      if (*active_group != t.worker_group) {
+        CT_ASSIGN_OR_RETURN(auto group, db->Prepare("SELECT state FROM worker_groups "
+                                                    "WHERE id = ?"));
+        group.Bind(1, t.worker_group);
+        CT_ASSIGN_OR_RETURN(bool found, group.Step());
+        if (!found || group.ColumnText(0) != "active") {
+          return FailedPrecondition("cannot lease trial " + std::to_string(t.trial_id) +
+                                    ": worker group " + std::to_string(t.worker_group) +
+                                    (found ? " is gone" : " is not registered"));
+        }
+        *active_group = t.worker_group;
       }
       c.out.attempt = h.attempt + 1;
       c.out.state = TrialState::kLeased;
@@ -330,8 +336,9 @@ Result<std::vector<Result<TransitionOutcome>>> ResultStore::Apply(std::vector<Tr
   CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
   std::vector<Result<TransitionOutcome>> results;
   results.reserve(batch.size());
+  std::optional<int64_t> active_group;
   for (const Transition& t : batch) {
-    Result<Checked> checked = Check(db, t);
+    Result<Checked> checked = Check(db, t, &active_group);
     if (!checked.ok()) {
       const StatusCode code = checked.status().code();
       // A read that failed (I/O): the whole batch is rolled back.

@@ -48,6 +48,13 @@ SqliteStatement& SqliteStatement::Bind(int index, std::string_view value) {
   return *this;
 }
 
+SqliteStatement& SqliteStatement::BindView(int index, std::string_view value) {
+  int rc =
+      sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
+
 void SqliteStatement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

@@ -43,6 +43,10 @@ class SqliteStatement {
     return Bind(index, std::string_view(value));
   }
   SqliteStatement& BindNull(int index);
+  // Binds text without copying it: `value` must stay valid and unchanged until the statement
+  // is reset or the parameter bound again. For the rows of a bulk insert, whose texts live
+  // in the caller's data (Bind copies each text once per row).
+  SqliteStatement& BindView(int index, std::string_view value);
 
   // Makes the statement ready to bind and run again (bindings cleared). A statement kept
   // across the rows of a loop is reset this way instead of being borrowed again each time.

@@ -5,6 +5,7 @@
 #include "bench/store/bench_clock.h"
 #include "storage/result_store.h"
 #include "storage/sqlite_db.h"
+#include "storage/trial_key_hash.h"
 
 namespace chromatune::bench {
 namespace {
@@ -13,8 +14,8 @@ namespace {
 constexpr const char* kInsertTrial =
     "INSERT INTO trials(sweep_id, idx, key, state, task, dataset, method, shots, data_seed, "
     "train_seed, ranks, params_json, not_before_ms, reused_from, info_json, wall_seconds, "
-    "created_ms, updated_ms, template_id) VALUES (?, ?, ?, 'pending', 'classification', "
-    "'fashion-mnist', ?, ?, ?, ?, 1, ?, 0, NULL, NULL, 0, 0, 0, ?)";
+    "created_ms, updated_ms, template_id, key_hash) VALUES (?, ?, ?, 'pending', "
+    "'classification', 'fashion-mnist', ?, ?, ?, ?, 1, ?, 0, NULL, NULL, 0, 0, 0, ?, ?)";
 constexpr const char* kInsertTemplate =
     "INSERT INTO item_templates(item_json, fields) VALUES (?, ?)";
 constexpr const char* kInsertAttempt =
@@ -77,6 +78,7 @@ Result<FloorTimes> MeasureSqliteFloor(const std::string& path, const std::vector
                              .Bind(7, r.train_seed)
                              .Bind(8, r.params_json)
                              .Bind(9, template_id)
+                             .Bind(10, TrialKeyHash(r.key))
                              .Run());
       ids.push_back(db->LastInsertRowid());
     }

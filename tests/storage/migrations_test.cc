@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/result_store.h"
+#include "storage/trial_key_hash.h"
 #include "tests/storage/storage_test_util.h"
 
 namespace chromatune {
@@ -126,6 +127,101 @@ TEST(MigrationsTest, Version1StoreUpgradesWithEveryItemAsItWas) {
   ASSERT_EQ(trials->size(), 3u);
   EXPECT_EQ((*trials)[0].item.dump(), full.dump());
   EXPECT_EQ((*trials)[2].item.dump(), next.items[0].dump());
+}
+
+// Version 2 -> 3 rebuilds the trials table (drops UNIQUE (sweep_id, key), adds key_hash):
+// every row, its attempts and metrics and the reuse link survive, and a finished trial is
+// still found by its key afterwards.
+TEST(MigrationsTest, Version2StoreUpgradesKeepingEveryRowAndReuse) {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("v2.db");
+  const nlohmann::json item = testing::PlanItem("k-done", "coop", 4, 1);
+  {
+    auto db = SqliteDb::Open(path, false, 1000);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(MigrateTo(db->get(), 2, 100).ok());
+    ASSERT_TRUE((*db)->Exec("PRAGMA foreign_keys = ON").ok());
+    auto insert =
+        (*db)->Prepare("INSERT INTO item_templates(id, item_json, fields) VALUES (1, ?, 0)");
+    ASSERT_TRUE(insert.ok());
+    ASSERT_TRUE(insert->Bind(1, item.dump()).Run().ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO users VALUES ('u', 0);"
+                           "INSERT INTO sweeps(id, name, user, spec_yaml, created_ms, updated_ms) "
+                           "VALUES (1, 's', 'u', '', 0, 0);"
+                           "INSERT INTO trials(id, sweep_id, idx, key, state, task, dataset, "
+                           "method, shots, data_seed, train_seed, ranks, params_json, attempt, "
+                           "wall_seconds, created_ms, updated_ms, template_id) VALUES "
+                           "(1, 1, 0, 'k-done', 'done', 'classification', 'fashion-mnist', "
+                           "'coop', 4, 1, 1, 1, '{}', 1, 2.5, 0, 0, 1), "
+                           "(2, 1, 1, 'k-pending', 'pending', 'classification', "
+                           "'fashion-mnist', 'coop', 4, 2, 1, 1, '{}', 0, 0, 0, 0, 1);"
+                           "INSERT INTO trials(id, sweep_id, idx, key, state, task, dataset, "
+                           "method, shots, data_seed, train_seed, ranks, params_json, "
+                           "reused_from, created_ms, updated_ms, template_id) VALUES "
+                           "(3, 1, 2, 'k-copy', 'done', '', '', 'coop', 4, 1, 1, 1, '{}', 1, "
+                           "0, 0, 1);"
+                           "INSERT INTO attempts(trial_id, attempt, lease_id, worker_group, "
+                           "leased_ms, outcome) VALUES (1, 1, 'L1', 7, 5, 'done');"
+                           "INSERT INTO metrics VALUES (1, 'accuracy', 0.75);")
+                    .ok());
+  }
+  auto store = ResultStore::Open(path, StoreMode::kReadWrite);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->schema_version(), LatestSchemaVersion());
+  store->reset();
+
+  {
+    auto db = SqliteDb::Open(path, true, 1000);
+    ASSERT_TRUE(db.ok());
+    auto rows = (*db)->Prepare(
+        "SELECT id, key, key_hash, state, coalesce(reused_from, 0), wall_seconds FROM trials "
+        "ORDER BY id");
+    ASSERT_TRUE(rows.ok());
+    const std::vector<std::string> keys = {"k-done", "k-pending", "k-copy"};
+    const std::vector<std::string> states = {"done", "pending", "done"};
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto row = rows->Step();
+      ASSERT_TRUE(row.ok() && *row);
+      EXPECT_EQ(rows->ColumnInt(0), static_cast<int64_t>(i + 1));
+      EXPECT_EQ(rows->ColumnText(1), keys[i]);
+      EXPECT_EQ(rows->ColumnInt(2), TrialKeyHash(keys[i]));
+      EXPECT_EQ(rows->ColumnText(3), states[i]);
+      EXPECT_EQ(rows->ColumnInt(4), i == 2 ? 1 : 0);
+    }
+    auto end = rows->Step();
+    ASSERT_TRUE(end.ok());
+    EXPECT_FALSE(*end);
+    rows->Reset();
+    auto children = (*db)->Prepare(
+        "SELECT (SELECT count(*) FROM attempts WHERE trial_id = 1 AND lease_id = 'L1'), "
+        "(SELECT value FROM metrics WHERE trial_id = 1 AND name = 'accuracy'), "
+        "(SELECT count(*) FROM sqlite_master WHERE name = 'trials_v3'), "
+        "(SELECT count(*) FROM pragma_foreign_key_check)");
+    ASSERT_TRUE(children.ok());
+    ASSERT_TRUE(children->Step().ok());
+    EXPECT_EQ(children->ColumnInt(0), 1);
+    EXPECT_EQ(children->ColumnDouble(1), 0.75);
+    EXPECT_EQ(children->ColumnInt(2), 0);
+    EXPECT_EQ(children->ColumnInt(3), 0);
+  }  // statements before their connection
+
+  // The finished trial is found by its key (through key_hash) and reused with its metrics.
+  store = ResultStore::Open(path, StoreMode::kReadWrite);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  NewSweep next;
+  next.name = "t";
+  next.user = "u";
+  next.items = nlohmann::json::array({item, testing::PlanItem("k-new", "coop", 4, 2)});
+  auto sub = (*store)->CreateSweep(next);
+  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+  EXPECT_EQ(sub->reused, 1);
+  EXPECT_EQ(sub->created, 1);
+  // Foreign keys are enforced again after the rebuild.
+  auto raw = SqliteDb::Open(path, false, 1000);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_TRUE((*raw)->Exec("PRAGMA foreign_keys = ON").ok());
+  EXPECT_FALSE((*raw)->Exec("INSERT INTO metrics VALUES (999, 'accuracy', 1)").ok());
 }
 
 }  // namespace

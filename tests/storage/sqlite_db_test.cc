@@ -60,6 +60,26 @@ TEST(SqliteDbTest, BindsAndReadsEveryType) {
   EXPECT_FALSE(select->ColumnIsNull(0));
 }
 
+// BindView does not copy: the row holds what the view showed when the statement ran.
+TEST(SqliteDbTest, BindViewStoresTheTextAtRunTime) {
+  testing::ScratchDir dir;
+  auto db = SqliteDb::Open(dir.File("a.db"), false, 1000);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE v(s TEXT)").ok());
+  auto insert = (*db)->Prepare("INSERT INTO v VALUES (?)");
+  ASSERT_TRUE(insert.ok());
+  std::string text = "first";
+  for (const char* next : {"second", "third"}) {
+    insert->Reset();
+    ASSERT_TRUE(insert->BindView(1, text).Run().ok());
+    text = next;  // after the run: the stored row keeps its value
+  }
+  auto select = (*db)->Prepare("SELECT group_concat(s, ',') FROM v");
+  ASSERT_TRUE(select.ok());
+  ASSERT_TRUE(select->Step().ok());
+  EXPECT_EQ(select->ColumnText(0), "first,second");
+}
+
 TEST(SqliteDbTest, NonDatabaseFileIsCorruptionNamingThePath) {
   testing::ScratchDir dir;
   const std::string path = dir.File("notes.txt");
