@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "experiments/methods/trial_spec.h"
+#include "experiments/sweep/method_catalog.h"
 
 namespace chromatune::methods {
 namespace {
@@ -67,39 +68,34 @@ Result<datasets::NamedColor> ParseColor(const nlohmann::json& v, const std::stri
                          v.dump());
 }
 
-}  // namespace
-
-int64_t CoopEpochsForShots(int64_t shots) {
-  if (shots <= 1) return 50;
-  if (shots <= 4) return 100;
-  return 200;
+// `params` completed with `method`'s catalog defaults at `shots` shots (WithDefaults). The
+// readers below fall back to the struct's zero values only for what the catalog leaves null.
+nlohmann::json Filled(const char* method, const nlohmann::json& params, int64_t shots) {
+  return WithDefaults(*FindMethod(method), params, shots);
 }
 
-Status ParseTrainParams(const nlohmann::json& params, TrainParams defaults, TrainParams* out) {
+}  // namespace
+
+Status ParseTrainParams(const nlohmann::json& params, TrainParams* out) {
   ParamReader r(params);
-  TrainParams t = defaults;
-  t.epochs = r.Int("epochs", defaults.epochs, 0, 100000);
-  t.lr = r.Double("lr", defaults.lr, 0.0, 1e6);
-  t.batch_size = r.Int("batch_size", defaults.batch_size, 1, kMaxInt);
-  t.optimizer = r.Enum("optimizer", defaults.optimizer, {"sgd", "adamw"});
-  t.schedule = r.Enum("schedule", defaults.schedule, {"cosine", "constant"});
-  t.momentum = r.Double("momentum", defaults.momentum, 0.0, 1.0);
-  t.weight_decay = r.Double("weight_decay", defaults.weight_decay, 0.0, 1e3);
+  TrainParams t;
+  t.epochs = r.Int("epochs", t.epochs, 0, 100000);
+  t.lr = r.Double("lr", t.lr, 0.0, 1e6);
+  t.batch_size = r.Int("batch_size", t.batch_size, 1, kMaxInt);
+  t.optimizer = r.Enum("optimizer", t.optimizer, {"sgd", "adamw"});
+  t.schedule = r.Enum("schedule", t.schedule, {"cosine", "constant"});
+  t.momentum = r.Double("momentum", t.momentum, 0.0, 1.0);
+  t.weight_decay = r.Double("weight_decay", t.weight_decay, 0.0, 1e3);
   *out = t;
   return r.status();
 }
 
-const std::vector<std::string>& Clip7Templates() {
-  static const std::vector<std::string> k = {
-      "itap of a {}.",
-      "a bad photo of the {}.",
-      "a origami {}.",
-      "a photo of the large {}.",
-      "a {} in a video game.",
-      "art of the {}.",
-      "a photo of the small {}.",
-  };
-  return k;
+TrainParams DefaultTrainParams(const std::string& method, int64_t shots) {
+  TrainParams t;
+  const Status parsed =
+      ParseTrainParams(Filled(method.c_str(), nlohmann::json::object(), shots), &t);
+  (void)parsed;  // the catalog's own defaults are valid (method_params_test)
+  return t;
 }
 
 Result<datasets::NamedColor> ColorByName(const std::string& name) {
@@ -110,7 +106,8 @@ Result<datasets::NamedColor> ColorByName(const std::string& name) {
   return InvalidArgument("unknown colour \"" + name + "\" (known: " + known + ")");
 }
 
-Result<ZeroShotParams> ParseZeroShot(const nlohmann::json& params) {
+Result<ZeroShotParams> ParseZeroShot(const nlohmann::json& given) {
+  const nlohmann::json params = Filled("zero-shot", given, 0);
   ParamReader r(params);
   ZeroShotParams p;
   p.template_text = r.String("template", p.template_text);
@@ -121,11 +118,13 @@ Result<ZeroShotParams> ParseZeroShot(const nlohmann::json& params) {
   return p;
 }
 
-Result<EnsembleParams> ParseEnsemble(const nlohmann::json& params) {
+Result<EnsembleParams> ParseEnsemble(const nlohmann::json& given) {
+  const nlohmann::json params = Filled("ensemble", given, 0);
   EnsembleParams p;
-  const nlohmann::json v = params.value("templates", nlohmann::json("builtin:clip-7"));
-  if (v.is_string() && v.get<std::string>() == "builtin:clip-7") {
-    p.templates = Clip7Templates();
+  const nlohmann::json v =
+      params.is_object() ? params.value("templates", nlohmann::json()) : nlohmann::json();
+  if (v.is_string() && FindBuiltinTemplates(v.get<std::string>()) != nullptr) {
+    p.templates = *FindBuiltinTemplates(v.get<std::string>());
   } else if (v.is_array() && !v.empty()) {
     for (size_t i = 0; i < v.size(); ++i) {
       const std::string f = "params.templates[" + std::to_string(i) + "]";
@@ -143,7 +142,8 @@ Result<EnsembleParams> ParseEnsemble(const nlohmann::json& params) {
   return p;
 }
 
-Result<CoopParams> ParseCoop(const nlohmann::json& params, int64_t shots) {
+Result<CoopParams> ParseCoop(const nlohmann::json& given, int64_t shots) {
+  const nlohmann::json params = Filled("coop", given, shots);
   ParamReader r(params);
   CoopParams p;
   p.ctx_len = r.Int("ctx_len", p.ctx_len, 1, 64);
@@ -151,39 +151,33 @@ Result<CoopParams> ParseCoop(const nlohmann::json& params, int64_t shots) {
   p.csc = r.Bool("csc", p.csc);
   p.init = r.String("init", p.init);
   CT_RETURN_IF_ERROR(r.status());
-  TrainParams d;
-  d.epochs = CoopEpochsForShots(shots);
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, d, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
   return p;
 }
 
-Result<VptParams> ParseVpt(const nlohmann::json& params, int64_t shots) {
+Result<VptParams> ParseVpt(const nlohmann::json& given, int64_t shots) {
+  const nlohmann::json params = Filled("vpt", given, shots);
   ParamReader r(params);
   VptParams p;
   p.tokens = r.Int("tokens", p.tokens, 1, 256);
   p.deep = r.Bool("deep", p.deep);
   CT_RETURN_IF_ERROR(r.status());
-  TrainParams d;
-  d.epochs = CoopEpochsForShots(shots);
-  d.lr = 0.01;
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, d, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
   return p;
 }
 
-Result<PadPromptParams> ParsePadPrompt(const nlohmann::json& params, int64_t shots) {
+Result<PadPromptParams> ParsePadPrompt(const nlohmann::json& given, int64_t shots) {
+  const nlohmann::json params = Filled("pad-prompt", given, shots);
   ParamReader r(params);
   PadPromptParams p;
   p.width = r.Int("width", p.width, 1, 1024);
   CT_RETURN_IF_ERROR(r.status());
-  TrainParams d;
-  d.epochs = CoopEpochsForShots(shots);
-  d.lr = 1.0;  // pixel prompts need a large step (Bahng et al. use SGD with lr 40 on 224 px)
-  d.weight_decay = 0.0;
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, d, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
   return p;
 }
 
-Result<CptParams> ParseCpt(const nlohmann::json& params) {
+Result<CptParams> ParseCpt(const nlohmann::json& given) {
+  const nlohmann::json params = Filled("cpt", given, 0);
   ParamReader r(params);
   CptParams p;
   p.alpha = r.Double("alpha", p.alpha, 0.0, 1.0);
@@ -217,13 +211,12 @@ Result<CptParams> ParseCpt(const nlohmann::json& params) {
     CT_ASSIGN_OR_RETURN(auto c, ParseColor(color, "params.color"));
     p.colors.push_back(c);
   }
-  TrainParams d;
-  d.epochs = 0;
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, d, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
   return p;
 }
 
-Result<RedCircleParams> ParseRedCircle(const nlohmann::json& params) {
+Result<RedCircleParams> ParseRedCircle(const nlohmann::json& given) {
+  const nlohmann::json params = Filled("red-circle", given, 0);
   ParamReader r(params);
   RedCircleParams p;
   p.thickness = r.Int("thickness", p.thickness, 1, 64);
@@ -238,30 +231,21 @@ Result<RedCircleParams> ParseRedCircle(const nlohmann::json& params) {
   return p;
 }
 
-Result<LinearProbeParams> ParseLinearProbe(const nlohmann::json& params) {
+Result<LinearProbeParams> ParseLinearProbe(const nlohmann::json& given) {
+  const nlohmann::json params = Filled("linear-probe", given, 0);
   LinearProbeParams p;
-  TrainParams d;
-  d.epochs = 200;
-  d.lr = 0.01;
-  d.optimizer = "adamw";
-  d.weight_decay = 1e-4;
-  d.batch_size = 256;
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, d, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
   return p;
 }
 
-Result<FinetuneParams> ParseFinetune(const nlohmann::json& params, int64_t shots) {
+Result<FinetuneParams> ParseFinetune(const nlohmann::json& given, int64_t shots) {
+  const nlohmann::json params = Filled("finetune", given, shots);
   ParamReader r(params);
   FinetuneParams p;
   p.last_k_blocks = r.Int("last_k_blocks", p.last_k_blocks, 0, 1024);
   p.head = r.Enum("head", p.head, {"text", "random"});
   CT_RETURN_IF_ERROR(r.status());
-  TrainParams d;
-  d.epochs = CoopEpochsForShots(shots);
-  d.lr = 1e-4;
-  d.optimizer = "adamw";
-  d.weight_decay = 0.01;
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, d, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
   return p;
 }
 

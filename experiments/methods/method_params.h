@@ -1,6 +1,7 @@
-// Typed parameters of every method, parsed from a plan item's "params" (names and defaults
-// as docs/sweeps.md and docs/methods.md list them). Each Parse* reports the first bad field
-// as "params.FIELD: problem".
+// Typed parameters of every method, parsed from a plan item's "params". Each Parse* reports
+// the first bad field as "params.FIELD: problem". A parameter the item leaves out takes its
+// default from the method catalog (experiments/sweep/method_catalog.cc, WithDefaults): the
+// one place defaults are stated, shared with the plan.
 #pragma once
 
 #include <cstdint>
@@ -14,52 +15,50 @@
 
 namespace chromatune::methods {
 
-// Optimisation of the trained methods. Defaults follow CoOp (SGD, lr 0.002, cosine,
-// batch 32); epochs default to CoOp's schedule for the shot count (50/100/100/200/200 for
-// 1/2/4/8/16 shots; 200 above, 50 below).
+// Optimisation of the trained methods (defaults: the catalog's, per method; CoOp's SGD,
+// lr 0.002, cosine, batch 32 and its epochs schedule for most).
 struct TrainParams {
   int64_t epochs = 0;
-  double lr = 0.002;
-  int64_t batch_size = 32;
-  std::string optimizer = "sgd";    // sgd | adamw
-  std::string schedule = "cosine";  // cosine | constant
-  double momentum = 0.9;
-  double weight_decay = 5e-4;
+  double lr = 0.0;
+  int64_t batch_size = 0;
+  std::string optimizer;  // sgd | adamw
+  std::string schedule;   // cosine | constant
+  double momentum = 0.0;
+  double weight_decay = 0.0;
 };
 
-// CoOp's epochs for `shots` (per class).
-int64_t CoopEpochsForShots(int64_t shots);
+// Reads the TrainParams fields of `params`, which has them all (WithDefaults).
+Status ParseTrainParams(const nlohmann::json& params, TrainParams* out);
 
-// Reads the TrainParams fields; `defaults` carries the method's own defaults.
-Status ParseTrainParams(const nlohmann::json& params, TrainParams defaults, TrainParams* out);
+// The catalog's optimisation defaults of `method` at `shots` shots, for code that builds a
+// method's parameters itself (a default-constructed TrainParams is all zeros).
+TrainParams DefaultTrainParams(const std::string& method, int64_t shots);
 
+// Fields without a default here are filled from the catalog.
 struct ZeroShotParams {
-  std::string template_text = "a photo of a {}.";
+  std::string template_text;
 };
-
-// CLIP's 7 ImageNet templates ("builtin:clip-7").
-const std::vector<std::string>& Clip7Templates();
 
 struct EnsembleParams {
   std::vector<std::string> templates;  // each contains "{}"
 };
 
 struct CoopParams {
-  int64_t ctx_len = 16;
-  std::string class_position = "end";  // end | middle | front
-  bool csc = false;                    // class-specific context
-  std::string init;                    // phrase; "" = random N(0, 0.02)
+  int64_t ctx_len = 0;
+  std::string class_position;  // end | middle | front
+  bool csc = false;            // class-specific context
+  std::string init;            // phrase; "" = random N(0, 0.02)
   TrainParams train;
 };
 
 struct VptParams {
-  int64_t tokens = 8;
+  int64_t tokens = 0;
   bool deep = false;
   TrainParams train;
 };
 
 struct PadPromptParams {
-  int64_t width = 4;  // pixels of learnable border
+  int64_t width = 0;  // pixels of learnable border
   TrainParams train;
 };
 
@@ -69,16 +68,16 @@ Result<datasets::NamedColor> ColorByName(const std::string& name);
 
 struct CptParams {
   std::vector<datasets::NamedColor> colors;  // one colour or a palette
-  double alpha = 127.0 / 255.0;
-  std::string marker = "block";  // block | mask
-  std::string template_text = "{query} is in [MASK] color.";
+  double alpha = 0.0;
+  std::string marker;  // block | mask
+  std::string template_text;
   TrainParams train;  // epochs 0 = zero-shot
 };
 
 struct RedCircleParams {
-  int64_t thickness = 2;
-  datasets::NamedColor color{"red", {255, 0, 0}};
-  std::string template_text = "a photo of {query}.";
+  int64_t thickness = 0;
+  datasets::NamedColor color;
+  std::string template_text;
 };
 
 struct LinearProbeParams {
@@ -87,7 +86,7 @@ struct LinearProbeParams {
 
 struct FinetuneParams {
   int64_t last_k_blocks = 0;  // 0 = all layers
-  std::string head = "text";  // text (zero-shot init) | random
+  std::string head;           // text (zero-shot init) | random
   TrainParams train;
 };
 

@@ -254,6 +254,17 @@ const std::vector<std::string>* FindBuiltinTemplates(const std::string& name) {
 
 std::vector<std::string> BuiltinTemplateNames() { return {"builtin:clip-7"}; }
 
+nlohmann::json WithDefaults(const MethodDef& method, const nlohmann::json& params, int64_t shots) {
+  if (!params.is_object()) return params;
+  nlohmann::json full = params;
+  for (const ParamDef& p : method.params) {
+    if (full.contains(p.name)) continue;
+    full[p.name] =
+        p.per_shot_default != nullptr ? nlohmann::json(p.per_shot_default(shots)) : p.default_value;
+  }
+  return full;
+}
+
 bool SettingTrains(const MethodDef& method, const nlohmann::json& params) {
   if (method.name == "cpt") {
     auto it = params.find("epochs");

@@ -61,6 +61,13 @@ const MethodDef* FindMethod(const std::string& name);
 const std::vector<std::string>* FindBuiltinTemplates(const std::string& name);
 std::vector<std::string> BuiltinTemplateNames();
 
+// `params` with every parameter of `method` that it lacks set to its default at `shots`
+// shots, in the resolved form the plan writes (per-shot defaults resolved). Members
+// `params` has are kept as they are, known or not; a `params` that is not an object is
+// returned unchanged. The runtime reads a trial's parameters through this, so a default is
+// stated here only.
+nlohmann::json WithDefaults(const MethodDef& method, const nlohmann::json& params, int64_t shots);
+
 // Whether one resolved setting (params) of `method` trains: cpt with epochs > 0, else
 // method.trains.
 bool SettingTrains(const MethodDef& method, const nlohmann::json& params);

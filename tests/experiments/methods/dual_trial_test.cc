@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "experiments/methods/method_params.h"
 #include "tests/experiments/methods/thread_communicator.h"
 #include "tests/experiments/methods/tiny_model.h"
 
@@ -70,7 +71,7 @@ struct Coop {
   std::unique_ptr<ImageSide> image;
   std::unique_ptr<TextSide> text;
   std::unique_ptr<Head> head;
-  TrainParams train;
+  TrainParams train = DefaultTrainParams("coop", 16);
 };
 
 TEST(DualTrialTest, TwoRanksMatchOneRank) {
@@ -119,7 +120,7 @@ TEST(DualTrialTest, TrainingWithoutSupportIsAnError) {
   auto image = MakeFrozenImageSide(model, &cache);
   auto text = MakeTemplateTextSide(model, {"a photo of a {}."});
   auto head = MakeLinearHead(torch::zeros({3, 16}));
-  TrainParams train;
+  TrainParams train = DefaultTrainParams("coop", 1);
   train.epochs = 1;
   DualMethod m{image.get(), text.get(), head.get(), &train, 1};
   datasets::ClassificationTask t = Task(32);

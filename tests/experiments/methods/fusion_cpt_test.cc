@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "experiments/methods/method_params.h"
 #include "experiments/models/tiny_fusion.h"
 
 namespace chromatune::methods {
@@ -60,7 +61,7 @@ const NamedArray* Find(const TrialResult& r, const std::string& name) {
 
 TEST(FusionCptTest, ZeroShotScoresEveryProposalFromItsRendering) {
   auto model = TinyFusionModel();
-  CptParams params;
+  CptParams params = ParseCpt(nlohmann::json::object()).value();         // the catalog defaults
   params.colors = {datasets::CptColors()[0], datasets::CptColors()[4]};  // red, blue
   LocalCommunicator comm;
   TrialContext ctx;
@@ -85,7 +86,7 @@ TEST(FusionCptTest, PromptTuningTrainsOnlyTheTemplateContext) {
   auto model = TinyFusionModel();
   std::vector<torch::Tensor> before;
   for (const auto& p : model->parameters()) before.push_back(p.clone());
-  CptParams params;
+  CptParams params = ParseCpt(nlohmann::json::object()).value();  // the catalog defaults
   params.colors = {datasets::CptColors()[0]};
   params.train.epochs = 2;
   params.train.batch_size = 2;
@@ -106,7 +107,7 @@ TEST(FusionCptTest, PromptTuningTrainsOnlyTheTemplateContext) {
 
 TEST(FusionCptTest, AColourOutsideTheVocabularyIsAnError) {
   auto model = TinyFusionModel();
-  CptParams params;
+  CptParams params = ParseCpt(nlohmann::json::object()).value();  // the catalog defaults
   params.colors = {{"magentaish", {255, 0, 255}}};
   LocalCommunicator comm;
   TrialContext ctx;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "experiments/sweep/method_catalog.h"
+
 namespace chromatune::methods {
 namespace {
 
@@ -15,10 +17,53 @@ TEST(MethodParamsTest, CoopDefaultsFollowCoop) {
   EXPECT_EQ(p->train.schedule, "cosine");
   EXPECT_DOUBLE_EQ(p->train.lr, 0.002);
   EXPECT_EQ(p->train.epochs, 200);
-  EXPECT_EQ(CoopEpochsForShots(1), 50);
-  EXPECT_EQ(CoopEpochsForShots(2), 100);
-  EXPECT_EQ(CoopEpochsForShots(4), 100);
-  EXPECT_EQ(CoopEpochsForShots(8), 200);
+  EXPECT_EQ(ParseCoop(nlohmann::json::object(), 1)->train.epochs, 50);
+  EXPECT_EQ(ParseCoop(nlohmann::json::object(), 2)->train.epochs, 100);
+  EXPECT_EQ(ParseCoop(nlohmann::json::object(), 4)->train.epochs, 100);
+  EXPECT_EQ(ParseCoop(nlohmann::json::object(), 8)->train.epochs, 200);
+  EXPECT_EQ(p->train.batch_size, 32);
+  EXPECT_DOUBLE_EQ(p->train.momentum, 0.9);
+  EXPECT_DOUBLE_EQ(p->train.weight_decay, 5e-4);
+}
+
+// Every method's defaults come from the catalog the plan uses: what a trial parses from an
+// empty "params" equals what it parses from the plan's fully resolved setting.
+TEST(MethodParamsTest, DefaultsAreTheCatalogs) {
+  const nlohmann::json empty = nlohmann::json::object();
+  const int64_t shots = 4;
+  auto resolved = [&](const char* method) {
+    return WithDefaults(*FindMethod(method), empty, shots);
+  };
+  auto vpt = ParseVpt(empty, shots);
+  ASSERT_TRUE(vpt.ok());
+  EXPECT_EQ(vpt->tokens, resolved("vpt")["tokens"].get<int64_t>());
+  EXPECT_DOUBLE_EQ(vpt->train.lr, resolved("vpt")["lr"].get<double>());
+  EXPECT_DOUBLE_EQ(vpt->train.lr, 0.01);
+  auto pad = ParsePadPrompt(empty, shots);
+  ASSERT_TRUE(pad.ok());
+  EXPECT_EQ(pad->width, resolved("pad-prompt")["width"].get<int64_t>());
+  EXPECT_DOUBLE_EQ(pad->train.weight_decay, 0.0);
+  auto probe = ParseLinearProbe(empty);
+  ASSERT_TRUE(probe.ok());
+  EXPECT_EQ(probe->train.epochs, 200);
+  EXPECT_EQ(probe->train.batch_size, 256);
+  EXPECT_EQ(probe->train.optimizer, "adamw");
+  auto ft = ParseFinetune(empty, shots);
+  ASSERT_TRUE(ft.ok());
+  EXPECT_EQ(ft->head, "text");
+  EXPECT_DOUBLE_EQ(ft->train.lr, 1e-4);
+  EXPECT_EQ(ft->train.epochs, CoopEpochSchedule(shots));
+  auto zs = ParseZeroShot(empty);
+  ASSERT_TRUE(zs.ok());
+  EXPECT_EQ(zs->template_text, "a photo of a {}.");
+  auto rc = ParseRedCircle(empty);
+  ASSERT_TRUE(rc.ok());
+  EXPECT_EQ(rc->thickness, 2);
+  EXPECT_EQ(rc->color.rgb, (datasets::Rgb{255, 0, 0}));
+  EXPECT_EQ(rc->template_text, "a photo of {query}.");
+  // Each resolved setting parses to the same values as the empty one.
+  EXPECT_EQ(ParseCoop(resolved("coop"), shots)->ctx_len, ParseCoop(empty, shots)->ctx_len);
+  EXPECT_EQ(ParseEnsemble(resolved("ensemble"))->templates, ParseEnsemble(empty)->templates);
 }
 
 TEST(MethodParamsTest, BadValuesNameTheParameter) {
@@ -43,7 +88,8 @@ TEST(MethodParamsTest, EnsembleBuiltinIsClipSeven) {
   auto p = ParseEnsemble({{"templates", "builtin:clip-7"}});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->templates.size(), 7u);
-  EXPECT_EQ(p->templates, Clip7Templates());
+  EXPECT_EQ(p->templates, *FindBuiltinTemplates("builtin:clip-7"));
+  EXPECT_EQ(ParseEnsemble(nlohmann::json::object())->templates, p->templates);
 }
 
 TEST(MethodParamsTest, CptColoursAndPalettes) {

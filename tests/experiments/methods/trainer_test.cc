@@ -18,6 +18,8 @@ struct Problem {
 
 TrainParams Sgd(int64_t epochs, int64_t batch) {
   TrainParams t;
+  t.optimizer = "sgd";
+  t.schedule = "cosine";
   t.epochs = epochs;
   t.lr = 0.1;
   t.batch_size = batch;
