@@ -1,6 +1,7 @@
 #include "storage/migrations.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/trial_key_hash.h"
@@ -207,15 +208,22 @@ CREATE INDEX trials_leases ON trials(lease_expires_ms) WHERE state IN ('leased',
 CREATE INDEX trials_sweep_state ON trials(sweep_id, state);
 )sql";
 
+// Reads every (id, key) before writing: SQLite leaves undefined what a scan sees of rows
+// its own connection changes while it runs.
 Status FillKeyHashes(SqliteDb* db) {
-  CT_ASSIGN_OR_RETURN(auto list, db->Prepare("SELECT id, key FROM trials"));
+  std::vector<std::pair<int64_t, int64_t>> hashes;  // (trial id, key hash)
+  {
+    CT_ASSIGN_OR_RETURN(auto list, db->Prepare("SELECT id, key FROM trials"));
+    while (true) {
+      CT_ASSIGN_OR_RETURN(bool row, list.Step());
+      if (!row) break;
+      hashes.emplace_back(list.ColumnInt(0), TrialKeyHash(list.ColumnText(1)));
+    }
+  }
   CT_ASSIGN_OR_RETURN(auto set, db->Prepare("UPDATE trials SET key_hash = ? WHERE id = ?"));
-  while (true) {
-    CT_ASSIGN_OR_RETURN(bool row, list.Step());
-    if (!row) break;
+  for (const auto& [id, hash] : hashes) {
     set.Reset();
-    CT_RETURN_IF_ERROR(
-        set.Bind(1, TrialKeyHash(list.ColumnText(1))).Bind(2, list.ColumnInt(0)).Run());
+    CT_RETURN_IF_ERROR(set.Bind(1, hash).Bind(2, id).Run());
   }
   return Status::Ok();
 }
