@@ -34,7 +34,8 @@ Status ParseTrainParams(const nlohmann::json& params, TrainParams* out);
 // method's parameters itself (a default-constructed TrainParams is all zeros).
 TrainParams DefaultTrainParams(const std::string& method, int64_t shots);
 
-// Fields without a default here are filled from the catalog.
+// What the Parse* below return. A default-constructed one holds zeros, not the method's
+// defaults: ParseX(nlohmann::json::object()) gives those.
 struct ZeroShotParams {
   std::string template_text;
 };

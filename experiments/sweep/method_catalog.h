@@ -1,6 +1,7 @@
 // The methods a sweep file may name, their parameters, types, ranges and defaults: the one
 // place these are declared (docs/sweeps.md documents the same table; a test checks both
-// agree). The plan fills every parameter in, so the runner never applies a default itself.
+// agree). The plan fills every parameter in; a trial spec written without the plan gets the
+// same defaults from here (WithDefaults, used by experiments/methods/method_params.cc).
 #pragma once
 
 #include <string>
