@@ -205,9 +205,10 @@ Result<CptParams> ParseCpt(const nlohmann::json& given) {
         palette.dump());
   }
   if (p.colors.empty()) {
-    // The plan writes color null when a palette is set; absent or null means CPT's default.
+    // The plan writes color null when a palette is set; without a palette, null means the
+    // catalog's default colour (absent was filled with it above).
     nlohmann::json color = params.value("color", nlohmann::json());
-    if (color.is_null()) color = "cpt-red";
+    if (color.is_null()) color = Filled("cpt", nlohmann::json::object(), 0)["color"];
     CT_ASSIGN_OR_RETURN(auto c, ParseColor(color, "params.color"));
     p.colors.push_back(c);
   }
