@@ -62,6 +62,10 @@ struct GroundingExample {
   int target_label = 0;              // class of the target (per_class few-shot sampling)
 };
 
+// True when another proposal holds an item of the target's class (a relational example: the
+// query must name a relation to single the target out).
+bool HasTwinOfTarget(const GroundingExample& example);
+
 // Examples [0, size) of a pool, from an already loaded TEST split; requires valid options and
 // every class present in the pool's half of the split (MakeFashionRef checks both).
 std::vector<GroundingExample> ComposeFashionRef(const FashionMnist& test, FashionRefPool pool,

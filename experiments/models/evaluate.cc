@@ -46,6 +46,36 @@ Result<std::vector<datasets::GroundingExample>> GroundingSet(const GroundingEval
   return datasets::MakeFashionRef(datasets::FashionRefPool::kEval, o.size, ref);
 }
 
+// Tallies one example's outcome by the kind of its query.
+class ScoreTally {
+ public:
+  void Add(const datasets::GroundingExample& ex, int64_t choice) {
+    const bool right = choice == ex.target;
+    if (datasets::HasTwinOfTarget(ex)) {
+      ++relational_;
+      relational_right_ += right;
+    } else {
+      ++class_;
+      class_right_ += right;
+    }
+  }
+  GroundingScore Score() const {
+    GroundingScore s;
+    s.class_queries = class_;
+    s.relational_queries = relational_;
+    s.accuracy = Ratio(class_right_ + relational_right_, class_ + relational_);
+    s.class_query_accuracy = Ratio(class_right_, class_);
+    s.relational_accuracy = Ratio(relational_right_, relational_);
+    return s;
+  }
+
+ private:
+  static double Ratio(int64_t a, int64_t b) {
+    return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+  }
+  int64_t class_ = 0, class_right_ = 0, relational_ = 0, relational_right_ = 0;
+};
+
 // The "red" protocol's copies: one per proposal, that proposal under CPT's red block.
 std::vector<datasets::Image> RedCopies(const datasets::GroundingExample& ex) {
   std::vector<datasets::Image> copies;
@@ -96,10 +126,11 @@ Result<double> ZeroShotAccuracy(VisionLanguageModel& model, const ZeroShotEvalOp
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 
-Result<double> GroundingAccuracy(VisionLanguageModel& model, const GroundingEvalOptions& options) {
+Result<GroundingScore> GroundingAccuracy(VisionLanguageModel& model,
+                                         const GroundingEvalOptions& options) {
   CT_ASSIGN_OR_RETURN(auto set, GroundingSet(options, static_cast<int>(model.image_size())));
   torch::NoGradGuard no_grad;
-  int64_t correct = 0;
+  ScoreTally tally;
   for (const auto& ex : set) {
     int64_t choice = 0;
     if (options.protocol == "red") {
@@ -117,16 +148,16 @@ Result<double> GroundingAccuracy(VisionLanguageModel& model, const GroundingEval
       auto txt = Normalized(model.EncodeTexts(texts));
       choice = torch::matmul(txt, img.t()).squeeze(1).argmax().item<int64_t>();
     }
-    correct += choice == ex.target;
+    tally.Add(ex, choice);
   }
-  return static_cast<double>(correct) / static_cast<double>(set.size());
+  return tally.Score();
 }
 
-Result<double> GroundingAccuracy(FusionModel& model, const GroundingEvalOptions& options) {
+Result<GroundingScore> GroundingAccuracy(FusionModel& model, const GroundingEvalOptions& options) {
   CT_ASSIGN_OR_RETURN(auto set, GroundingSet(options, static_cast<int>(model.image_size())));
   torch::NoGradGuard no_grad;
   const Tokenizer& tok = model.tokenizer();
-  int64_t correct = 0;
+  ScoreTally tally;
   for (const auto& ex : set) {
     int64_t choice = 0;
     if (options.protocol == "red") {
@@ -150,9 +181,9 @@ Result<double> GroundingAccuracy(FusionModel& model, const GroundingEvalOptions&
                    .argmax()
                    .item<int64_t>();
     }
-    correct += choice == ex.target;
+    tally.Add(ex, choice);
   }
-  return static_cast<double>(correct) / static_cast<double>(set.size());
+  return tally.Score();
 }
 
 }  // namespace chromatune::models

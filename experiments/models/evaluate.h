@@ -38,7 +38,20 @@ struct GroundingEvalOptions {
   std::string fashion_dir;
 };
 
-Result<double> GroundingAccuracy(VisionLanguageModel& model, const GroundingEvalOptions& options);
-Result<double> GroundingAccuracy(FusionModel& model, const GroundingEvalOptions& options);
+// Accuracy over the whole set and split by the kind of referring expression: a class query
+// ("the bag": the target's class is unique in the scene, what CPT's colour binding answers)
+// and a relational one ("the bag left of the shirt": the target has a twin of its class, so
+// the model must also read the spatial relation; FashionRefOptions::relational_fraction).
+struct GroundingScore {
+  double accuracy = 0;
+  double class_query_accuracy = 0;  // 0 when the set has no class queries
+  double relational_accuracy = 0;   // 0 when the set has no relational queries
+  int64_t class_queries = 0;
+  int64_t relational_queries = 0;
+};
+
+Result<GroundingScore> GroundingAccuracy(VisionLanguageModel& model,
+                                         const GroundingEvalOptions& options);
+Result<GroundingScore> GroundingAccuracy(FusionModel& model, const GroundingEvalOptions& options);
 
 }  // namespace chromatune::models

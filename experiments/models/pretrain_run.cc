@@ -24,11 +24,14 @@ Result<nlohmann::json> Evaluate(Backbone& backbone, const PretrainRunOptions& op
     GroundingEvalOptions g;
     g.protocol = protocol;
     g.size = options.grounding_size;
-    Result<double> acc = backbone.dual ? GroundingAccuracy(*backbone.dual, g)
-                                       : GroundingAccuracy(*backbone.fusion, g);
-    if (!acc.ok()) return acc.status();
-    out[std::string("grounding_3items_") + protocol] = *acc;
-    note(std::string("CPT zero-shot grounding, 3 items, ") + protocol, *acc);
+    Result<GroundingScore> score = backbone.dual ? GroundingAccuracy(*backbone.dual, g)
+                                                 : GroundingAccuracy(*backbone.fusion, g);
+    if (!score.ok()) return score.status();
+    const std::string key = std::string("grounding_3items_") + protocol;
+    out[key] = score->accuracy;
+    out[key + "_class_queries"] = score->class_query_accuracy;
+    out[key + "_relational_queries"] = score->relational_accuracy;
+    note(std::string("CPT zero-shot grounding, 3 items, ") + protocol, score->accuracy);
   }
   if (backbone.dual) {
     for (bool shifted : {false, true}) {

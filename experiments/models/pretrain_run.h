@@ -24,7 +24,9 @@ struct PretrainRunOptions {
 
 // Summary: {"checkpoint", "kind", "spec_hash", "cached", "threads", "training": {seconds,
 // steps_per_second, final_loss, ...}, "evaluation": {zero_shot, zero_shot_shift,
-// grounding_3items_red, grounding_3items_palette, seconds}}.
+// grounding_3items_red, grounding_3items_palette, seconds}}; each grounding figure also split
+// by query kind: grounding_3items_<protocol>_class_queries and ..._relational_queries
+// (evaluate.h GroundingScore).
 // `spec_or_name` is a YAML spec path or a builtin:... name. Errors: bad spec or name
 // (kInvalidArgument / kNotFound), training, checkpoint and evaluation failures.
 Result<nlohmann::json> RunPretrain(const std::string& spec_or_name,

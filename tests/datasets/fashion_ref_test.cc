@@ -63,6 +63,8 @@ TEST(FashionRefTest, ProposalsTargetAndExpressionsAreConsistent) {
         }
       }
     }
+    // A twin of the target's class is what makes an example relational.
+    EXPECT_EQ(HasTwinOfTarget(ex), ex.query != word) << ex.query;
     if (ex.query == word) {
       // The class is unique among the items.
       EXPECT_EQ(std::count(ex.proposal_labels.begin(), ex.proposal_labels.end(), ex.target_label),

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "datasets/fashion_ref.h"
+#include "experiments/models/evaluate.h"
 #include "tests/experiments/models/tiny_spec.h"
 
 namespace chromatune::models {
@@ -114,6 +116,39 @@ TEST_F(TinyClipTest, CloneIsIndependent) {
   }
   EXPECT_TRUE(torch::allclose(before, model_->EncodeImage(images_, {})));
   EXPECT_FALSE(torch::allclose(before, clone->EncodeImage(images_, {})));
+}
+
+// The grounding evaluation splits its accuracy by query kind: class queries where the
+// target's class is unique, relational ones where it has a twin; the parts add up.
+TEST(GroundingEvaluationTest, AccuracySplitsByQueryKind) {
+  torch::set_num_threads(1);
+  torch::manual_seed(4);
+  PretrainSpec spec = testing::TinySpec();
+  spec.image_size = 56;  // FashionRef's canvas: three 18..26 px items must fit
+  TinyClip model(spec, Tokenizer::Builtin());
+  GroundingEvalOptions options;
+  options.size = 40;
+  auto score = GroundingAccuracy(model, options);
+  ASSERT_TRUE(score.ok()) << score.status().ToString();
+
+  datasets::FashionRefOptions ref;
+  ref.num_distractors = 0;
+  auto set = datasets::MakeFashionRef(datasets::FashionRefPool::kEval, 40, ref);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  int64_t twins = 0;
+  for (const auto& ex : *set) twins += datasets::HasTwinOfTarget(ex);
+  EXPECT_EQ(score->relational_queries, twins);
+  EXPECT_EQ(score->class_queries, 40 - twins);
+  EXPECT_GT(twins, 0);
+  EXPECT_GT(40 - twins, 0);
+  const double weighted = (score->class_query_accuracy * static_cast<double>(40 - twins) +
+                           score->relational_accuracy * static_cast<double>(twins)) /
+                          40.0;
+  EXPECT_NEAR(score->accuracy, weighted, 1e-12);
+  for (double a : {score->accuracy, score->class_query_accuracy, score->relational_accuracy}) {
+    EXPECT_GE(a, 0.0);
+    EXPECT_LE(a, 1.0);
+  }
 }
 
 }  // namespace
