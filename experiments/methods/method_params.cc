@@ -1,14 +1,13 @@
 #include "experiments/methods/method_params.h"
 
 #include <limits>
+#include <sstream>
 
 #include "experiments/methods/trial_spec.h"
 #include "experiments/sweep/method_catalog.h"
 
 namespace chromatune::methods {
 namespace {
-
-constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
 
 // The palette word closest (Euclidean RGB) to `rgb`.
 std::string NearestColorName(const datasets::Rgb& rgb) {
@@ -70,22 +69,80 @@ Result<datasets::NamedColor> ParseColor(const nlohmann::json& v, const std::stri
 
 // `params` completed with `method`'s catalog defaults at `shots` shots (WithDefaults). The
 // readers below fall back to the struct's zero values only for what the catalog leaves null.
-nlohmann::json Filled(const char* method, const nlohmann::json& params, int64_t shots) {
+nlohmann::json Filled(const std::string& method, const nlohmann::json& params, int64_t shots) {
   return WithDefaults(*FindMethod(method), params, shots);
 }
 
+std::string FormatNumber(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// Reads a method's parameters with the catalog's ranges and choices (its ParamDefs), the
+// ones the sweep validator applies to a file: a hand-written trial spec is held to the same
+// bounds, stated once in method_catalog.cc. Errors read "params.NAME: problem".
+class CatalogReader {
+ public:
+  CatalogReader(const std::string& method, const nlohmann::json& params)
+      : method_(*FindMethod(method)), reader_(params) {}
+
+  int64_t Int(const std::string& name) {
+    const ParamDef* d = Def(name, ParamType::kInt);
+    return d == nullptr
+               ? 0
+               : reader_.Int(name, 0, static_cast<int64_t>(d->min), static_cast<int64_t>(d->max));
+  }
+  double Double(const std::string& name) {
+    const ParamDef* d = Def(name, ParamType::kFloat);
+    if (d == nullptr) return 0.0;
+    const double x = reader_.Double(name, 0.0, d->min, d->max);
+    if (d->exclusive_min && reader_.status().ok() && !(x > d->min)) {
+      reader_.Fail(name, "must be in (" + FormatNumber(d->min) + ", " + FormatNumber(d->max) +
+                             "], got " + FormatNumber(x));
+    }
+    return x;
+  }
+  std::string Enum(const std::string& name) {
+    const ParamDef* d = Def(name, ParamType::kEnum);
+    return d == nullptr ? std::string() : reader_.Enum(name, std::string(), d->choices);
+  }
+  bool Bool(const std::string& name) {
+    return Def(name, ParamType::kBool) == nullptr ? false : reader_.Bool(name, false);
+  }
+  std::string String(const std::string& name) {
+    return Def(name, ParamType::kString) == nullptr ? std::string() : reader_.String(name, "");
+  }
+  void Fail(const std::string& name, const std::string& problem) { reader_.Fail(name, problem); }
+  const Status& status() const { return reader_.status(); }
+
+ private:
+  // The catalog's definition of `name`; a name or type the catalog does not declare is a
+  // mistake in this file, reported like a bad value rather than read unchecked.
+  const ParamDef* Def(const std::string& name, ParamType type) {
+    for (const ParamDef& d : method_.params) {
+      if (d.name == name && d.type == type) return &d;
+    }
+    reader_.Fail(name, "not a parameter of method " + method_.name + " of that type (catalog)");
+    return nullptr;
+  }
+
+  const MethodDef& method_;
+  ParamReader reader_;
+};
+
 }  // namespace
 
-Status ParseTrainParams(const nlohmann::json& params, TrainParams* out) {
-  ParamReader r(params);
+Status ParseTrainParams(const std::string& method, const nlohmann::json& params, TrainParams* out) {
+  CatalogReader r(method, params);
   TrainParams t;
-  t.epochs = r.Int("epochs", t.epochs, 0, 100000);
-  t.lr = r.Double("lr", t.lr, 0.0, 1e6);
-  t.batch_size = r.Int("batch_size", t.batch_size, 1, kMaxInt);
-  t.optimizer = r.Enum("optimizer", t.optimizer, {"sgd", "adamw"});
-  t.schedule = r.Enum("schedule", t.schedule, {"cosine", "constant"});
-  t.momentum = r.Double("momentum", t.momentum, 0.0, 1.0);
-  t.weight_decay = r.Double("weight_decay", t.weight_decay, 0.0, 1e3);
+  t.epochs = r.Int("epochs");
+  t.lr = r.Double("lr");
+  t.batch_size = r.Int("batch_size");
+  t.optimizer = r.Enum("optimizer");
+  t.schedule = r.Enum("schedule");
+  t.momentum = r.Double("momentum");
+  t.weight_decay = r.Double("weight_decay");
   *out = t;
   return r.status();
 }
@@ -93,7 +150,7 @@ Status ParseTrainParams(const nlohmann::json& params, TrainParams* out) {
 TrainParams DefaultTrainParams(const std::string& method, int64_t shots) {
   TrainParams t;
   const Status parsed =
-      ParseTrainParams(Filled(method.c_str(), nlohmann::json::object(), shots), &t);
+      ParseTrainParams(method, Filled(method, nlohmann::json::object(), shots), &t);
   (void)parsed;  // the catalog's own defaults are valid (method_params_test)
   return t;
 }
@@ -108,9 +165,9 @@ Result<datasets::NamedColor> ColorByName(const std::string& name) {
 
 Result<ZeroShotParams> ParseZeroShot(const nlohmann::json& given) {
   const nlohmann::json params = Filled("zero-shot", given, 0);
-  ParamReader r(params);
+  CatalogReader r("zero-shot", params);
   ZeroShotParams p;
-  p.template_text = r.String("template", p.template_text);
+  p.template_text = r.String("template");
   if (r.status().ok() && p.template_text.find("{}") == std::string::npos) {
     r.Fail("template", "must contain \"{}\" where the class name goes");
   }
@@ -144,45 +201,45 @@ Result<EnsembleParams> ParseEnsemble(const nlohmann::json& given) {
 
 Result<CoopParams> ParseCoop(const nlohmann::json& given, int64_t shots) {
   const nlohmann::json params = Filled("coop", given, shots);
-  ParamReader r(params);
+  CatalogReader r("coop", params);
   CoopParams p;
-  p.ctx_len = r.Int("ctx_len", p.ctx_len, 1, 64);
-  p.class_position = r.Enum("class_position", p.class_position, {"end", "middle", "front"});
-  p.csc = r.Bool("csc", p.csc);
-  p.init = r.String("init", p.init);
+  p.ctx_len = r.Int("ctx_len");
+  p.class_position = r.Enum("class_position");
+  p.csc = r.Bool("csc");
+  p.init = r.String("init");
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams("coop", params, &p.train));
   return p;
 }
 
 Result<VptParams> ParseVpt(const nlohmann::json& given, int64_t shots) {
   const nlohmann::json params = Filled("vpt", given, shots);
-  ParamReader r(params);
+  CatalogReader r("vpt", params);
   VptParams p;
-  p.tokens = r.Int("tokens", p.tokens, 1, 256);
-  p.deep = r.Bool("deep", p.deep);
+  p.tokens = r.Int("tokens");
+  p.deep = r.Bool("deep");
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams("vpt", params, &p.train));
   return p;
 }
 
 Result<PadPromptParams> ParsePadPrompt(const nlohmann::json& given, int64_t shots) {
   const nlohmann::json params = Filled("pad-prompt", given, shots);
-  ParamReader r(params);
+  CatalogReader r("pad-prompt", params);
   PadPromptParams p;
-  p.width = r.Int("width", p.width, 1, 1024);
+  p.width = r.Int("width");
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams("pad-prompt", params, &p.train));
   return p;
 }
 
 Result<CptParams> ParseCpt(const nlohmann::json& given) {
   const nlohmann::json params = Filled("cpt", given, 0);
-  ParamReader r(params);
+  CatalogReader r("cpt", params);
   CptParams p;
-  p.alpha = r.Double("alpha", p.alpha, 0.0, 1.0);
-  p.marker = r.Enum("marker", p.marker, {"block", "mask"});
-  p.template_text = r.String("template", p.template_text);
+  p.alpha = r.Double("alpha");
+  p.marker = r.Enum("marker");
+  p.template_text = r.String("template");
   if (r.status().ok() && (p.template_text.find("{query}") == std::string::npos ||
                           p.template_text.find("[MASK]") == std::string::npos)) {
     r.Fail("template", "must contain \"{query}\" and \"[MASK]\", got \"" + p.template_text + "\"");
@@ -212,16 +269,16 @@ Result<CptParams> ParseCpt(const nlohmann::json& given) {
     CT_ASSIGN_OR_RETURN(auto c, ParseColor(color, "params.color"));
     p.colors.push_back(c);
   }
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams("cpt", params, &p.train));
   return p;
 }
 
 Result<RedCircleParams> ParseRedCircle(const nlohmann::json& given) {
   const nlohmann::json params = Filled("red-circle", given, 0);
-  ParamReader r(params);
+  CatalogReader r("red-circle", params);
   RedCircleParams p;
-  p.thickness = r.Int("thickness", p.thickness, 1, 64);
-  p.template_text = r.String("template", p.template_text);
+  p.thickness = r.Int("thickness");
+  p.template_text = r.String("template");
   if (r.status().ok() && p.template_text.find("{query}") == std::string::npos) {
     r.Fail("template", "must contain \"{query}\"");
   }
@@ -235,18 +292,18 @@ Result<RedCircleParams> ParseRedCircle(const nlohmann::json& given) {
 Result<LinearProbeParams> ParseLinearProbe(const nlohmann::json& given) {
   const nlohmann::json params = Filled("linear-probe", given, 0);
   LinearProbeParams p;
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams("linear-probe", params, &p.train));
   return p;
 }
 
 Result<FinetuneParams> ParseFinetune(const nlohmann::json& given, int64_t shots) {
   const nlohmann::json params = Filled("finetune", given, shots);
-  ParamReader r(params);
+  CatalogReader r("finetune", params);
   FinetuneParams p;
-  p.last_k_blocks = r.Int("last_k_blocks", p.last_k_blocks, 0, 1024);
-  p.head = r.Enum("head", p.head, {"text", "random"});
+  p.last_k_blocks = r.Int("last_k_blocks");
+  p.head = r.Enum("head");
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams(params, &p.train));
+  CT_RETURN_IF_ERROR(ParseTrainParams("finetune", params, &p.train));
   return p;
 }
 

@@ -84,6 +84,24 @@ TEST(MethodParamsTest, BadValuesNameTheParameter) {
   EXPECT_NE(ens.status().message().find("params.templates[0]"), std::string::npos);
 }
 
+// The runtime holds a hand-written spec to the catalog's ranges, the ones a sweep file is
+// validated against (method_catalog.cc), not to looser bounds of its own.
+TEST(MethodParamsTest, RangesAreTheCatalogs) {
+  auto message = [](const Status& s) { return s.ok() ? std::string("ok") : s.message(); };
+  EXPECT_EQ(message(ParsePadPrompt({{"width", 65}}, 1).status()),
+            "params.width: must be in [1, 64], got 65");
+  EXPECT_TRUE(ParsePadPrompt({{"width", 64}}, 1).ok());
+  EXPECT_EQ(message(ParseFinetune({{"lr", 0.0}}, 1).status()),
+            "params.lr: must be in (0, 100], got 0");
+  EXPECT_EQ(message(ParseCoop({{"epochs", 0}}, 1).status()),
+            "params.epochs: must be in [1, 100000], got 0");
+  EXPECT_TRUE(ParseCpt({{"epochs", 0}}).ok());  // cpt's zero-shot setting: no training
+  EXPECT_EQ(message(ParseLinearProbe({{"batch_size", 65537}}).status()),
+            "params.batch_size: must be in [1, 65536], got 65537");
+  EXPECT_EQ(message(ParseFinetune({{"head", "zero"}}, 1).status()),
+            "params.head: expected one of text, random, got \"zero\"");
+}
+
 TEST(MethodParamsTest, EnsembleBuiltinIsClipSeven) {
   auto p = ParseEnsemble({{"templates", "builtin:clip-7"}});
   ASSERT_TRUE(p.ok());
