@@ -79,13 +79,17 @@ std::string FormatNumber(double v) {
   return out.str();
 }
 
-// Reads a method's parameters with the catalog's ranges and choices (its ParamDefs), the
-// ones the sweep validator applies to a file: a hand-written trial spec is held to the same
-// bounds, stated once in method_catalog.cc. Errors read "params.NAME: problem".
+// Reads a method's parameters, completed with the catalog's defaults at `shots` shots
+// (Filled), with the catalog's ranges and choices (its ParamDefs): the checks the sweep
+// validator applies to a file hold for a hand-written trial spec too, and are stated once,
+// in method_catalog.cc. The first problem is kept; errors read "params.NAME: problem".
 class CatalogReader {
  public:
-  CatalogReader(const std::string& method, const nlohmann::json& params)
-      : method_(*FindMethod(method)), reader_(params) {}
+  CatalogReader(const std::string& method, const nlohmann::json& given, int64_t shots)
+      : method_(*FindMethod(method)), params_(Filled(method, given, shots)), reader_(params_) {}
+
+  // The completed parameters, for values the typed readers below do not cover.
+  const nlohmann::json& params() const { return params_; }
 
   int64_t Int(const std::string& name) {
     const ParamDef* d = Def(name, ParamType::kInt);
@@ -113,6 +117,18 @@ class CatalogReader {
   std::string String(const std::string& name) {
     return Def(name, ParamType::kString) == nullptr ? std::string() : reader_.String(name, "");
   }
+  // The optimisation fields of a training method (the catalog's AddTraining).
+  TrainParams Train() {
+    TrainParams t;
+    t.epochs = Int("epochs");
+    t.lr = Double("lr");
+    t.batch_size = Int("batch_size");
+    t.optimizer = Enum("optimizer");
+    t.schedule = Enum("schedule");
+    t.momentum = Double("momentum");
+    t.weight_decay = Double("weight_decay");
+    return t;
+  }
   void Fail(const std::string& name, const std::string& problem) { reader_.Fail(name, problem); }
   const Status& status() const { return reader_.status(); }
 
@@ -128,31 +144,15 @@ class CatalogReader {
   }
 
   const MethodDef& method_;
-  ParamReader reader_;
+  const nlohmann::json params_;
+  ParamReader reader_;  // reads params_ (declared after it)
 };
 
 }  // namespace
 
-Status ParseTrainParams(const std::string& method, const nlohmann::json& params, TrainParams* out) {
-  CatalogReader r(method, params);
-  TrainParams t;
-  t.epochs = r.Int("epochs");
-  t.lr = r.Double("lr");
-  t.batch_size = r.Int("batch_size");
-  t.optimizer = r.Enum("optimizer");
-  t.schedule = r.Enum("schedule");
-  t.momentum = r.Double("momentum");
-  t.weight_decay = r.Double("weight_decay");
-  *out = t;
-  return r.status();
-}
-
 TrainParams DefaultTrainParams(const std::string& method, int64_t shots) {
-  TrainParams t;
-  const Status parsed =
-      ParseTrainParams(method, Filled(method, nlohmann::json::object(), shots), &t);
-  (void)parsed;  // the catalog's own defaults are valid (method_params_test)
-  return t;
+  // The catalog's own defaults are in range (method_params_test), so nothing can fail here.
+  return CatalogReader(method, nlohmann::json::object(), shots).Train();
 }
 
 Result<datasets::NamedColor> ColorByName(const std::string& name) {
@@ -164,8 +164,7 @@ Result<datasets::NamedColor> ColorByName(const std::string& name) {
 }
 
 Result<ZeroShotParams> ParseZeroShot(const nlohmann::json& given) {
-  const nlohmann::json params = Filled("zero-shot", given, 0);
-  CatalogReader r("zero-shot", params);
+  CatalogReader r("zero-shot", given, 0);
   ZeroShotParams p;
   p.template_text = r.String("template");
   if (r.status().ok() && p.template_text.find("{}") == std::string::npos) {
@@ -200,42 +199,38 @@ Result<EnsembleParams> ParseEnsemble(const nlohmann::json& given) {
 }
 
 Result<CoopParams> ParseCoop(const nlohmann::json& given, int64_t shots) {
-  const nlohmann::json params = Filled("coop", given, shots);
-  CatalogReader r("coop", params);
+  CatalogReader r("coop", given, shots);
   CoopParams p;
   p.ctx_len = r.Int("ctx_len");
   p.class_position = r.Enum("class_position");
   p.csc = r.Bool("csc");
   p.init = r.String("init");
+  p.train = r.Train();
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams("coop", params, &p.train));
   return p;
 }
 
 Result<VptParams> ParseVpt(const nlohmann::json& given, int64_t shots) {
-  const nlohmann::json params = Filled("vpt", given, shots);
-  CatalogReader r("vpt", params);
+  CatalogReader r("vpt", given, shots);
   VptParams p;
   p.tokens = r.Int("tokens");
   p.deep = r.Bool("deep");
+  p.train = r.Train();
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams("vpt", params, &p.train));
   return p;
 }
 
 Result<PadPromptParams> ParsePadPrompt(const nlohmann::json& given, int64_t shots) {
-  const nlohmann::json params = Filled("pad-prompt", given, shots);
-  CatalogReader r("pad-prompt", params);
+  CatalogReader r("pad-prompt", given, shots);
   PadPromptParams p;
   p.width = r.Int("width");
+  p.train = r.Train();
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams("pad-prompt", params, &p.train));
   return p;
 }
 
 Result<CptParams> ParseCpt(const nlohmann::json& given) {
-  const nlohmann::json params = Filled("cpt", given, 0);
-  CatalogReader r("cpt", params);
+  CatalogReader r("cpt", given, 0);
   CptParams p;
   p.alpha = r.Double("alpha");
   p.marker = r.Enum("marker");
@@ -245,6 +240,7 @@ Result<CptParams> ParseCpt(const nlohmann::json& given) {
     r.Fail("template", "must contain \"{query}\" and \"[MASK]\", got \"" + p.template_text + "\"");
   }
   CT_RETURN_IF_ERROR(r.status());
+  const nlohmann::json& params = r.params();
   const nlohmann::json palette = params.value("palette", nlohmann::json());
   if (palette.is_string() && palette.get<std::string>() == "cpt-5") {
     p.colors = datasets::CptColors();
@@ -269,13 +265,13 @@ Result<CptParams> ParseCpt(const nlohmann::json& given) {
     CT_ASSIGN_OR_RETURN(auto c, ParseColor(color, "params.color"));
     p.colors.push_back(c);
   }
-  CT_RETURN_IF_ERROR(ParseTrainParams("cpt", params, &p.train));
+  p.train = r.Train();
+  CT_RETURN_IF_ERROR(r.status());
   return p;
 }
 
 Result<RedCircleParams> ParseRedCircle(const nlohmann::json& given) {
-  const nlohmann::json params = Filled("red-circle", given, 0);
-  CatalogReader r("red-circle", params);
+  CatalogReader r("red-circle", given, 0);
   RedCircleParams p;
   p.thickness = r.Int("thickness");
   p.template_text = r.String("template");
@@ -283,27 +279,27 @@ Result<RedCircleParams> ParseRedCircle(const nlohmann::json& given) {
     r.Fail("template", "must contain \"{query}\"");
   }
   CT_RETURN_IF_ERROR(r.status());
-  if (params.contains("color")) {
-    CT_ASSIGN_OR_RETURN(p.color, ParseColor(params["color"], "params.color"));
+  if (r.params().contains("color")) {
+    CT_ASSIGN_OR_RETURN(p.color, ParseColor(r.params()["color"], "params.color"));
   }
   return p;
 }
 
 Result<LinearProbeParams> ParseLinearProbe(const nlohmann::json& given) {
-  const nlohmann::json params = Filled("linear-probe", given, 0);
+  CatalogReader r("linear-probe", given, 0);
   LinearProbeParams p;
-  CT_RETURN_IF_ERROR(ParseTrainParams("linear-probe", params, &p.train));
+  p.train = r.Train();
+  CT_RETURN_IF_ERROR(r.status());
   return p;
 }
 
 Result<FinetuneParams> ParseFinetune(const nlohmann::json& given, int64_t shots) {
-  const nlohmann::json params = Filled("finetune", given, shots);
-  CatalogReader r("finetune", params);
+  CatalogReader r("finetune", given, shots);
   FinetuneParams p;
   p.last_k_blocks = r.Int("last_k_blocks");
   p.head = r.Enum("head");
+  p.train = r.Train();
   CT_RETURN_IF_ERROR(r.status());
-  CT_RETURN_IF_ERROR(ParseTrainParams("finetune", params, &p.train));
   return p;
 }
 

@@ -27,10 +27,6 @@ struct TrainParams {
   double weight_decay = 0.0;
 };
 
-// Reads the TrainParams fields of `method`'s `params`, which has them all (WithDefaults),
-// checked against the catalog's ranges for that method (epochs >= 1 where it must train).
-Status ParseTrainParams(const std::string& method, const nlohmann::json& params, TrainParams* out);
-
 // The catalog's optimisation defaults of `method` at `shots` shots, for code that builds a
 // method's parameters itself (a default-constructed TrainParams is all zeros).
 TrainParams DefaultTrainParams(const std::string& method, int64_t shots);
