@@ -47,9 +47,23 @@ std::string TaskKey(const TrialSpec& spec, int image_size, int64_t eval_size) {
          spec.shot_unit + "|" + std::to_string(spec.data_seed) + "|" + std::to_string(eval_size);
 }
 
-template <typename Map>
-void Bound(Map* m) {
-  while (m->size() > kMaxCachedTasks) m->erase(m->begin());
+// The task of `spec` at `image_size` from `cache`, or loaded by `load(dataset, few, options)`
+// on a miss and kept; the cache holds at most kMaxCachedTasks (oldest keys dropped first).
+template <typename TaskT, typename Load>
+Result<std::shared_ptr<const TaskT>> CachedTask(
+    std::map<std::string, std::shared_ptr<const TaskT>>* cache, const TrialSpec& spec,
+    int image_size, Load load) {
+  const std::string key = TaskKey(spec, image_size, spec.eval_size);
+  if (auto it = cache->find(key); it != cache->end()) return it->second;
+  CT_ASSIGN_OR_RETURN(datasets::FewShotSpec few, FewShot(spec));
+  datasets::TaskDataOptions opt;
+  opt.image_size = image_size;
+  if (spec.eval_size > 0) opt.eval_size = spec.eval_size;
+  CT_ASSIGN_OR_RETURN(TaskT task, load(spec.dataset, few, opt));
+  auto shared = std::make_shared<const TaskT>(std::move(task));
+  (*cache)[key] = shared;
+  while (cache->size() > kMaxCachedTasks) cache->erase(cache->begin());
+  return shared;
 }
 
 void AddLearnedContext(const PromptLearner& learner, TrialResult* r) {
@@ -90,34 +104,12 @@ Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::strin
 
 Result<std::shared_ptr<const datasets::ClassificationTask>> TrialEngine::Classification(
     const TrialSpec& spec, int image_size) {
-  const std::string key = TaskKey(spec, image_size, spec.eval_size);
-  if (auto it = classification_.find(key); it != classification_.end()) return it->second;
-  CT_ASSIGN_OR_RETURN(datasets::FewShotSpec few, FewShot(spec));
-  datasets::TaskDataOptions opt;
-  opt.image_size = image_size;
-  if (spec.eval_size > 0) opt.eval_size = spec.eval_size;
-  CT_ASSIGN_OR_RETURN(datasets::ClassificationTask task,
-                      datasets::LoadClassificationTask(spec.dataset, few, opt));
-  auto shared = std::make_shared<const datasets::ClassificationTask>(std::move(task));
-  classification_[key] = shared;
-  Bound(&classification_);
-  return shared;
+  return CachedTask(&classification_, spec, image_size, &datasets::LoadClassificationTask);
 }
 
 Result<std::shared_ptr<const datasets::GroundingTask>> TrialEngine::Grounding(const TrialSpec& spec,
                                                                               int image_size) {
-  const std::string key = TaskKey(spec, image_size, spec.eval_size);
-  if (auto it = grounding_.find(key); it != grounding_.end()) return it->second;
-  CT_ASSIGN_OR_RETURN(datasets::FewShotSpec few, FewShot(spec));
-  datasets::TaskDataOptions opt;
-  opt.image_size = image_size;
-  if (spec.eval_size > 0) opt.eval_size = spec.eval_size;
-  CT_ASSIGN_OR_RETURN(datasets::GroundingTask task,
-                      datasets::LoadGroundingTask(spec.dataset, few, opt));
-  auto shared = std::make_shared<const datasets::GroundingTask>(std::move(task));
-  grounding_[key] = shared;
-  Bound(&grounding_);
-  return shared;
+  return CachedTask(&grounding_, spec, image_size, &datasets::LoadGroundingTask);
 }
 
 Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& ctx) {
