@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <optional>
 
 #include "common/log.h"
@@ -19,10 +20,61 @@ namespace {
 
 constexpr size_t kHeaderLimit = 16 * 1024;
 
+class Session;
+
+// What a Responder refers to: the session waiting for that answer. A handler may keep its
+// Responder on a thread of its own for as long as it likes, so the Responder must not own
+// the session (the session's socket and timer must go before the server's io_context);
+// the slot does, until the answer is posted or the server stops (PendingAnswers::DropAll).
+struct AnswerSlot {
+  std::mutex mu;
+  std::shared_ptr<Session> session;  // empty once answered or dropped
+};
+
+// The slots of answers not given yet, weakly: a slot lives as long as its Responder.
+class PendingAnswers {
+ public:
+  std::shared_ptr<AnswerSlot> Add(std::shared_ptr<Session> session) {
+    auto slot = std::make_shared<AnswerSlot>();
+    slot->session = std::move(session);
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_.erase(std::remove_if(slots_.begin(), slots_.end(),
+                                [](const std::weak_ptr<AnswerSlot>& w) { return w.expired(); }),
+                 slots_.end());
+    slots_.push_back(slot);
+    return slot;
+  }
+
+  // Releases every waiting session; a Responder called afterwards does nothing. Called with
+  // the io_context still alive, so the sessions' sockets and timers close against it.
+  void DropAll() {
+    std::vector<std::shared_ptr<AnswerSlot>> live;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& w : slots_) {
+        if (auto slot = w.lock()) live.push_back(std::move(slot));
+      }
+      slots_.clear();
+    }
+    for (auto& slot : live) {
+      std::lock_guard<std::mutex> lock(slot->mu);
+      slot->session.reset();
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::weak_ptr<AnswerSlot>> slots_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, HttpHandler handler)
-      : stream_(std::move(socket)), options_(options), handler_(std::move(handler)) {
+  Session(tcp::socket socket, const HttpServerOptions& options, HttpHandler handler,
+          std::shared_ptr<PendingAnswers> pending)
+      : stream_(std::move(socket)),
+        options_(options),
+        handler_(std::move(handler)),
+        pending_(std::move(pending)) {
     beast::error_code ec;
     auto peer = stream_.socket().remote_endpoint(ec);
     loopback_ = !ec && peer.address().is_loopback();
@@ -80,11 +132,16 @@ class Session : public std::enable_shared_from_this<Session> {
     request.authorization = std::string(req[http::field::authorization]);
     request.body = std::move(req.body());
     request.from_loopback = loopback_;
-    auto answered = std::make_shared<std::atomic<bool>>(false);
-    Responder respond = [self = shared_from_this(), answered](HttpResponse response) {
-      if (answered->exchange(true)) return;
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->Write(response); });
+    Responder respond = [slot = pending_->Add(shared_from_this())](HttpResponse response) {
+      // Under the slot's lock, so DropAll (server stopping) either runs first and this does
+      // nothing, or waits until the session has moved into the posted handler: no reference
+      // to it is left on this thread, whatever happens to the server afterwards.
+      std::lock_guard<std::mutex> lock(slot->mu);
+      if (!slot->session) return;  // answered already, or the server stopped
+      auto executor = slot->session->stream_.get_executor();
+      net::post(executor, [self = std::move(slot->session), response = std::move(response)]() {
+        self->Write(response);
+      });
     };
     handler_(std::move(request), std::move(respond));
   }
@@ -126,6 +183,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   HttpServerOptions options_;
   HttpHandler handler_;
+  std::shared_ptr<PendingAnswers> pending_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool loopback_ = false;
@@ -144,7 +202,7 @@ struct HttpServer::Impl {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
-        auto session = std::make_shared<Session>(std::move(s), options, handler);
+        auto session = std::make_shared<Session>(std::move(s), options, handler, pending);
         {
           std::lock_guard<std::mutex> lock(mu);
           // Forget connections that are gone, so the list stays as long as the open set.
@@ -164,6 +222,7 @@ struct HttpServer::Impl {
 
   HttpServerOptions options;
   HttpHandler handler;
+  std::shared_ptr<PendingAnswers> pending = std::make_shared<PendingAnswers>();
   net::io_context ioc;
   tcp::acceptor acceptor;
   mutable std::mutex mu;
@@ -207,6 +266,9 @@ void HttpServer::Stop() {
   impl_->ioc.stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  // Sessions still waiting for a deferred answer go now, while the io_context exists; their
+  // Responders, wherever the handler keeps them, hold nothing of the server any more.
+  impl_->pending->DropAll();
   // No I/O thread runs any more: the acceptor can be closed from here.
   beast::error_code ignored;
   impl_->acceptor.close(ignored);

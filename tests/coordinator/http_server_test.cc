@@ -4,6 +4,8 @@
 
 #include <boost/asio.hpp>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "coordinator/protocol/http_client.h"
@@ -145,6 +147,41 @@ TEST(HttpServerListenTest, BadAddressAndPortInUse) {
   auto again = c.Listen("127.0.0.1", *port);
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.status().message().find(std::to_string(*port)), std::string::npos);
+}
+
+// A handler may keep its Responder past the server's life (a long poll still parked when the
+// coordinator shuts down). Answering or dropping it afterwards must touch nothing of the
+// server: before the fix, the Responder owned the connection, whose socket and timer were
+// then destroyed after the server's io_context (a use after free that the ASan build reports).
+TEST(HttpServerLifetimeTest, ResponderKeptPastTheServerIsHarmless) {
+  Responder kept;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool parked = false;
+  {
+    HttpServer server(HttpServerOptions{}, [&](HttpRequest, Responder respond) {
+      std::lock_guard<std::mutex> lock(mu);
+      kept = std::move(respond);
+      parked = true;
+      cv.notify_all();
+    });
+    auto port = server.Listen("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.status().ToString();
+    server.Start();
+    std::thread client([port = *port] {
+      protocol::HttpClient c({"127.0.0.1", port});
+      (void)c.Request("GET", "/park", "", "", 3000ms);
+    });
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      EXPECT_TRUE(cv.wait_for(lock, 5s, [&] { return parked; }));
+    }
+    server.Stop();  // the parked connection is released, so the client sees it close
+    client.join();
+  }
+  ASSERT_TRUE(kept);
+  kept(HttpResponse::Json(200, {{"late", true}}));  // the server is gone: nothing happens
+  kept = nullptr;                                   // and nothing is left to release
 }
 
 }  // namespace
