@@ -309,8 +309,11 @@ class NetnsMpiTest(RuntimeTestCase):
                 # must find it (killing it made every retry fail).
                 self.kill_namespace_processes(
                     spare={self.coordinator.pid} if self.coordinator else set())
-        self.fail(f"the spanning group did not start in {tries} launches of {patience}s\n"
-                  f"group logs: {self.log('group0.log')}")
+        # The group's output goes to group0.log (a group started by the test) or, when
+        # `chromatune run` launches it, to run.log and the run's workers log.
+        logs = "\n".join(f"--- {name}:\n{self.log(name)}"
+                          for name in ("group0.log", "run.log", "runs.db.workers.log"))
+        self.fail(f"the spanning group did not start in {tries} launches of {patience}s\n{logs}")
 
     def start_process(self, argv, ranks):
         log = open(os.path.join(self.dir, f"group{len(self.groups)}.log"), "a")
