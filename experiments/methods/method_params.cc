@@ -1,7 +1,6 @@
 #include "experiments/methods/method_params.h"
 
 #include <limits>
-#include <sstream>
 
 #include "experiments/methods/trial_spec.h"
 #include "experiments/sweep/method_catalog.h"
@@ -73,12 +72,6 @@ nlohmann::json Filled(const std::string& method, const nlohmann::json& params, i
   return WithDefaults(*FindMethod(method), params, shots);
 }
 
-std::string FormatNumber(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
-
 // Reads a method's parameters, completed with the catalog's defaults at `shots` shots
 // (Filled), with the catalog's ranges and choices (its ParamDefs): the checks the sweep
 // validator applies to a file hold for a hand-written trial spec too, and are stated once,
@@ -93,18 +86,18 @@ class CatalogReader {
 
   int64_t Int(const std::string& name) {
     const ParamDef* d = Def(name, ParamType::kInt);
-    return d == nullptr
-               ? 0
-               : reader_.Int(name, 0, static_cast<int64_t>(d->min), static_cast<int64_t>(d->max));
+    if (d == nullptr) return 0;
+    const int64_t x = reader_.Int(name, 0, std::numeric_limits<int64_t>::min(),
+                                  std::numeric_limits<int64_t>::max());
+    CheckRange(*d, static_cast<double>(x), std::to_string(x));
+    return x;
   }
   double Double(const std::string& name) {
     const ParamDef* d = Def(name, ParamType::kFloat);
     if (d == nullptr) return 0.0;
-    const double x = reader_.Double(name, 0.0, d->min, d->max);
-    if (d->exclusive_min && reader_.status().ok() && !(x > d->min)) {
-      reader_.Fail(name, "must be in (" + FormatNumber(d->min) + ", " + FormatNumber(d->max) +
-                             "], got " + FormatNumber(x));
-    }
+    const double x = reader_.Double(name, 0.0, -std::numeric_limits<double>::infinity(),
+                                    std::numeric_limits<double>::infinity());
+    CheckRange(*d, x, reader_.Raw(name, x).dump());
     return x;
   }
   std::string Enum(const std::string& name) {
@@ -133,6 +126,13 @@ class CatalogReader {
   const Status& status() const { return reader_.status(); }
 
  private:
+  // The catalog's range check and wording (InRange, RangeText), as `sweep validate` gives
+  // them; `shown` is the value as written.
+  void CheckRange(const ParamDef& d, double x, const std::string& shown) {
+    if (reader_.status().ok() && !InRange(d, x))
+      reader_.Fail(d.name, RangeText(d) + ", got " + shown);
+  }
+
   // The catalog's definition of `name`; a name or type the catalog does not declare is a
   // mistake in this file, reported like a bad value rather than read unchecked.
   const ParamDef* Def(const std::string& name, ParamType type) {

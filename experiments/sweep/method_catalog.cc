@@ -1,5 +1,7 @@
 #include "experiments/sweep/method_catalog.h"
 
+#include <sstream>
+
 #include "experiments/sweep/colors.h"
 
 namespace chromatune {
@@ -239,6 +241,21 @@ int64_t CoopEpochSchedule(int64_t shots) {
 const std::vector<MethodDef>& MethodCatalog() {
   static const std::vector<MethodDef> kCatalog = BuildCatalog();
   return kCatalog;
+}
+
+bool InRange(const ParamDef& def, double v) {
+  if (def.exclusive_min ? !(v > def.min) : !(v >= def.min)) return false;
+  return v <= def.max;
+}
+
+std::string RangeText(const ParamDef& def) {
+  auto number = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  return "must be " + std::string(def.exclusive_min ? "> " : ">= ") + number(def.min) +
+         " and <= " + number(def.max);
 }
 
 const MethodDef* FindMethod(const std::string& name) {

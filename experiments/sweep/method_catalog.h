@@ -51,6 +51,12 @@ struct MethodDef {
   std::string doc;
 };
 
+// Whether `v` lies in a kInt / kFloat parameter's range (exclusive_min respected), and the
+// range as messages state it: "must be >= 1 and <= 64". The sweep validator and the
+// runtime's parameter reader (experiments/methods/method_params.cc) both check with these.
+bool InRange(const ParamDef& def, double v);
+std::string RangeText(const ParamDef& def);
+
 // Every method, in the order of docs/sweeps.md.
 const std::vector<MethodDef>& MethodCatalog();
 

@@ -20,11 +20,6 @@ std::string FormatNumber(double v) {
   return out.str();
 }
 
-std::string RangeText(const ParamDef& def) {
-  std::string lo = (def.exclusive_min ? "> " : ">= ") + FormatNumber(def.min);
-  return "must be " + lo + " and <= " + FormatNumber(def.max);
-}
-
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -32,11 +27,6 @@ std::string JoinNames(const std::vector<std::string>& names) {
     out += names[i];
   }
   return out;
-}
-
-bool InRange(const ParamDef& def, double v) {
-  if (def.exclusive_min ? !(v > def.min) : !(v >= def.min)) return false;
-  return v <= def.max;
 }
 
 std::optional<nlohmann::json> ParseInt(const ParamDef& def, const YAML::Node& node,

@@ -89,15 +89,15 @@ TEST(MethodParamsTest, BadValuesNameTheParameter) {
 TEST(MethodParamsTest, RangesAreTheCatalogs) {
   auto message = [](const Status& s) { return s.ok() ? std::string("ok") : s.message(); };
   EXPECT_EQ(message(ParsePadPrompt({{"width", 65}}, 1).status()),
-            "params.width: must be in [1, 64], got 65");
+            "params.width: must be >= 1 and <= 64, got 65");
   EXPECT_TRUE(ParsePadPrompt({{"width", 64}}, 1).ok());
   EXPECT_EQ(message(ParseFinetune({{"lr", 0.0}}, 1).status()),
-            "params.lr: must be in (0, 100], got 0");
+            "params.lr: must be > 0 and <= 100, got 0.0");
   EXPECT_EQ(message(ParseCoop({{"epochs", 0}}, 1).status()),
-            "params.epochs: must be in [1, 100000], got 0");
+            "params.epochs: must be >= 1 and <= 100000, got 0");
   EXPECT_TRUE(ParseCpt({{"epochs", 0}}).ok());  // cpt's zero-shot setting: no training
   EXPECT_EQ(message(ParseLinearProbe({{"batch_size", 65537}}).status()),
-            "params.batch_size: must be in [1, 65536], got 65537");
+            "params.batch_size: must be >= 1 and <= 65536, got 65537");
   EXPECT_EQ(message(ParseFinetune({{"head", "zero"}}, 1).status()),
             "params.head: expected one of text, random, got \"zero\"");
 }
