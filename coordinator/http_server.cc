@@ -132,6 +132,11 @@ class Session : public std::enable_shared_from_this<Session> {
     request.authorization = std::string(req[http::field::authorization]);
     request.body = std::move(req.body());
     request.from_loopback = loopback_;
+    if (const char* bad = FirstInvalidUtf8(req, request)) {
+      WriteFinal(HttpResponse::Error(
+          400, std::string("malformed request: the ") + bad + " is not valid UTF-8"));
+      return;
+    }
     Responder respond = [slot = pending_->Add(shared_from_this())](HttpResponse response) {
       // Under the slot's lock, so DropAll (server stopping) either runs first and this does
       // nothing, or waits until the session has moved into the posted handler: no reference
@@ -143,7 +148,35 @@ class Session : public std::enable_shared_from_this<Session> {
         self->Write(response);
       });
     };
-    handler_(std::move(request), std::move(respond));
+    // A handler that throws answers 500 and the server goes on: nothing a request does may
+    // reach ioc.run() (an escaped exception would end the I/O thread, or the process).
+    const std::string what = request.method + " " + request.path;
+    Responder fallback = respond;
+    try {
+      handler_(std::move(request), std::move(respond));
+    } catch (const std::exception& e) {
+      spdlog::error("http: {} failed: {}", what, e.what());
+      fallback(HttpResponse::Error(500, "internal error while handling " + what));
+    } catch (...) {
+      spdlog::error("http: {} failed with an unknown exception", what);
+      fallback(HttpResponse::Error(500, "internal error while handling " + what));
+    }
+  }
+
+  // The part of a request that is not UTF-8 ("path", "query", "header NAME"), or null.
+  static const char* FirstInvalidUtf8(const http::request<http::string_body>& req,
+                                      const HttpRequest& request) {
+    if (!IsValidUtf8(request.path)) return "path";
+    for (const auto& [name, value] : request.query) {
+      if (!IsValidUtf8(name) || !IsValidUtf8(value)) return "query";
+    }
+    auto view = [](beast::string_view s) { return std::string_view(s.data(), s.size()); };
+    for (const auto& field : req) {
+      if (!IsValidUtf8(view(field.name_string())) || !IsValidUtf8(view(field.value()))) {
+        return "header";
+      }
+    }
+    return nullptr;
   }
 
   void WriteFinal(HttpResponse response) {
@@ -256,7 +289,20 @@ void HttpServer::Start() {
   started_ = true;
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
-    threads_.emplace_back([impl = impl_] { impl->ioc.run(); });
+    threads_.emplace_back([impl = impl_] {
+      // A completion handler that throws (a bug, or std::bad_alloc) is logged and the thread
+      // goes back to serving: Asio leaves the io_context usable after run() throws.
+      for (;;) {
+        try {
+          impl->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("http: I/O thread caught an exception and goes on: {}", e.what());
+        } catch (...) {
+          spdlog::error("http: I/O thread caught an unknown exception and goes on");
+        }
+      }
+    });
   }
 }
 

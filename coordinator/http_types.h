@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,8 @@ struct HttpResponse {
   // Extra headers (e.g. WWW-Authenticate on 401).
   std::map<std::string, std::string> headers;
 
+  // Serialises `body`; a string that is not valid UTF-8 is written with U+FFFD in place of
+  // the bad bytes instead of throwing (a message may quote what a client sent).
   static HttpResponse Json(int status, const nlohmann::json& body);
   // {"error": message}; the message names what is wrong (field, route, limit).
   static HttpResponse Error(int status, const std::string& message);
@@ -37,6 +40,10 @@ using Responder = std::function<void(HttpResponse)>;
 
 // Handles one request; may answer at once or keep `respond` and answer later (long poll).
 using HttpHandler = std::function<void(HttpRequest request, Responder respond)>;
+
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). The server answers 400 to a request whose path, query or headers are not.
+bool IsValidUtf8(std::string_view text);
 
 // Splits "path?query" into path and decoded query parameters (%XX and '+').
 void ParseTarget(const std::string& target, std::string* path,

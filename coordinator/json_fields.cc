@@ -2,7 +2,33 @@
 
 namespace chromatune::coordinator {
 
+bool JsonNestsDeeperThan(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Result<nlohmann::json> ParseJsonObject(const std::string& body, const std::string& route) {
+  if (JsonNestsDeeperThan(body, kMaxJsonDepth)) {
+    return InvalidArgument(route + ": JSON nests deeper than " + std::to_string(kMaxJsonDepth) +
+                           " levels");
+  }
   try {
     nlohmann::json j = nlohmann::json::parse(body);
     if (!j.is_object()) return InvalidArgument(route + ": body must be a JSON object");

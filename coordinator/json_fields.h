@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -11,7 +12,17 @@
 
 namespace chromatune::coordinator {
 
-// Parses a request body as a JSON object; kInvalidArgument with the parser's position.
+// Deepest nesting of arrays and objects a request body may have. Results and sweep specs
+// nest a handful of levels; the bound keeps the parser's recursion, and every recursive copy
+// or destruction of the value, off a deep stack.
+inline constexpr int kMaxJsonDepth = 64;
+
+// True when `text` opens more than `max_depth` arrays/objects at once (strings skipped).
+// A linear scan made before parsing; text that is not JSON at all is left to the parser.
+bool JsonNestsDeeperThan(std::string_view text, int max_depth);
+
+// Parses a request body as a JSON object; kInvalidArgument with the parser's position, or
+// naming the depth limit.
 Result<nlohmann::json> ParseJsonObject(const std::string& body, const std::string& route);
 
 class JsonFields {

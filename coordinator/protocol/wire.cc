@@ -128,13 +128,20 @@ Result<TrialResult> DecodeResult(const nlohmann::json& j) {
     }
     NamedArray out;
     out.name = a["name"].get<std::string>();
+    // The element count is bounded by what a body can carry, so the product is checked
+    // against that bound at each step and can never wrap around.
+    constexpr int64_t kMaxElements = int64_t{1} << 40;
     int64_t count = 1;
     for (const auto& d : a["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0) {
         return InvalidArgument(where + ".shape: dimensions must be integers >= 0");
       }
-      out.shape.push_back(d.get<int64_t>());
-      count *= out.shape.back();
+      const int64_t dim = d.get<int64_t>();
+      if (dim != 0 && count > kMaxElements / dim) {
+        return InvalidArgument(where + ".shape: more than 2^40 elements");
+      }
+      out.shape.push_back(dim);
+      count *= dim;
     }
     if (!a.contains("data_b64") || !a["data_b64"].is_string()) {
       return InvalidArgument(where + ".data_b64: missing base64 string");

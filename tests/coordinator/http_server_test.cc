@@ -25,6 +25,7 @@ class HttpServerTest : public ::testing::Test {
     options.request_timeout = 1000ms;
     server_ = std::make_unique<HttpServer>(options, [this](HttpRequest r, Responder respond) {
       ++requests_;
+      if (r.path == "/throw") throw std::runtime_error("handler bug");
       if (r.path == "/later") {
         std::thread([respond] {
           std::this_thread::sleep_for(100ms);
@@ -103,6 +104,35 @@ TEST_F(HttpServerTest, OversizedBodyGets413AndClose) {
   EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
   EXPECT_NE(reply.find("1024 bytes"), std::string::npos);
   EXPECT_EQ(requests_.load(), 0);
+}
+
+TEST_F(HttpServerTest, AThrowingHandlerGets500AndTheServerGoesOn) {
+  protocol::HttpClient client({"127.0.0.1", port_});
+  for (int i = 0; i < 3; ++i) {  // more throws than I/O threads: none of them may be lost
+    auto r = client.Request("GET", "/throw", "", "", 2000ms);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 500);
+    EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "internal error while handling GET /throw");
+  }
+  auto next = client.Request("GET", "/echo", "", "", 2000ms);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->status, 200);
+}
+
+TEST_F(HttpServerTest, InvalidUtf8Gets400BeforeAnyHandlerAndTheServerGoesOn) {
+  // GET /%FF without a token killed the coordinator: the decoded path reached a JSON dump.
+  for (const std::string request :
+       {"GET /%FF HTTP/1.1\r\nHost: a\r\n\r\n", "GET /x?q=%C3 HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: a\r\nX-Name: \xC0\xAF\r\n\r\n"}) {
+    std::string reply = Raw(request, 1500ms);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+    EXPECT_NE(reply.find("is not valid UTF-8"), std::string::npos) << reply;
+  }
+  EXPECT_EQ(requests_.load(), 0);
+  protocol::HttpClient client({"127.0.0.1", port_});
+  auto r = client.Request("GET", "/echo", "", "", 2000ms);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST_F(HttpServerTest, GarbageGets400) {

@@ -28,5 +28,27 @@ TEST(HttpTypesTest, ErrorBodiesAreJson) {
   EXPECT_EQ(r.content_type, "application/json");
 }
 
+TEST(HttpTypesTest, Utf8ValidationRejectsEveryMalformedShape) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain /api/v1"));
+  EXPECT_TRUE(IsValidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));  // é € 😀
+  EXPECT_FALSE(IsValidUtf8("/\xFF"));             // the byte that killed the server
+  EXPECT_FALSE(IsValidUtf8("\x80"));              // continuation without a lead
+  EXPECT_FALSE(IsValidUtf8("\xC3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate U+D800
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xC3x"));             // lead followed by ASCII
+}
+
+TEST(HttpTypesTest, JsonWithInvalidUtf8IsWrittenNotThrown) {
+  // A message that quotes what a client sent must not throw while being serialised.
+  HttpResponse r;
+  ASSERT_NO_THROW(r = HttpResponse::Error(404, "no route GET /\xFF"));
+  EXPECT_EQ(nlohmann::json::parse(r.body)["error"], "no route GET /\xEF\xBF\xBD");
+}
+
 }  // namespace
 }  // namespace chromatune::coordinator

@@ -36,5 +36,18 @@ TEST(JsonFieldsTest, TypedReadsNameTheField) {
   EXPECT_FALSE(f.DoubleOr("s", 0).ok());
 }
 
+TEST(JsonFieldsTest, DeepNestingIsRefusedBeforeParsing) {
+  const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto j = ParseJsonObject(deep, "POST /api/v1/trials/1/complete");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().message(),
+            "POST /api/v1/trials/1/complete: JSON nests deeper than 64 levels");
+  // Brackets inside strings do not count; escaped quotes do not end a string.
+  const std::string text = "{\"s\":\"" + std::string(1000, '[') + "\\\"[[[\"}";
+  EXPECT_TRUE(ParseJsonObject(text, "r").ok());
+  EXPECT_FALSE(JsonNestsDeeperThan("[[[]]]", 3));
+  EXPECT_TRUE(JsonNestsDeeperThan("[[[[]]]]", 3));
+}
+
 }  // namespace
 }  // namespace chromatune::coordinator

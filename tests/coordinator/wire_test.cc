@@ -66,5 +66,18 @@ TEST(WireTest, BadArraysNameTheField) {
   EXPECT_FALSE(DecodeResult({{"arrays", nlohmann::json::array()}}).ok());  // no metrics
 }
 
+TEST(WireTest, ArrayShapesThatOverflowAreRefused) {
+  // 2^32 x 2^32 wraps a 64-bit element count to 0, which the empty data would then "match".
+  nlohmann::json j = {
+      {"metrics", {{"accuracy", 0.5}}},
+      {"arrays",
+       {{{"name", "logits"}, {"shape", {int64_t{1} << 32, int64_t{1} << 32}}, {"data_b64", ""}}}}};
+  auto r = DecodeResult(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "result.arrays[0].shape: more than 2^40 elements");
+  j["arrays"][0]["shape"] = {0, int64_t{1} << 62};  // empty: no overflow, no data
+  EXPECT_TRUE(DecodeResult(j).ok()) << DecodeResult(j).status().ToString();
+}
+
 }  // namespace
 }  // namespace chromatune::protocol

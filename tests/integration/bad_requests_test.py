@@ -92,9 +92,47 @@ class BadRequestsTest(RuntimeTestCase):
         self.assertTrue(reply == b"" or reply.startswith(b"HTTP/1.1 413"), reply[:200])
         self.assertEqual(self.request("GET", "/api/v1/health")[0], 200)
 
+    def assert_alive(self, case):
+        status, _ = self.request("GET", "/api/v1/status", token=TOKEN, timeout=5)
+        self.assertEqual(status, 200, f"the coordinator no longer answers after {case!r}")
+
     def test_malformed_http(self):
-        reply = self.raw(b"THIS IS NOT HTTP\r\n\r\n")
-        self.assertTrue(reply == b"" or reply.startswith(b"HTTP/1.1 400"), reply[:200])
+        for case in (b"THIS IS NOT HTTP\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
+                     b"GET /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n", b"\x00\xff" * 64,
+                     b"GET /x HTTP/1.1\r\n" + b"X: " + b"a" * 20000 + b"\r\n\r\n"):
+            reply = self.raw(case)
+            self.assertTrue(reply == b"" or reply.startswith(b"HTTP/1.1 4"), reply[:200])
+            self.assert_alive(case)
+
+    def test_invalid_utf8_anywhere_is_400(self):
+        # One request without a token, GET /%FF, killed the coordinator (issue 19).
+        for case in (b"GET /%FF HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"GET /api/v1/sweeps/%C3%28 HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"GET /api/v1/status?x=%ED%A0%80 HTTP/1.1\r\nHost: x\r\n\r\n",
+                     b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\r\n\r\n"):
+            reply = self.raw(case)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply[:200])
+            self.assertIn(b"is not valid UTF-8", reply)
+            self.assert_alive(case)
+        # Invalid UTF-8 inside a JSON string of a body: the parser refuses it.
+        body = b'{"ranks": 1, "host": "\xff\xfe"}'
+        head = (f"POST /api/v1/groups HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        reply = self.raw(head + body)
+        self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply[:200])
+        self.assert_alive("invalid UTF-8 in a JSON body")
+
+    def test_deep_json_and_overflowing_shapes_are_400(self):
+        deep = '{"ranks": ' + "[" * 100000 + "]" * 100000 + "}"
+        status, body = self.request("POST", "/api/v1/groups", deep, token=TOKEN)
+        self.assertEqual(status, 400)
+        self.assertIn("nests deeper than", body["error"])
+        self.assert_alive("deep JSON")
+        status, body = self.request("POST", "/api/v1/trials/1/complete", {
+            "attempt": 1, "result": {"metrics": {"accuracy": 1.0}, "arrays": [
+                {"name": "p", "shape": [2 ** 32, 2 ** 32], "data_b64": ""}]}}, token=TOKEN)
+        self.assertIn(status, (400, 404, 409), body)
+        self.assert_alive("overflowing array shape")
 
     def test_slow_client_does_not_block_others(self):
         closed_after = []
