@@ -19,18 +19,51 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 
 namespace chromatune::datasets {
+namespace {
+
+Status DecodeError(const std::string& path) {
+  const char* why = stbi_failure_reason();
+  return Corruption(path + ": cannot decode image (" + (why ? why : "unknown format") + ")");
+}
+
+// Whether the file is a PNG of 16-bit grayscale without an alpha channel (IHDR bit depth 16,
+// colour type 0), the one PNG kind where stb's 8-bit result (the high byte) differs from
+// Pillow's: Pillow opens it as a 32-bit "I" image, and convert("RGB") clips to 0..255.
+bool IsGray16Png(const std::string& path) {
+  unsigned char head[26] = {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return false;
+  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  return std::memcmp(head, kSignature, 8) == 0 && std::memcmp(head + 12, "IHDR", 4) == 0 &&
+         head[24] == 16 && head[25] == 0;
+}
+
+Result<Image> ReadGray16Png(const std::string& path) {
+  int w = 0, h = 0, channels = 0;
+  stbi_us* data = stbi_load_16(path.c_str(), &w, &h, &channels, 1);
+  if (data == nullptr) return DecodeError(path);
+  Image image(h, w, 3);
+  for (size_t i = 0; i < static_cast<size_t>(w) * h; ++i) {
+    const uint8_t v = static_cast<uint8_t>(std::min<stbi_us>(data[i], 255));
+    std::fill_n(&image.pixels[i * 3], 3, v);
+  }
+  stbi_image_free(data);
+  return image;
+}
+
+}  // namespace
 
 Result<Image> ReadImageFile(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return NotFound(path + ": image file not found");
+  if (IsGray16Png(path)) return ReadGray16Png(path);
   int w = 0, h = 0, channels = 0;
   unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
-  if (data == nullptr) {
-    const char* why = stbi_failure_reason();
-    return Corruption(path + ": cannot decode image (" + (why ? why : "unknown format") + ")");
-  }
+  if (data == nullptr) return DecodeError(path);
   Image image(h, w, 3);
   std::copy(data, data + static_cast<size_t>(w) * h * 3, image.pixels.begin());
   stbi_image_free(data);
