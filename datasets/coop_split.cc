@@ -1,5 +1,8 @@
 #include "datasets/coop_split.h"
 
+#include <filesystem>
+#include <map>
+
 #include "datasets/image_io.h"
 #include "datasets/json_file.h"
 
@@ -10,7 +13,7 @@ namespace {
 // Parses one part ("train", "val", "test") into entries, collecting class names by label.
 Status ParsePart(const std::string& file, const nlohmann::json& part, const std::string& name,
                  const std::string& root, std::vector<CoopEntry>* entries,
-                 std::vector<std::string>* names) {
+                 std::vector<std::string>* names, std::map<std::string, std::string>* seen) {
   const std::string where = "\"" + name + "\"";
   CT_RETURN_IF_ERROR(JsonExpect(file, part, where, "array"));
   for (size_t i = 0; i < part.size(); ++i) {
@@ -36,7 +39,13 @@ Status ParsePart(const std::string& file, const nlohmann::json& part, const std:
       return InvalidArgument(file + ": " + at + "[2]: class name \"" + cls + "\" for label " +
                              std::to_string(label) + ", but it was named \"" + known + "\" before");
     }
-    entries->push_back({JoinPath(root, rel), static_cast<int>(label)});
+    const std::string key = std::filesystem::path(rel).lexically_normal().string();
+    auto [first, inserted] = seen->emplace(key, at + "[0]");
+    if (!inserted) {
+      return InvalidArgument(file + ": " + at + "[0]: duplicate path \"" + rel + "\" (also at " +
+                             first->second + ")");
+    }
+    entries->push_back({JoinPath(root, rel), rel, static_cast<int>(label)});
   }
   return Status::Ok();
 }
@@ -47,7 +56,12 @@ Result<CoopSplit> ReadCoopSplit(const std::string& json_path, const std::string&
   CT_ASSIGN_OR_RETURN(nlohmann::json doc, ReadJsonFile(json_path));
   CT_RETURN_IF_ERROR(JsonExpect(json_path, doc, "top level", "object"));
   const std::string root = image_root.empty() ? DirName(json_path) : image_root;
+  std::error_code ec;
+  if (!image_root.empty() && !std::filesystem::is_directory(image_root, ec)) {
+    return NotFound(json_path + ": image_root " + image_root + ": folder not found");
+  }
   CoopSplit split;
+  std::map<std::string, std::string> seen;  // normalised relpath -> where it was listed
   for (const char* part : {"train", "val", "test"}) {
     auto it = doc.find(part);
     if (it == doc.end()) {
@@ -57,7 +71,7 @@ Result<CoopSplit> ReadCoopSplit(const std::string& json_path, const std::string&
     std::vector<CoopEntry>* entries = std::string(part) == "train" ? &split.train
                                       : std::string(part) == "val" ? &split.val
                                                                    : &split.test;
-    CT_RETURN_IF_ERROR(ParsePart(json_path, *it, part, root, entries, &split.class_names));
+    CT_RETURN_IF_ERROR(ParsePart(json_path, *it, part, root, entries, &split.class_names, &seen));
   }
   if (split.train.empty()) return InvalidArgument(json_path + ": \"train\": no examples");
   if (split.test.empty()) return InvalidArgument(json_path + ": \"test\": no examples");

@@ -1,5 +1,7 @@
 #include "datasets/json_file.h"
 
+#include "common/regular_file.h"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -18,8 +20,9 @@ std::string Short(const nlohmann::json& value) {
 }  // namespace
 
 Result<nlohmann::json> ReadJsonFile(const std::string& path) {
+  CT_RETURN_IF_ERROR(RequireRegularFile(path, "JSON file"));
   std::ifstream in(path);
-  if (!in) return NotFound(path + ": file not found");
+  if (!in) return IoError(path + ": cannot read");
   std::stringstream text;
   text << in.rdbuf();
   try {

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "datasets/image_io.h"
@@ -13,6 +15,7 @@ namespace chromatune::datasets {
 namespace {
 
 struct ImageInfo {
+  std::string file_name;  // as written
   std::string path;
   int width = 0, height = 0;
   std::vector<int64_t> annotations;  // ids, file order
@@ -64,7 +67,7 @@ Status ReadImages(const std::string& file, const nlohmann::json& doc, const std:
     }
     if (name.empty())
       return InvalidArgument(file + ": " + Where("images", i, "file_name") + ": empty");
-    ImageInfo info{JoinPath(root, name), static_cast<int>(w), static_cast<int>(h), {}};
+    ImageInfo info{name, JoinPath(root, name), static_cast<int>(w), static_cast<int>(h), {}};
     if (!images->emplace(id, std::move(info)).second) {
       return InvalidArgument(file + ": " + Where("images", i, "id") + ": duplicate image id " +
                              std::to_string(id));
@@ -161,16 +164,73 @@ Status ReadCategories(const std::string& file, const nlohmann::json& doc,
 
 #undef CT_MEMBER
 
+// A proposals file: {"<image_id>": [[x, y, w, h], ...]} as corner boxes per image id.
+Result<std::map<int64_t, std::vector<Box>>> ReadProposals(const std::string& file) {
+  CT_ASSIGN_OR_RETURN(nlohmann::json doc, ReadJsonFile(file));
+  CT_RETURN_IF_ERROR(JsonExpect(file, doc, "top level", "object"));
+  std::map<int64_t, std::vector<Box>> out;
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    const std::string where = "\"" + it.key() + "\"";
+    size_t used = 0;
+    int64_t id = 0;
+    try {
+      id = std::stoll(it.key(), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != it.key().size()) {
+      return InvalidArgument(file + ": " + where + ": keys are image ids (integers)");
+    }
+    CT_RETURN_IF_ERROR(JsonExpect(file, it.value(), where, "array"));
+    if (it.value().empty()) return InvalidArgument(file + ": " + where + ": no boxes");
+    std::vector<Box>& boxes = out[id];
+    for (size_t k = 0; k < it.value().size(); ++k) {
+      const std::string at = where + "[" + std::to_string(k) + "]";
+      const nlohmann::json& box = it.value()[k];
+      if (!box.is_array() || box.size() != 4) {
+        return InvalidArgument(file + ": " + at + ": need [x, y, w, h]");
+      }
+      double v[4];
+      for (int c = 0; c < 4; ++c) {
+        CT_ASSIGN_OR_RETURN(v[c], JsonNumber(file, box[c], at + "[" + std::to_string(c) + "]"));
+      }
+      if (!(v[2] > 0 && v[3] > 0)) {
+        return InvalidArgument(file + ": " + at + ": need 4 numbers with w, h > 0");
+      }
+      boxes.push_back({static_cast<float>(v[0]), static_cast<float>(v[1]),
+                       static_cast<float>(v[0] + v[2]), static_cast<float>(v[1] + v[3])});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-Result<RefexpSet> ReadRefexp(const std::string& json_path, const std::string& image_root) {
+bool RefexpHit(const RefexpEntry& entry, int chosen, bool annotation_proposals) {
+  if (chosen < 0 || static_cast<size_t>(chosen) >= entry.proposals.size()) return false;
+  if (annotation_proposals) return chosen == entry.target;
+  return IoU(entry.proposals[static_cast<size_t>(chosen)], entry.target_box) >= 0.5f;
+}
+
+Result<RefexpSet> ReadRefexp(const std::string& json_path, const std::string& image_root,
+                             const std::string& proposals_path) {
   const std::string& file = json_path;
   CT_ASSIGN_OR_RETURN(nlohmann::json doc, ReadJsonFile(file));
   CT_RETURN_IF_ERROR(JsonExpect(file, doc, "top level", "object"));
+  std::error_code ec;
+  if (!image_root.empty() && !std::filesystem::is_directory(image_root, ec)) {
+    return NotFound(file + ": image_root " + image_root + ": folder not found");
+  }
   const std::string root = image_root.empty() ? DirName(json_path) : image_root;
+  std::map<int64_t, std::vector<Box>> file_proposals;
+  if (!proposals_path.empty()) {
+    CT_ASSIGN_OR_RETURN(file_proposals, ReadProposals(proposals_path));
+  }
   std::map<int64_t, ImageInfo> images;
   std::map<int64_t, Annotation> annotations;
   RefexpSet set;
+  set.annotation_proposals = proposals_path.empty();
+  std::set<std::string> used_files;
   CT_RETURN_IF_ERROR(ReadImages(file, doc, root, &images));
   CT_RETURN_IF_ERROR(ReadAnnotations(file, doc, &images, &annotations));
   CT_RETURN_IF_ERROR(ReadCategories(file, doc, annotations, &set));
@@ -192,6 +252,10 @@ Result<RefexpSet> ReadRefexp(const std::string& json_path, const std::string& im
                         JsonMember(file, ref, Where("refs", i), "sentences"));
     CT_ASSIGN_OR_RETURN(int64_t image_id, JsonInt(file, *image_v, Where("refs", i, "image_id")));
     CT_ASSIGN_OR_RETURN(int64_t ann_id, JsonInt(file, *ann_v, Where("refs", i, "ann_id")));
+    int64_t ref_id = static_cast<int64_t>(i);
+    if (auto r = ref.find("ref_id"); r != ref.end()) {
+      CT_ASSIGN_OR_RETURN(ref_id, JsonInt(file, *r, Where("refs", i, "ref_id")));
+    }
     std::string split = "train";
     if (auto s = ref.find("split"); s != ref.end()) {
       CT_ASSIGN_OR_RETURN(split, JsonString(file, *s, Where("refs", i, "split")));
@@ -215,18 +279,44 @@ Result<RefexpSet> ReadRefexp(const std::string& json_path, const std::string& im
     CT_RETURN_IF_ERROR(JsonExpect(file, *sents, Where("refs", i, "sentences"), "array"));
     if (sents->empty())
       return InvalidArgument(file + ": " + Where("refs", i, "sentences") + ": empty");
+    if (split.empty()) return InvalidArgument(file + ": " + Where("refs", i, "split") + ": empty");
     RefexpEntry base;
     base.image_path = image->second.path;
     base.image_width = image->second.width;
     base.image_height = image->second.height;
     base.split = split;
-    for (size_t k = 0; k < image->second.annotations.size(); ++k) {
-      const int64_t id = image->second.annotations[k];
-      const Annotation& a = annotations.at(id);
-      base.proposals.push_back(a.box);
-      base.proposal_categories.push_back(dense(a.category_id));
-      if (id == ann_id) base.target = static_cast<int>(k);
+    base.ref_id = ref_id;
+    base.image_id = image_id;
+    base.ann_id = ann_id;
+    base.target_box = ann->second.box;
+    base.target_category = dense(ann->second.category_id);
+    if (set.annotation_proposals) {
+      for (size_t k = 0; k < image->second.annotations.size(); ++k) {
+        const int64_t id = image->second.annotations[k];
+        const Annotation& a = annotations.at(id);
+        base.proposals.push_back(a.box);
+        base.proposal_categories.push_back(dense(a.category_id));
+        if (id == ann_id) base.target = static_cast<int>(k);
+      }
+    } else {
+      auto boxes = file_proposals.find(image_id);
+      if (boxes == file_proposals.end()) {
+        return InvalidArgument(proposals_path + ": no proposals for image " +
+                               std::to_string(image_id) + " (used by " + file + " " +
+                               Where("refs", i) + ")");
+      }
+      base.proposals = boxes->second;
+      base.proposal_categories.assign(base.proposals.size(), -1);
+      float best = -1.0f;
+      for (size_t k = 0; k < base.proposals.size(); ++k) {
+        const float iou = IoU(base.proposals[k], base.target_box);
+        if (iou > best) {
+          best = iou;
+          base.target = static_cast<int>(k);
+        }
+      }
     }
+    used_files.insert(image->second.file_name);
     for (size_t k = 0; k < sents->size(); ++k) {
       const std::string where = Where("refs", i, "sentences") + "[" + std::to_string(k) + "]";
       CT_ASSIGN_OR_RETURN(const nlohmann::json* sent_v,
@@ -236,10 +326,17 @@ Result<RefexpSet> ReadRefexp(const std::string& json_path, const std::string& im
       entry.query = NormalizeSentence(sent);
       if (entry.query.empty())
         return InvalidArgument(file + ": " + where + ".sent: empty sentence");
+      auto [split_it, new_split] = set.split_entries.try_emplace(split);
+      if (new_split) set.split_names.push_back(split);
+      split_it->second.push_back(static_cast<int64_t>(set.entries.size()));
       set.entries.push_back(std::move(entry));
     }
   }
   if (set.entries.empty()) return InvalidArgument(file + ": \"refs\": no referring expressions");
+  for (const std::string& split : set.split_names) {
+    if (split != "train") set.default_eval_splits.push_back(split);
+  }
+  set.image_files.assign(used_files.begin(), used_files.end());
   return set;
 }
 
@@ -279,7 +376,7 @@ Result<std::vector<GroundingExample>> LoadRefexpExamples(const RefexpSet& set,
       ex.proposal_labels.push_back(e.proposal_categories[k]);
     }
     ex.target = e.target;
-    ex.target_label = e.proposal_categories[static_cast<size_t>(e.target)];
+    ex.target_label = e.target_category;
     out.push_back(std::move(ex));
   }
   return out;

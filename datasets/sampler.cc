@@ -36,8 +36,10 @@ Result<ShotUnit> ParseShotUnit(const std::string& text) {
   return InvalidArgument("shot_unit: \"" + text + "\" is not one of per_class, total");
 }
 
-Result<std::vector<int64_t>> SampleSupport(const std::vector<int>& labels, int num_classes,
-                                           const FewShotSpec& spec) {
+namespace {
+
+Result<std::vector<int64_t>> Sample(const std::vector<int>& labels, int num_classes,
+                                    const FewShotSpec& spec, bool fewer_ok) {
   if (spec.shots < 0)
     return InvalidArgument("shots: must be >= 0, got " + std::to_string(spec.shots));
   CT_ASSIGN_OR_RETURN(auto by_class, ByClass(labels, num_classes));
@@ -61,19 +63,35 @@ Result<std::vector<int64_t>> SampleSupport(const std::vector<int>& labels, int n
   }
   for (int c = 0; c < num_classes; ++c) {
     std::vector<int64_t>& members = by_class[static_cast<size_t>(c)];
-    if (static_cast<size_t>(spec.shots) > members.size()) {
+    const int take = fewer_ok ? std::min(spec.shots, static_cast<int>(members.size())) : spec.shots;
+    if (static_cast<size_t>(take) > members.size()) {
       return InvalidArgument("shots: " + std::to_string(spec.shots) + " per class but class " +
                              std::to_string(c) + " has only " + std::to_string(members.size()) +
                              " examples");
     }
     Rng rng(MixSeed(kSupportStream, spec.data_seed, static_cast<uint64_t>(c)));
-    for (int k = 0; k < spec.shots; ++k) {
+    for (int k = 0; k < take; ++k) {
       const int64_t j = rng.UniformInt(k, static_cast<int64_t>(members.size()) - 1);
       std::swap(members[static_cast<size_t>(k)], members[static_cast<size_t>(j)]);
       out.push_back(members[static_cast<size_t>(k)]);
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<int64_t>> SampleSupport(const std::vector<int>& labels, int num_classes,
+                                           const FewShotSpec& spec) {
+  return Sample(labels, num_classes, spec, /*fewer_ok=*/false);
+}
+
+Result<std::vector<int64_t>> SampleSupportUpTo(const std::vector<int>& labels, int num_classes,
+                                               const FewShotSpec& spec) {
+  if (spec.unit != ShotUnit::kPerClass) {
+    return InvalidArgument("SampleSupportUpTo: only for shot_unit per_class");
+  }
+  return Sample(labels, num_classes, spec, /*fewer_ok=*/true);
 }
 
 std::vector<int64_t> EvaluationSubset(const std::vector<int>& labels, int num_classes,

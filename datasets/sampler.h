@@ -35,6 +35,12 @@ struct FewShotSpec {
 Result<std::vector<int64_t>> SampleSupport(const std::vector<int>& labels, int num_classes,
                                            const FewShotSpec& spec);
 
+// SampleSupport for kPerClass where a class with fewer than K examples gives all it has
+// instead of an error (CoOp's min(K, 4) validation shots per class: sources/fewshot.h).
+// Each class's examples are the same prefix of the same permutation as in SampleSupport.
+Result<std::vector<int64_t>> SampleSupportUpTo(const std::vector<int>& labels, int num_classes,
+                                               const FewShotSpec& spec);
+
 // The evaluation subset: 2,000 items by default, as equal per class as the pool allows
 // (200 per class for Fashion-MNIST's 10 classes), drawn with the fixed seed kEvalSeed and
 // returned in ascending index order. Requires every label in 0..num_classes-1 (asserted). The same

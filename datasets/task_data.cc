@@ -107,7 +107,7 @@ Result<GroundingTask> RefexpGrounding(const std::string& path, const FewShotSpec
   std::vector<int> train_labels, eval_labels;
   for (size_t i = 0; i < set.entries.size(); ++i) {
     const RefexpEntry& e = set.entries[i];
-    const int label = e.proposal_categories[static_cast<size_t>(e.target)];
+    const int label = e.target_category;
     if (e.split == "train") {
       train_ids.push_back(static_cast<int64_t>(i));
       train_labels.push_back(label);

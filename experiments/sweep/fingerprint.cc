@@ -3,8 +3,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 
+#include "common/regular_file.h"
 #include "common/sha256.h"
+#include "datasets/sources/summary.h"
+#include "experiments/sweep/backbone_ref.h"
 
 namespace chromatune {
 namespace {
@@ -14,11 +19,7 @@ namespace fs = std::filesystem;
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 Result<std::string> HashFile(const std::string& path, const std::string& what) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return NotFound(what + " not found: " + path);
-  if (fs::is_directory(path, ec)) {
-    return InvalidArgument(what + " is a directory, not a file: " + path);
-  }
+  CT_RETURN_IF_ERROR(RequireRegularFile(path, what));
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("cannot read " + what + " " + path);
   Sha256 hash;
@@ -29,6 +30,29 @@ Result<std::string> HashFile(const std::string& path, const std::string& what) {
   }
   if (in.bad()) return IoError("error while reading " + what + " " + path);
   return hash.HexDigest();
+}
+
+// HashFile, remembered per (path, size, modification time) for the life of the process: a
+// sweep's trials share one checkpoint, and hashing a 600 MB file per trial would cost
+// seconds each. A file rewritten in place changes its mtime, so it is hashed again.
+Result<std::string> CachedHashFile(const std::string& path, const std::string& what) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> cache;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  const auto mtime = fs::last_write_time(path, ec);
+  if (ec) return HashFile(path, what);  // the error, worded by HashFile
+  const std::string key =
+      path + '\n' + std::to_string(size) + '\n' + std::to_string(mtime.time_since_epoch().count());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  CT_ASSIGN_OR_RETURN(std::string hex, HashFile(path, what));
+  std::lock_guard<std::mutex> lock(mu);
+  cache[key] = hex;
+  return hex;
 }
 
 Result<std::string> FashionFingerprint() {
@@ -63,21 +87,27 @@ Result<std::string> BackboneFingerprint(const std::string& backbone) {
     return Sha256Hex(backbone.substr(8) + "\n" + kBuiltinBackboneSpecVersion);
   }
   if (StartsWith(backbone, "torchscript:")) {
-    return HashFile(backbone.substr(12), "TorchScript backbone file");
+    return CachedHashFile(backbone.substr(12), "TorchScript backbone file");
+  }
+  if (StartsWith(backbone, "clip:")) {
+    CT_ASSIGN_OR_RETURN(ClipBackboneRef ref, ParseClipBackbone(backbone));
+    CT_ASSIGN_OR_RETURN(std::string weights, CachedHashFile(ref.checkpoint, "CLIP checkpoint"));
+    CT_ASSIGN_OR_RETURN(std::string vocab, CachedHashFile(ref.vocab, "BPE vocabulary"));
+    return Sha256Hex("clip\n" + weights + "\n" + vocab + "\n" +
+                     (ref.quick_gelu ? "quick_gelu" : "gelu"));
   }
   return InvalidArgument("unknown backbone \"" + backbone + "\"");
 }
 
-Result<std::string> DatasetFingerprint(const std::string& dataset) {
+Result<std::string> DatasetFingerprint(const std::string& dataset,
+                                       const datasets::DatasetOptions& options) {
   if (dataset == "fashion-mnist" || dataset == "fashion-mnist-shift" || dataset == "fashion-ref" ||
       dataset == "fashion-ref-shift") {
     return FashionFingerprint();
   }
-  if (StartsWith(dataset, "coop-split:")) {
-    return HashFile(dataset.substr(11), "CoOp split file");
-  }
-  if (StartsWith(dataset, "refexp:")) {
-    return HashFile(dataset.substr(7), "referring-expression file");
+  if (datasets::IsUserDataset(dataset)) {
+    CT_ASSIGN_OR_RETURN(auto summary, datasets::SummarizeDataset(dataset, options));
+    return summary->fingerprint;
   }
   return InvalidArgument("unknown dataset \"" + dataset + "\"");
 }

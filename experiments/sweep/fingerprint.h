@@ -4,11 +4,16 @@
 //
 //   builtin:NAME              SHA-256 of "NAME\n" + kBuiltinBackboneSpecVersion
 //   torchscript:PATH          SHA-256 of the file's bytes
+//   clip:PATH[?vocab=F...]    SHA-256 of the checkpoint's SHA-256, the vocabulary's SHA-256
+//                             and the activation (backbone_ref.h)
+// File hashes are cached per (path, size, mtime) in the process.
 //   fashion-mnist[-shift], fashion-ref[-shift]
 //                             SHA-256 of the four IDX file names and sizes (not contents:
 //                             fast) + kFashionGeneratorVersion
-//   coop-split:PATH, refexp:PATH
-//                             SHA-256 of the annotation file's bytes
+//   imagefolder:ROOT, csv:PATH, coop-split:PATH, refexp:PATH
+//                             the manifest's content and each image's relative path and
+//                             size, never the paths of the files themselves
+//                             (datasets/sources/summary.h, which caches them by mtime)
 // Errors name the file: kNotFound for a missing one (with the fix for Fashion-MNIST),
 // kIoError for an unreadable one, kInvalidArgument for an unknown name.
 #pragma once
@@ -16,6 +21,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "datasets/sources/dataset_options.h"
 
 namespace chromatune {
 
@@ -29,6 +35,9 @@ inline constexpr const char* kFashionGeneratorVersion = "fashion-generator-1";
 std::string FashionMnistDir();
 
 Result<std::string> BackboneFingerprint(const std::string& backbone);
-Result<std::string> DatasetFingerprint(const std::string& dataset);
+// `options` (the sweep's dataset mapping) matter to users' datasets: image_root says where
+// the images are, a proposals file's bytes enter the fingerprint; eval options do not.
+Result<std::string> DatasetFingerprint(const std::string& dataset,
+                                       const datasets::DatasetOptions& options = {});
 
 }  // namespace chromatune

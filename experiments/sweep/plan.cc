@@ -4,6 +4,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "experiments/sweep/dataset_check.h"
 #include "experiments/sweep/diagnostics.h"
 #include "experiments/sweep/fingerprint.h"
 #include "experiments/sweep/method_catalog.h"
@@ -120,8 +121,12 @@ size_t WordCount(const std::string& text) {
 
 class Planner {
  public:
-  Planner(const SweepSpec& spec, TrialFingerprints fingerprints)
-      : spec_(spec), fingerprints_(std::move(fingerprints)), diag_(spec.origin) {}
+  Planner(const SweepSpec& spec, TrialFingerprints fingerprints,
+          datasets::DatasetOptions dataset_options)
+      : spec_(spec),
+        fingerprints_(std::move(fingerprints)),
+        dataset_options_(std::move(dataset_options)),
+        diag_(spec.origin) {}
 
   Result<Plan> Run() {
     plan_.name = spec_.name;
@@ -203,6 +208,9 @@ class Planner {
     item["sweep"] = spec_.name;
     item["task"] = spec_.task;
     item["dataset"] = spec_.dataset;
+    if (!dataset_options_.empty()) {
+      item["dataset_options"] = datasets::DatasetOptionsToJson(dataset_options_);
+    }
     item["backbone"] = spec_.backbone;
     item["method"] = method.name;
     item["shots"] = shots;
@@ -228,6 +236,7 @@ class Planner {
 
   const SweepSpec& spec_;
   TrialFingerprints fingerprints_;
+  datasets::DatasetOptions dataset_options_;  // CheckDataset's, in every item
   Diagnostics diag_;
   std::vector<int64_t> training_shots_;
   std::unordered_set<std::string> keys_;
@@ -291,11 +300,17 @@ Result<Plan> PlanSweep(const SweepSpec& spec, const PlanOptions& options) {
   auto backbone = BackboneFingerprint(spec.backbone);
   if (!backbone.ok()) return backbone.status().WithContext(spec.origin + ": backbone");
   fingerprints.backbone = *backbone;
-  auto dataset = DatasetFingerprint(spec.dataset);
+  // The dataset check first: its errors point at the `dataset` field (LINE:COL).
+  CT_ASSIGN_OR_RETURN(datasets::DatasetOptions dataset_options, CheckDataset(spec));
+  auto dataset = DatasetFingerprint(spec.dataset, spec.dataset_options);
   if (!dataset.ok()) return dataset.status().WithContext(spec.origin + ": dataset");
   fingerprints.dataset = *dataset;
-  Planner planner(spec, std::move(fingerprints));
-  return planner.Run();
+  Planner planner(spec, std::move(fingerprints), std::move(dataset_options));
+  CT_ASSIGN_OR_RETURN(Plan plan, planner.Run());
+  std::vector<int64_t> shots;
+  for (const auto& item : plan.items) shots.push_back(item["shots"].get<int64_t>());
+  CT_RETURN_IF_ERROR(CheckDatasetShots(spec, shots));
+  return plan;
 }
 
 nlohmann::json PlanToJson(const Plan& plan) {

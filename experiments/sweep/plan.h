@@ -5,7 +5,13 @@
 //   {"index": I, "key": SHA256_HEX, "sweep": NAME, "task": T, "dataset": D, "backbone": B,
 //    "method": M, "shots": K, "shot_unit": U, "data_seed": S, "train_seed": S,
 //    "params": {...every parameter of M, resolved...}, "resources": {"ranks": R},
-//    "retries": N, "priority": P, "rerun": BOOL}
+//    "retries": N, "priority": P, "rerun": BOOL,
+//    "dataset_options": {"image_root": DIR, "proposals": FILE,
+//                        "eval": {"split": [S, ...], "size": "all" | N, "domain": D}}}
+// "dataset" is the source string (an absolute PATH for users' datasets). "dataset_options"
+// (datasets/sources/dataset_options.h) is present when the sweep gave the mapping form or
+// the dataset is a users' one, whose eval is always resolved (experiments/sweep/
+// dataset_check.h: split defaults to the dataset's evaluation splits, size to "all").
 // Methods that train nothing have shots 0, data_seed 0 and train_seed 0. The order is
 // deterministic: methods in file order; within a method its settings (grid order, or draw
 // order in random search), then shots in file order, then data seeds, then train seeds.
@@ -42,8 +48,9 @@ struct Plan {
 // Expands `spec`. Errors: kResourceExhausted when the plan would exceed max_trials without
 // force (the message gives the count); kInvalidArgument (one line per problem, as
 // ParseSweep) for problems that only show per setting, e.g. a per-shot map without a value
-// for one of the shot counts, or a coop `init` phrase longer than `ctx_len`; kNotFound
-// naming the file when a dataset or backbone file is missing.
+// for one of the shot counts, or a coop `init` phrase longer than `ctx_len`, or a users'
+// dataset that fails its checks (dataset_check.h); kNotFound naming the file when a dataset
+// or backbone file is missing.
 Result<Plan> PlanSweep(const SweepSpec& spec, const PlanOptions& options = {});
 
 // Upper bound of the number of trials, computed without expanding (exact for grid sweeps

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "experiments/sweep/backbone_ref.h"
 #include "experiments/sweep/did_you_mean.h"
 #include "experiments/sweep/method_catalog.h"
 #include "experiments/sweep/param_value.h"
@@ -222,48 +223,299 @@ class SpecParser {
       diag_.Add(MarkOf(node), field, "is a directory, expected a file: " + p.string());
       return std::nullopt;
     }
+    if (!fs::is_regular_file(p, ec)) {
+      // A device or FIFO would block whoever reads it (the coordinator fingerprints it).
+      diag_.Add(MarkOf(node), field,
+                "is not a regular file (a device, FIFO or socket): " + p.string());
+      return std::nullopt;
+    }
+    return p.string();
+  }
+
+  // Makes DIR absolute against the base directory and checks that it is a folder.
+  std::optional<std::string> ResolveDirectory(const std::string& kind, const std::string& dir,
+                                              const YAML::Node& node, const std::string& field) {
+    if (dir.empty()) {
+      diag_.Add(MarkOf(node), field, kind + " needs a folder path");
+      return std::nullopt;
+    }
+    fs::path p(dir);
+    if (p.is_relative()) {
+      fs::path base = options_.base_dir.empty() ? fs::current_path() : fs::path(options_.base_dir);
+      p = fs::absolute(base / p);
+    }
+    p = p.lexically_normal();
+    if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();  // "DIR/" -> "DIR"
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
+      diag_.Add(MarkOf(node), field, "folder not found: " + p.string());
+      return std::nullopt;
+    }
+    if (!fs::is_directory(p, ec)) {
+      diag_.Add(MarkOf(node), field, "is not a folder: " + p.string());
+      return std::nullopt;
+    }
     return p.string();
   }
 
   void ParseDataset(const YAML::Node& node) {
     if (Missing(node, "dataset", true)) return;
+    spec_.dataset_mark = MarkOf(node);
+    if (node.IsMap()) {
+      ParseDatasetMapping(node);
+      return;
+    }
     auto name = StringField(node, "dataset");
-    if (!name) return;
+    if (name) SetDatasetSource(*name, node, "dataset");
+  }
+
+  // Resolves a dataset name (named, or SCHEME:PATH) into spec_.dataset; false on a problem.
+  bool SetDatasetSource(std::string name, const YAML::Node& node, const std::string& field) {
     std::string serves;
     for (const auto& [known, task] : NamedDatasets()) {
-      if (*name == known) serves = task;
+      if (name == known) serves = task;
     }
-    for (const auto& [prefix, task] : std::vector<std::pair<std::string, std::string>>{
-             {"coop-split:", "classification"}, {"refexp:", "grounding"}}) {
-      if (!StartsWith(*name, prefix)) continue;
-      auto path = ResolvePath(prefix.substr(0, prefix.size() - 1), name->substr(prefix.size()),
-                              node, "dataset");
-      if (!path) return;
-      *name = prefix + *path;
-      serves = task;
+    struct PathScheme {
+      const char* prefix;
+      const char* task;
+      bool folder;
+    };
+    for (const PathScheme& scheme : {PathScheme{"coop-split:", "classification", false},
+                                     PathScheme{"csv:", "classification", false},
+                                     PathScheme{"imagefolder:", "classification", true},
+                                     PathScheme{"refexp:", "grounding", false}}) {
+      const std::string prefix = scheme.prefix;
+      if (!StartsWith(name, prefix)) continue;
+      const std::string kind = prefix.substr(0, prefix.size() - 1);
+      const std::string rest = name.substr(prefix.size());
+      auto path = scheme.folder ? ResolveDirectory(kind, rest, node, field)
+                                : ResolvePath(kind, rest, node, field);
+      if (!path) return false;
+      name = prefix + *path;
+      serves = scheme.task;
     }
     if (serves.empty()) {
-      std::vector<std::string> candidates = {"coop-split:PATH", "refexp:PATH"};
+      std::vector<std::string> candidates = {"coop-split:PATH", "refexp:PATH", "csv:PATH",
+                                             "imagefolder:ROOT"};
       for (const auto& d : NamedDatasets()) candidates.push_back(d.first);
-      diag_.Add(MarkOf(node), "dataset",
-                "unknown dataset \"" + *name + "\"" + DidYouMean(*name, candidates) +
+      diag_.Add(MarkOf(node), field,
+                "unknown dataset \"" + name + "\"" + DidYouMean(name, candidates) +
                     "; known: fashion-mnist, fashion-mnist-shift, fashion-ref, "
-                    "fashion-ref-shift, coop-split:PATH, refexp:PATH");
-      return;
+                    "fashion-ref-shift, imagefolder:ROOT, csv:PATH, coop-split:PATH, refexp:PATH");
+      return false;
     }
     if (!spec_.task.empty() && serves != spec_.task) {
-      diag_.Add(MarkOf(node), "dataset",
-                "\"" + *name + "\" is a " + serves + " dataset, but task is " + spec_.task);
+      diag_.Add(MarkOf(node), field,
+                "\"" + name + "\" is a " + serves + " dataset, but task is " + spec_.task);
+      return false;
+    }
+    spec_.dataset = name;
+    return true;
+  }
+
+  // Reports keys of `node` outside `known` (did-you-mean as for the root's keys).
+  void UnknownKeys(const YAML::Node& node, const std::string& path,
+                   const std::vector<std::string>& known) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        diag_.Add(MarkOf(it->first), ChildPath(path, key.empty() ? DescribeNode(it->first) : key),
+                  "unknown field" + DidYouMean(key, known));
+      }
+    }
+  }
+
+  // `dataset: {source, image_root, proposals, eval}` (../shared/INTERFACES.md).
+  void ParseDatasetMapping(const YAML::Node& node) {
+    UnknownKeys(node, "dataset", {"source", "image_root", "proposals", "eval"});
+    if (!node["source"].IsDefined()) {
+      diag_.Add(MarkOf(node), "dataset.source",
+                "missing required field (e.g. fashion-mnist, imagefolder:ROOT, csv:FILE, "
+                "coop-split:FILE, refexp:FILE)");
       return;
     }
-    spec_.dataset = *name;
+    auto source = StringField(node["source"], "dataset.source");
+    if (!source || !SetDatasetSource(*source, node["source"], "dataset.source")) return;
+    const std::string& d = spec_.dataset;
+    const bool user = StartsWith(d, "coop-split:") || StartsWith(d, "csv:") ||
+                      StartsWith(d, "imagefolder:") || StartsWith(d, "refexp:");
+    datasets::DatasetOptions& options = spec_.dataset_options;
+    if (const YAML::Node root = node["image_root"]; root.IsDefined()) {
+      auto dir = StringField(root, "dataset.image_root");
+      if (dir &&
+          !(StartsWith(d, "coop-split:") || StartsWith(d, "csv:") || StartsWith(d, "refexp:"))) {
+        diag_.Add(MarkOf(root), "dataset.image_root",
+                  "is for csv:, coop-split: and refexp: sources" +
+                      std::string(StartsWith(d, "imagefolder:")
+                                      ? "; an image folder's images are under its ROOT"
+                                      : "; \"" + d + "\" brings its own images"));
+      } else if (dir) {
+        if (auto path = ResolveDirectory("image_root", *dir, root, "dataset.image_root")) {
+          options.image_root = *path;
+        }
+      }
+    }
+    if (const YAML::Node proposals = node["proposals"]; proposals.IsDefined()) {
+      auto file = StringField(proposals, "dataset.proposals");
+      if (file && !StartsWith(d, "refexp:")) {
+        diag_.Add(MarkOf(proposals), "dataset.proposals",
+                  "is for refexp: sources (grounding on your own images)");
+      } else if (file) {
+        if (auto path = ResolvePath("proposals", *file, proposals, "dataset.proposals")) {
+          options.proposals = *path;
+        }
+      }
+    }
+    if (const YAML::Node eval = node["eval"]; eval.IsDefined()) ParseEval(eval, user);
+  }
+
+  // `eval: {split: S | [S, ...], size: all | N, domain: plain | shift}`. Users' split names
+  // are checked against the manifest by the plan; builtin datasets have test and val.
+  void ParseEval(const YAML::Node& node, bool user) {
+    if (!node.IsMap()) {
+      diag_.Add(MarkOf(node), "dataset.eval",
+                "expected a mapping {split, size, domain}, got " + DescribeNode(node));
+      return;
+    }
+    UnknownKeys(node, "dataset.eval", {"split", "size", "domain"});
+    datasets::EvalOptions& eval = spec_.dataset_options.eval;
+    if (const YAML::Node split = node["split"]; split.IsDefined()) {
+      std::vector<std::pair<YAML::Node, std::string>> items;  // (node, field path)
+      if (split.IsSequence()) {
+        if (split.size() == 0) {
+          diag_.Add(MarkOf(split), "dataset.eval.split", "an empty list; give at least one split");
+        }
+        for (size_t i = 0; i < split.size(); ++i) {
+          items.emplace_back(split[i], IndexPath("dataset.eval.split", i));
+        }
+      } else {
+        items.emplace_back(split, "dataset.eval.split");
+      }
+      for (const auto& [item, path] : items) {
+        auto name = StringField(item, path);
+        if (!name) continue;
+        if (std::find(eval.splits.begin(), eval.splits.end(), *name) != eval.splits.end()) {
+          diag_.Add(MarkOf(item), path, "the split \"" + *name + "\" is listed twice");
+          continue;
+        }
+        if (!user && *name != "test" && *name != "val") {
+          diag_.Add(MarkOf(item), path,
+                    "unknown split \"" + *name + "\" for " + spec_.dataset +
+                        DidYouMean(*name, {"test", "val"}) + "; known: test, val");
+          continue;
+        }
+        eval.splits.push_back(*name);
+      }
+    }
+    if (const YAML::Node size = node["size"]; size.IsDefined()) {
+      const TypedScalar t = size.IsScalar() ? TypeScalar(size) : TypedScalar{};
+      if (size.IsScalar() && t.kind == TypedScalar::Kind::kString && t.text == "all") {
+        eval.size = datasets::kEvalSizeAll;
+      } else if (size.IsScalar() && t.kind == TypedScalar::Kind::kInt && t.integer >= 1) {
+        eval.size = t.integer;
+      } else {
+        diag_.Add(MarkOf(size), "dataset.eval.size",
+                  "expected all or an integer >= 1 (items per split), got " + DescribeNode(size));
+      }
+    }
+    if (const YAML::Node domain = node["domain"]; domain.IsDefined()) {
+      auto v = ParseParamValue(EnumField("dataset.eval.domain", {"plain", "shift"}), domain,
+                               "dataset.eval.domain", diag_);
+      if (v && *v == "shift" && user) {
+        diag_.Add(MarkOf(domain), "dataset.eval.domain",
+                  "shift is the shifted rendering of the builtin datasets (fashion-mnist, "
+                  "fashion-ref); \"" +
+                      spec_.dataset + "\" has none");
+      } else if (v && *v == "shift") {
+        eval.domain = "shift";  // "plain" is the default and is left out
+      }
+    }
+  }
+
+  // `backbone: {source: clip:PATH, vocab: FILE, activation: quick_gelu | gelu}`: the same
+  // backbone as the string clip:PATH with its options (backbone_ref.h).
+  void ParseBackboneMapping(const YAML::Node& node) {
+    static const std::vector<std::string> kKeys = {"source", "vocab", "activation"};
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+        diag_.Add(MarkOf(it->first), "backbone." + key, "unknown field" + DidYouMean(key, kKeys));
+      }
+    }
+    if (!node["source"].IsDefined()) {
+      diag_.Add(MarkOf(node), "backbone.source", "missing required field (e.g. clip:PATH)");
+      return;
+    }
+    auto source = StringField(node["source"], "backbone.source");
+    if (!source) return;
+    if (!StartsWith(*source, "clip:")) {
+      diag_.Add(MarkOf(node["source"]), "backbone.source",
+                "the mapping form is for clip:PATH backbones; write other backbones as a string");
+      return;
+    }
+    ClipBackboneRef ref;
+    auto checkpoint = ResolvePath("clip", source->substr(5), node["source"], "backbone.source");
+    if (!checkpoint) return;
+    ref.checkpoint = *checkpoint;
+    if (node["vocab"].IsDefined()) {
+      auto vocab = StringField(node["vocab"], "backbone.vocab");
+      if (!vocab) return;
+      auto path = ResolvePath("vocab", *vocab, node["vocab"], "backbone.vocab");
+      if (!path) return;
+      ref.vocab = *path;
+    }
+    if (node["activation"].IsDefined()) {
+      auto activation = StringField(node["activation"], "backbone.activation");
+      if (!activation) return;
+      if (*activation != "quick_gelu" && *activation != "gelu") {
+        diag_.Add(MarkOf(node["activation"]), "backbone.activation",
+                  "expected quick_gelu (OpenAI's models) or gelu (open_clip's own), got \"" +
+                      *activation + "\"");
+        return;
+      }
+      ref.quick_gelu = *activation == "quick_gelu";
+    }
+    SetClipBackbone(ref, node);
+  }
+
+  // Completes the vocabulary (beside the checkpoint by default) and stores the name.
+  void SetClipBackbone(ClipBackboneRef ref, const YAML::Node& node) {
+    std::string name = "clip:" + ref.checkpoint;
+    if (!ref.vocab.empty()) name += "?vocab=" + ref.vocab;
+    if (!ref.quick_gelu) name += std::string(ref.vocab.empty() ? "?" : "&") + "activation=gelu";
+    auto parsed = ParseClipBackbone(name);
+    if (!parsed.ok()) {
+      diag_.Add(MarkOf(node), "backbone", parsed.status().message());
+      return;
+    }
+    if (auto vocab = ResolvePath("vocab", parsed->vocab, node, "backbone.vocab")) {
+      parsed->vocab = *vocab;
+      spec_.backbone = ClipBackboneName(*parsed);
+    }
   }
 
   void ParseBackbone(const YAML::Node& node) {
     spec_.backbone = "builtin:tiny-clip";
     if (Missing(node, "backbone", false)) return;
+    if (node.IsMap()) {
+      ParseBackboneMapping(node);
+      return;
+    }
     auto name = StringField(node, "backbone");
     if (!name) return;
+    if (StartsWith(*name, "clip:")) {
+      if (name->find('?') != std::string::npos) {
+        diag_.Add(MarkOf(node), "backbone",
+                  "write options as a mapping: backbone: {source: clip:PATH, vocab: FILE}");
+        return;
+      }
+      if (auto checkpoint = ResolvePath("clip", name->substr(5), node, "backbone")) {
+        ClipBackboneRef ref;
+        ref.checkpoint = *checkpoint;
+        SetClipBackbone(ref, node);
+      }
+      return;
+    }
     if (*name == "builtin:tiny-clip" || *name == "builtin:tiny-fusion") {
       spec_.backbone = *name;
       return;
@@ -274,15 +526,16 @@ class SpecParser {
       }
       return;
     }
-    diag_.Add(
-        MarkOf(node), "backbone",
-        "unknown backbone \"" + *name + "\"" +
-            DidYouMean(*name, {"builtin:tiny-clip", "builtin:tiny-fusion", "torchscript:PATH"}) +
-            "; known: builtin:tiny-clip, builtin:tiny-fusion, torchscript:PATH");
+    diag_.Add(MarkOf(node), "backbone",
+              "unknown backbone \"" + *name + "\"" +
+                  DidYouMean(*name, {"builtin:tiny-clip", "builtin:tiny-fusion", "torchscript:PATH",
+                                     "clip:PATH"}) +
+                  "; known: builtin:tiny-clip, builtin:tiny-fusion, torchscript:PATH, clip:PATH");
   }
 
   void ParseShots(const YAML::Node& node) {
     if (Missing(node, "shots", true)) return;
+    spec_.shots_mark = MarkOf(node);
     if (auto shots = IntList(node, "shots", 0, 100000)) spec_.shots = *shots;
   }
 

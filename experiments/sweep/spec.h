@@ -8,7 +8,8 @@
 // Problems are collected, not stopped at: a file with five mistakes reports five lines.
 //
 // Thread-safe (no shared state). No I/O except ParseSweepFile reading its file and the
-// existence check of PATH-based datasets and backbones.
+// existence checks of PATH-based datasets, image roots, proposals files and backbones; the
+// plan (plan.h) reads the dataset's manifest and checks it against the spec.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "datasets/sources/dataset_options.h"
 
 namespace chromatune {
 
@@ -65,12 +67,18 @@ struct SweepSpec {
   std::string origin;  // the file name used in messages
   std::string name;    // [A-Za-z0-9._-]+, at most 128 characters
   std::string task;    // classification | grounding
-  // As written, except that a relative PATH of coop-split:/refexp:/torchscript: is made
-  // absolute against the sweep file's directory (ParseOptions::base_dir).
+  // The source as written (the string, or the mapping's `source`), except that a relative
+  // PATH of coop-split:/refexp:/csv:/imagefolder:/torchscript: is made absolute against the
+  // sweep file's directory (ParseOptions::base_dir).
   std::string dataset;
-  std::string backbone;              // default builtin:tiny-clip
-  std::vector<int64_t> shots;        // each >= 0, distinct, in file order
-  std::string shot_unit;             // per_class | total (default by task: see docs/sweeps.md)
+  // The rest of the mapping form `dataset: {source, image_root, proposals, eval}` (paths
+  // absolute; eval.domain "plain" dropped as the default); empty for the string form.
+  datasets::DatasetOptions dataset_options;
+  SourceMark dataset_mark;     // where `dataset` is written: the plan's dataset checks point here
+  SourceMark shots_mark;       // where `shots` is written
+  std::string backbone;        // default builtin:tiny-clip
+  std::vector<int64_t> shots;  // each >= 0, distinct, in file order
+  std::string shot_unit;       // per_class | total (default by task: see docs/sweeps.md)
   std::vector<int64_t> data_seeds;   // default [1]
   std::vector<int64_t> train_seeds;  // default [1]
   std::vector<MethodSpec> methods;   // at least one

@@ -4,6 +4,7 @@
 
 #include "common/sha256.h"
 #include "common/version.h"
+#include "experiments/sweep/backbone_ref.h"
 
 namespace chromatune {
 namespace {
@@ -52,6 +53,19 @@ nlohmann::json Identity(const nlohmann::json& item, const TrialFingerprints& fin
                             "data_seed", "train_seed", "params"}) {
     auto it = item.find(field);
     identity[field] = it == item.end() ? nlohmann::json(nullptr) : *it;
+  }
+  // Paths leave the key: the fingerprints stand for the files' content (backbone_ref.h).
+  if (identity["backbone"].is_string()) {
+    identity["backbone"] = BackboneKeyName(identity["backbone"].get<std::string>());
+  }
+  if (identity["dataset"].is_string()) {
+    identity["dataset"] = DatasetKeyName(identity["dataset"].get<std::string>());
+  }
+  // What a trial evaluates on changes its results; where the files are does not. Absent for
+  // the string form of builtin datasets, so their keys are what they were.
+  if (auto options = item.find("dataset_options");
+      options != item.end() && options->is_object() && options->contains("eval")) {
+    identity["dataset_eval"] = options->at("eval");
   }
   identity["backbone_fingerprint"] = fingerprints.backbone;
   identity["dataset_fingerprint"] = fingerprints.dataset;

@@ -4,7 +4,12 @@
 //   {"backbone", "backbone_fingerprint", "code_version", "data_seed", "dataset",
 //    "dataset_fingerprint", "method", "params", "shot_unit", "shots", "task", "train_seed"}
 // The sweep name, resources, retries, priority and rerun do NOT enter the key, so the same
-// trial is found again from any sweep.
+// trial is found again from any sweep. "backbone" and "dataset" enter without their file
+// paths (BackboneKeyName, DatasetKeyName): the fingerprints stand for the files' content, so
+// a moved checkpoint or dataset keeps its keys. When the item has
+// "dataset_options"."eval" (plan.h), the key also holds it as "dataset_eval": evaluating on
+// other splits, sizes or domains is another trial; image_root and proposals stay out (their
+// content is in the dataset fingerprint).
 #pragma once
 
 #include <string>

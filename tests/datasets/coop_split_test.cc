@@ -42,9 +42,12 @@ TEST(CoopSplitTest, ReadsEntriesAndClassNames) {
   EXPECT_EQ(split->test.size(), 3u);
   EXPECT_EQ(split->train[1].label, 1);
   EXPECT_EQ(split->train[1].path, dir.File("images/dog_0.png"));
-  auto rooted = ReadCoopSplit(json, "/elsewhere");
-  ASSERT_TRUE(rooted.ok());
-  EXPECT_EQ(rooted->train[0].path, "/elsewhere/images/cat_0.png");
+  TempDir elsewhere;
+  auto rooted = ReadCoopSplit(json, elsewhere.path());
+  ASSERT_TRUE(rooted.ok()) << rooted.status().ToString();
+  EXPECT_EQ(rooted->train[0].path, elsewhere.path() + "/images/cat_0.png");
+  EXPECT_EQ(rooted->train[0].relpath, "images/cat_0.png");
+  EXPECT_EQ(rooted->val.size(), 1u);
 }
 
 TEST(CoopSplitTest, LoadsAndResizesImages) {

@@ -133,5 +133,81 @@ TEST(RefexpTest, CategoriesAreOptional) {
   EXPECT_EQ(set->category_ids, (std::vector<int>{3, 5}));
 }
 
+TEST(RefexpTest, KeepsSplitsIdsBoxesAndCategories) {
+  TempDir dir;
+  nlohmann::json doc = nlohmann::json::parse(kJson);
+  doc["refs"].push_back({{"ref_id", 7},
+                         {"image_id", 1},
+                         {"ann_id", 10},
+                         {"split", "testB"},
+                         {"sentences", {{{"sent", "left cat"}}}}});
+  doc["refs"].push_back(
+      {{"image_id", 2}, {"ann_id", 12}, {"split", "val"}, {"sentences", {{{"sent", "dog"}}}}});
+  auto set = ReadRefexp(dir.Write("refs.json", doc.dump()));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->split_names, (std::vector<std::string>{"train", "test", "testB", "val"}));
+  EXPECT_EQ(set->default_eval_splits, (std::vector<std::string>{"test", "testB", "val"}));
+  EXPECT_EQ(set->split_entries.at("train"), (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(set->split_entries.at("testB"), (std::vector<int64_t>{3}));
+  EXPECT_EQ(set->split_entries.at("val"), (std::vector<int64_t>{4}));
+  const RefexpEntry& e = set->entries[3];
+  EXPECT_EQ(e.ref_id, 7);
+  EXPECT_EQ(e.image_id, 1);
+  EXPECT_EQ(e.ann_id, 10);
+  EXPECT_EQ(e.target, 0);
+  EXPECT_EQ(e.target_category, 0);
+  EXPECT_FLOAT_EQ(e.target_box.x1, 10.0f);
+  EXPECT_EQ(set->entries[4].ref_id, 3);  // its index in "refs" when ref_id is absent
+  EXPECT_EQ(set->image_files, (std::vector<std::string>{"img/a.png", "img/b.png"}));
+  EXPECT_TRUE(set->annotation_proposals);
+  EXPECT_TRUE(RefexpHit(e, 0, true));
+  EXPECT_FALSE(RefexpHit(e, 1, true));
+}
+
+TEST(RefexpTest, ProposalsFileReplacesAnnotationBoxes) {
+  TempDir dir;
+  const std::string json = MakeFixture(dir);
+  // Image 1's target (ann 11) is [20, 5, 40, 15]; the second box overlaps it most.
+  const std::string props =
+      dir.Write("props.json", R"({"1": [[0, 0, 5, 5], [21, 5, 19, 10], [20, 0, 20, 20]],
+                        "2": [[2, 2, 8, 8]], "99": [[0, 0, 1, 1]]})");
+  auto set = ReadRefexp(json, "", props);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_FALSE(set->annotation_proposals);
+  const RefexpEntry& e = set->entries[0];
+  ASSERT_EQ(e.proposals.size(), 3u);
+  EXPECT_EQ(e.target, 1);
+  EXPECT_EQ(e.proposal_categories, (std::vector<int>{-1, -1, -1}));
+  EXPECT_EQ(e.target_category, 1);
+  EXPECT_FALSE(RefexpHit(e, 0, false));
+  EXPECT_TRUE(RefexpHit(e, 1, false));  // IoU 0.95
+  EXPECT_TRUE(RefexpHit(e, 2, false));  // IoU 0.5: the threshold counts
+  EXPECT_FALSE(RefexpHit(e, 3, false));
+  auto examples = LoadRefexpExamples(*set, {0}, 40);
+  ASSERT_TRUE(examples.ok()) << examples.status().ToString();
+  EXPECT_EQ((*examples)[0].target_label, 1);
+  EXPECT_EQ((*examples)[0].proposal_labels, (std::vector<int>{-1, -1, -1}));
+
+  struct Case {
+    const char* props;
+    std::string expect;
+  } cases[] = {
+      {R"({"1": [[0, 0, 5, 5]]})", ": no proposals for image 2 (used by " + json + " \"refs\"[1])"},
+      {R"({"x": [[0, 0, 5, 5]]})", ": \"x\": keys are image ids (integers)"},
+      {R"({"1": [], "2": [[0, 0, 1, 1]]})", ": \"1\": no boxes"},
+      {R"({"1": [[0, 0, 5]], "2": [[0, 0, 1, 1]]})", ": \"1\"[0]: need [x, y, w, h]"},
+      {R"({"1": [[0, 0, 5, 0]], "2": [[0, 0, 1, 1]]})", ": \"1\"[0]: need 4 numbers with w, h > 0"},
+      {R"([1])", ": top level: must be an object"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = dir.Write("bad_props.json", c.props);
+    auto bad = ReadRefexp(json, "", path);
+    ASSERT_FALSE(bad.ok()) << c.expect;
+    EXPECT_EQ(bad.status().message(), path + c.expect);
+  }
+  EXPECT_EQ(ReadRefexp(json, dir.path() + "/nope").status().message(),
+            json + ": image_root " + dir.path() + "/nope: folder not found");
+}
+
 }  // namespace
 }  // namespace chromatune::datasets

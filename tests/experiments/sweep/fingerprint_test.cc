@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "common/sha256.h"
 #include "tests/experiments/sweep/sweep_fixtures.h"
@@ -68,6 +69,16 @@ TEST(FingerprintTest, TorchscriptHashesTheFileContents) {
   EXPECT_FALSE(BackboneFingerprint("torchscript:" + dir.path()).ok());
 }
 
+TEST(FingerprintTest, DevicesAreRefusedWithoutBeingRead) {
+  // Reading /dev/zero would never end (on a coordinator I/O thread, before this check).
+  auto fp = BackboneFingerprint("torchscript:/dev/zero");
+  ASSERT_FALSE(fp.ok());
+  EXPECT_EQ(fp.status().message(),
+            "TorchScript backbone file is not a regular file (a device, FIFO or socket): "
+            "/dev/zero");
+  EXPECT_FALSE(DatasetFingerprint("refexp:/dev/zero").ok());
+}
+
 TEST(FingerprintTest, FashionUsesNamesAndSizesAndGeneratorVersion) {
   TempDir dir;
   WriteFashion(dir, 0);
@@ -93,18 +104,32 @@ TEST(FingerprintTest, FashionUsesNamesAndSizesAndGeneratorVersion) {
             std::string::npos);
 }
 
-TEST(FingerprintTest, AnnotationFilesAreHashed) {
+// Users' datasets: the manifest's content and each image's relative path and size, never
+// where they are (the details are datasets/sources/summary.h's, tested in tests/datasets).
+TEST(FingerprintTest, UsersDatasetsHashContentNotPaths) {
   TempDir dir;
-  const std::string split = dir.Write("split.json", "{\"train\": []}");
+  const std::string split = dir.Write(
+      "a/split.json", R"({"train": [["x.png", 0, "cat"]], "test": [["y.png", 0, "cat"]]})");
+  dir.Write("a/x.png", "12345");
+  dir.Write("a/y.png", "123");
   auto fp = DatasetFingerprint("coop-split:" + split);
-  ASSERT_TRUE(fp.ok());
-  EXPECT_EQ(*fp, Sha256Hex("{\"train\": []}"));
-  const std::string refs = dir.Write("refs.json", "[]");
-  EXPECT_EQ(*DatasetFingerprint("refexp:" + refs), Sha256Hex("[]"));
+  ASSERT_TRUE(fp.ok()) << fp.status().message();
+  std::filesystem::rename(dir.path() + "/a", dir.path() + "/b");
+  auto moved = DatasetFingerprint("coop-split:" + dir.path() + "/b/split.json");
+  ASSERT_TRUE(moved.ok()) << moved.status().message();
+  EXPECT_EQ(*moved, *fp);
+  // The same split file with its images elsewhere: image_root says where.
+  datasets::DatasetOptions options;
+  options.image_root = dir.path() + "/images";
+  dir.Write("images/x.png", "12345");
+  dir.Write("images/y.png", "1234");  // another size
+  dir.Write("c/split.json", R"({"train": [["x.png", 0, "cat"]], "test": [["y.png", 0, "cat"]]})");
+  auto rooted = DatasetFingerprint("coop-split:" + dir.path() + "/c/split.json", options);
+  ASSERT_TRUE(rooted.ok()) << rooted.status().message();
+  EXPECT_NE(*rooted, *fp);
   auto missing = DatasetFingerprint("refexp:" + dir.path() + "/none.json");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().message(),
-            "referring-expression file not found: " + dir.path() + "/none.json");
+  EXPECT_EQ(missing.status().message(), "JSON file not found: " + dir.path() + "/none.json");
   EXPECT_FALSE(DatasetFingerprint("mnist").ok());
 }
 

@@ -221,7 +221,7 @@ TEST(SpecTest, UnknownTaskDatasetBackboneAndMismatches) {
                       "methods: [zero-shot]\n"),
             "s.yaml:3:10: dataset: unknown dataset \"fashion-mnst\" (did you mean "
             "\"fashion-mnist\"?); known: fashion-mnist, fashion-mnist-shift, fashion-ref, "
-            "fashion-ref-shift, coop-split:PATH, refexp:PATH");
+            "fashion-ref-shift, imagefolder:ROOT, csv:PATH, coop-split:PATH, refexp:PATH");
   EXPECT_EQ(OnlyError("name: t\ntask: classification\ndataset: fashion-ref\nshots: 0\n"
                       "methods: [zero-shot]\n"),
             "s.yaml:3:10: dataset: \"fashion-ref\" is a grounding dataset, but task is "
@@ -229,7 +229,7 @@ TEST(SpecTest, UnknownTaskDatasetBackboneAndMismatches) {
   EXPECT_EQ(OnlyError(ClassificationHead() + "backbone: builtin:tiny-clp\nmethods: [zero-shot]\n"),
             "s.yaml:5:11: backbone: unknown backbone \"builtin:tiny-clp\" (did you mean "
             "\"builtin:tiny-clip\"?); known: builtin:tiny-clip, builtin:tiny-fusion, "
-            "torchscript:PATH");
+            "torchscript:PATH, clip:PATH");
 }
 
 TEST(SpecTest, PathDatasetsAndBackbonesResolveAgainstTheFile) {
@@ -257,6 +257,48 @@ TEST(SpecTest, PathDatasetsAndBackbonesResolveAgainstTheFile) {
   EXPECT_EQ(lines[0],
             missing + ":3:10: dataset: file not found: " + dir.path() + "/sweeps/nope.json");
   EXPECT_EQ(lines[1], missing + ":4:11: backbone: torchscript needs a file path after the colon");
+}
+
+TEST(SpecTest, ClipBackboneAsStringOrMapping) {
+  TempDir dir;
+  dir.Write("m/ViT-B-32.pt", "weights");
+  dir.Write("m/bpe_simple_vocab_16e6.txt.gz", "vocab");
+  dir.Write("v/other.txt.gz", "vocab2");
+  const std::string head =
+      "name: t\ntask: classification\ndataset: fashion-mnist\nshots: 1\n"
+      "methods: [zero-shot]\n";
+  // The string form finds the vocabulary beside the checkpoint.
+  auto plain = ParseSweepFile(dir.Write("a.yaml", head + "backbone: clip:m/ViT-B-32.pt\n"));
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_EQ(plain->backbone, "clip:" + dir.path() + "/m/ViT-B-32.pt?vocab=" + dir.path() +
+                                 "/m/bpe_simple_vocab_16e6.txt.gz");
+  // The mapping names another vocabulary and open_clip's activation.
+  auto mapped = ParseSweepFile(
+      dir.Write("b.yaml", head + "backbone: {source: clip:m/ViT-B-32.pt, vocab: v/other.txt.gz, "
+                                 "activation: gelu}\n"));
+  ASSERT_TRUE(mapped.ok()) << mapped.status().message();
+  EXPECT_EQ(mapped->backbone, "clip:" + dir.path() + "/m/ViT-B-32.pt?vocab=" + dir.path() +
+                                  "/v/other.txt.gz&activation=gelu");
+  // Errors name the field and what is wrong.
+  const std::string typo =
+      dir.Write("e.yaml", head + "backbone: {source: clip:m/ViT-B-32.pt, vocb: x}\n");
+  auto bad = ParseSweepFile(typo);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(MessageLines(bad.status()).front(),
+            typo + ":6:40: backbone.vocb: unknown field (did you mean \"vocab\"?)");
+  dir.Write("n/model.pt", "weights");
+  auto novocab = ParseSweepFile(dir.Write("c.yaml", head + "backbone: clip:n/model.pt\n"));
+  ASSERT_FALSE(novocab.ok());
+  EXPECT_NE(novocab.status().message().find("no BPE vocabulary: looked for " + dir.path() +
+                                            "/n/bpe_simple_vocab_16e6.txt.gz"),
+            std::string::npos)
+      << novocab.status().message();
+  auto device = ParseSweepFile(dir.Write("d.yaml", head + "backbone: clip:/dev/zero\n"));
+  ASSERT_FALSE(device.ok());
+  EXPECT_NE(device.status().message().find(
+                "backbone: is not a regular file (a device, FIFO or socket): /dev/zero"),
+            std::string::npos)
+      << device.status().message();
 }
 
 TEST(SpecTest, MissingOrUnreadableFile) {
