@@ -192,7 +192,8 @@ Result<EnsembleParams> ParseEnsemble(const nlohmann::json& given) {
     }
   } else {
     return InvalidArgument(
-        "params.templates: expected \"builtin:clip-7\" or a non-empty list of strings, got " +
+        "params.templates: expected \"builtin:clip-7\", \"builtin:clip-80\" or a non-empty list of "
+        "strings, got " +
         v.dump());
   }
   return p;

@@ -14,7 +14,7 @@ torch::Tensor EmbedIds(const std::function<torch::Tensor(const torch::Tensor&)>&
 
 }  // namespace
 
-PromptLearner::PromptLearner(const models::Tokenizer* tokenizer, int64_t context_length,
+PromptLearner::PromptLearner(const models::TextTokenizer* tokenizer, int64_t context_length,
                              std::function<torch::Tensor(const torch::Tensor&)> embed,
                              std::vector<PromptSegment> layout, torch::Tensor context)
     : tokenizer_(tokenizer),
@@ -23,7 +23,7 @@ PromptLearner::PromptLearner(const models::Tokenizer* tokenizer, int64_t context
       layout_(std::move(layout)),
       context_(std::move(context)) {}
 
-Result<PromptLearner> PromptLearner::Coop(const models::Tokenizer* tokenizer,
+Result<PromptLearner> PromptLearner::Coop(const models::TextTokenizer* tokenizer,
                                           int64_t context_length,
                                           std::function<torch::Tensor(const torch::Tensor&)> embed,
                                           int64_t ctx_len, const std::string& class_position,
@@ -33,8 +33,9 @@ Result<PromptLearner> PromptLearner::Coop(const models::Tokenizer* tokenizer,
     return InvalidArgument("params.init: \"" + init + "\" has " + std::to_string(init_ids.size()) +
                            " words, more than ctx_len " + std::to_string(ctx_len));
   }
+  CT_RETURN_IF_ERROR(tokenizer->CheckText(init).WithContext("params.init"));
   for (size_t i = 0; i < init_ids.size(); ++i) {
-    if (init_ids[i] == models::Tokenizer::kUnk) {
+    if (init_ids[i] == tokenizer->unknown_id()) {
       return InvalidArgument("params.init: a word of \"" + init +
                              "\" is not in the backbone's vocabulary");
     }
@@ -42,7 +43,7 @@ Result<PromptLearner> PromptLearner::Coop(const models::Tokenizer* tokenizer,
   if (csc && num_classes < 1) {
     return InvalidArgument("params.csc: class-specific context needs the task's classes");
   }
-  torch::Tensor probe = EmbedIds(embed, {models::Tokenizer::kUnk});
+  torch::Tensor probe = EmbedIds(embed, {tokenizer->placeholder_id()});
   const int64_t width = probe.size(1);
   torch::Tensor ctx = torch::randn({ctx_len, width}) * 0.02;
   if (!init_ids.empty()) {
@@ -66,18 +67,21 @@ Result<PromptLearner> PromptLearner::Coop(const models::Tokenizer* tokenizer,
 }
 
 Result<PromptLearner> PromptLearner::FromTemplate(
-    const models::Tokenizer* tokenizer, int64_t context_length,
+    const models::TextTokenizer* tokenizer, int64_t context_length,
     std::function<torch::Tensor(const torch::Tensor&)> embed, const std::string& templ,
     bool mask_token) {
+  if (mask_token && tokenizer->mask_id() < 0) {
+    return InvalidArgument("params.template: [MASK] needs a fusion backbone with a mask token");
+  }
   std::vector<PromptSegment> layout;
   std::vector<int64_t> literal_ids;
   size_t pos = 0;
   auto add_literal = [&](const std::string& text) {
-    const std::vector<std::string> words = models::Tokenizer::Split(text);
-    if (words.empty()) return;
+    const std::vector<int64_t> ids = tokenizer->EncodeWords(text);
+    if (ids.empty()) return;
     layout.push_back({Kind::kContext, static_cast<int64_t>(literal_ids.size()),
-                      static_cast<int64_t>(words.size())});
-    for (const auto& w : words) literal_ids.push_back(tokenizer->Id(w));
+                      static_cast<int64_t>(ids.size())});
+    literal_ids.insert(literal_ids.end(), ids.begin(), ids.end());
   };
   while (pos < templ.size()) {
     const size_t q = templ.find("{query}", pos), m = templ.find("[MASK]", pos);
@@ -103,6 +107,8 @@ Result<PromptLearner> PromptLearner::FromTemplate(
 
 Status PromptLearner::Check(const std::vector<TextRequest>& requests) const {
   for (const auto& r : requests) {
+    CT_RETURN_IF_ERROR(tokenizer_->CheckText(r.name));
+    CT_RETURN_IF_ERROR(tokenizer_->CheckText(r.color));
     int64_t n = 2;
     for (const auto& s : layout_) {
       if (s.kind == Kind::kContext) n += s.count;
@@ -130,13 +136,13 @@ Status PromptLearner::Check(const std::vector<TextRequest>& requests) const {
 PromptBatch PromptLearner::Build(const std::vector<TextRequest>& requests) const {
   const int64_t k = static_cast<int64_t>(requests.size());
   const int64_t per_class = class_specific() ? context_.size(1) : 0;
-  std::vector<int64_t> ids(k * context_length_, models::Tokenizer::kPad);
+  std::vector<int64_t> ids(k * context_length_, tokenizer_->pad_id());
   std::vector<int64_t> eos(k), mask(k, -1), rows, cols, ctx_index;
   for (int64_t i = 0; i < k; ++i) {
     const TextRequest& r = requests[i];
     int64_t t = 0;
     int64_t* row = &ids[i * context_length_];
-    row[t++] = models::Tokenizer::kSos;
+    row[t++] = tokenizer_->start_id();
     for (const auto& s : layout_) {
       switch (s.kind) {
         case Kind::kContext:
@@ -144,7 +150,7 @@ PromptBatch PromptLearner::Build(const std::vector<TextRequest>& requests) const
             rows.push_back(i);
             cols.push_back(t);
             ctx_index.push_back((class_specific() ? r.class_id * per_class : 0) + s.first + j);
-            row[t++] = models::Tokenizer::kUnk;
+            row[t++] = tokenizer_->placeholder_id();
           }
           break;
         case Kind::kName:
@@ -156,12 +162,12 @@ PromptBatch PromptLearner::Build(const std::vector<TextRequest>& requests) const
           break;
         case Kind::kMask:
           mask[i] = t;
-          row[t++] = models::Tokenizer::kMask;
+          row[t++] = tokenizer_->mask_id();
           break;
       }
     }
     eos[i] = t;
-    row[t] = models::Tokenizer::kEos;
+    row[t] = tokenizer_->end_id();
   }
   PromptBatch b;
   b.ids = torch::tensor(ids, torch::kInt64).view({k, context_length_});

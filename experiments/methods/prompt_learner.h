@@ -16,7 +16,8 @@
 // initialised from their own embeddings; {query} is a name segment, [MASK] a color segment
 // (dual encoder) or a mask segment (fusion model).
 //
-// The punctuation of templates is not tokenised (tokenizer.h drops it).
+// Literal template words become as many context vectors as the backbone's tokenizer makes
+// of them (the word tokenizer drops punctuation; CLIP's BPE keeps it as tokens).
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,7 @@ struct PromptSegment {
 // The text input of a batch of prompts, ready for a text tower.
 struct PromptBatch {
   torch::Tensor embeds;      // [K, T, E]
-  torch::Tensor ids;         // [K, T] (context positions hold [UNK])
+  torch::Tensor ids;         // [K, T] (context positions hold the placeholder id)
   torch::Tensor eos_index;   // [K]
   torch::Tensor mask_index;  // [K] position of [MASK] (or of the colour's first token), -1 if none
 };
@@ -51,19 +52,19 @@ class PromptLearner {
  public:
   // `embed` maps ids [B, T] to token embeddings [B, T, E] (the backbone's TokenEmbedding);
   // `context` is the learned table [N, E] or [C, N, E] (csc), already requires_grad.
-  PromptLearner(const models::Tokenizer* tokenizer, int64_t context_length,
+  PromptLearner(const models::TextTokenizer* tokenizer, int64_t context_length,
                 std::function<torch::Tensor(const torch::Tensor&)> embed,
                 std::vector<PromptSegment> layout, torch::Tensor context);
 
   // CoOp. Errors: an init phrase with more words than ctx_len, or unknown words in it.
-  static Result<PromptLearner> Coop(const models::Tokenizer* tokenizer, int64_t context_length,
+  static Result<PromptLearner> Coop(const models::TextTokenizer* tokenizer, int64_t context_length,
                                     std::function<torch::Tensor(const torch::Tensor&)> embed,
                                     int64_t ctx_len, const std::string& class_position, bool csc,
                                     int64_t num_classes, const std::string& init);
   // CPT prompt tuning from a template with {query} and [MASK]; `mask_token` true keeps [MASK]
   // for a fusion model, false scores colour words with a dual encoder.
   static Result<PromptLearner> FromTemplate(
-      const models::Tokenizer* tokenizer, int64_t context_length,
+      const models::TextTokenizer* tokenizer, int64_t context_length,
       std::function<torch::Tensor(const torch::Tensor&)> embed, const std::string& templ,
       bool mask_token);
 
@@ -79,7 +80,7 @@ class PromptLearner {
   std::vector<std::string> NearestWords() const;
 
  private:
-  const models::Tokenizer* tokenizer_;
+  const models::TextTokenizer* tokenizer_;
   int64_t context_length_;
   std::function<torch::Tensor(const torch::Tensor&)> embed_;
   std::vector<PromptSegment> layout_;

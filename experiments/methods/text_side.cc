@@ -17,7 +17,14 @@ class TemplateTextSide final : public TextSide {
                    std::vector<std::string> templates)
       : model_(std::move(m)), templates_(std::move(templates)) {}
 
-  Status Check(const std::vector<TextRequest>&) const override { return Status::Ok(); }
+  // Every filled template must fit the text tower: nothing is cut silently.
+  Status Check(const std::vector<TextRequest>& requests) const override {
+    std::vector<std::string> sentences;
+    for (const auto& r : requests) {
+      for (const auto& t : templates_) sentences.push_back(FillTemplate(t, r.name, r.color));
+    }
+    return model_->tokenizer().CheckFits(sentences, model_->context_length());
+  }
 
   torch::Tensor Encode(const std::vector<TextRequest>& requests) override {
     torch::NoGradGuard no_grad;

@@ -9,6 +9,7 @@
 #include "experiments/methods/method_params.h"
 #include "experiments/methods/proposal_views.h"
 #include "experiments/methods/text_side.h"
+#include "experiments/sweep/fingerprint.h"
 
 namespace chromatune::methods {
 namespace {
@@ -79,7 +80,12 @@ TrialEngine::TrialEngine(RunnerOptions options) : options_(std::move(options)) {
 
 Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::string& name,
                                                                 TrialContext& ctx) {
-  auto it = backbones_.find(name);
+  // The fingerprint hashes a checkpoint's bytes once per (path, size, mtime) in the process;
+  // names it does not know (spec:) stand for themselves.
+  auto fingerprint = BackboneFingerprint(name);
+  const std::string identity = fingerprint.ok() ? *fingerprint : name;
+  const std::string cache_key = name + '\n' + identity;
+  auto it = backbones_.find(cache_key);
   if (it != backbones_.end()) return it->second;
   models::ProgressFn progress;
   if (ctx.progress) {
@@ -98,8 +104,16 @@ Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::strin
     for (auto& p : backbone->fusion->parameters()) p.requires_grad_(false);
     backbone->fusion->SetTraining(false);
   }
-  backbones_[name] = backbone;
+  backbone->fingerprint = identity;
+  backbones_[cache_key] = backbone;
   return backbone;
+}
+
+FeatureCache& TrialEngine::features(const std::string& name) {
+  for (const auto& [key, backbone] : backbones_) {
+    if (key.rfind(name + '\n', 0) == 0) return features_[backbone->fingerprint];
+  }
+  return features_[name];
 }
 
 Result<std::shared_ptr<const datasets::ClassificationTask>> TrialEngine::Classification(
@@ -161,7 +175,7 @@ Result<TrialResult> TrialEngine::RunDual(const TrialSpec& spec,
                                          std::shared_ptr<models::Backbone> backbone,
                                          TrialContext& ctx) {
   std::shared_ptr<models::VisionLanguageModel> model = backbone->dual;
-  FeatureCache* cache = &features_[spec.backbone];
+  FeatureCache* cache = &features_[backbone->fingerprint];
   const bool grounding = spec.task == Task::kGrounding;
   const int side = static_cast<int>(model->image_size());
   const std::string& m = spec.method;

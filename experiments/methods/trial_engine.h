@@ -42,8 +42,9 @@ class TrialEngine {
 
   Result<TrialResult> Run(const nlohmann::json& item, TrialContext& ctx);
 
-  // The frozen-feature cache of a backbone (created empty on first use).
-  FeatureCache& features(const std::string& backbone) { return features_[backbone]; }
+  // The frozen-feature cache of the loaded backbone `name` (the cache of its weights'
+  // content; created empty on first use).
+  FeatureCache& features(const std::string& name);
   // Number of distinct backbones and task data sets held.
   size_t cached_backbones() const { return backbones_.size(); }
 
@@ -59,7 +60,9 @@ class TrialEngine {
                               TrialContext& ctx);
 
   RunnerOptions options_;
+  // Keyed by name and weight fingerprint, so a checkpoint rewritten in place is reloaded.
   std::map<std::string, std::shared_ptr<models::Backbone>> backbones_;
+  // Keyed by the weight fingerprint (the weights' content), not the name or path.
   std::map<std::string, FeatureCache> features_;
   std::map<std::string, std::shared_ptr<const datasets::ClassificationTask>> classification_;
   std::map<std::string, std::shared_ptr<const datasets::GroundingTask>> grounding_;

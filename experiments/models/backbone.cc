@@ -5,8 +5,10 @@
 #include "common/file_lock.h"
 #include "common/log.h"
 #include "experiments/models/checkpoint.h"
+#include "experiments/models/clip_model.h"
 #include "experiments/models/pretrain.h"
 #include "experiments/models/torchscript_model.h"
+#include "experiments/sweep/backbone_ref.h"
 
 namespace chromatune::models {
 namespace {
@@ -178,6 +180,19 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrain(const std::string& name,
     backbone->name = name;
     backbone->dual = std::move(model);
     backbone->checkpoint_path = path;
+    backbone->spec = nlohmann::json::object();
+    return backbone;
+  }
+  if (StartsWith(name, "clip:")) {
+    CT_ASSIGN_OR_RETURN(ClipBackboneRef ref, ParseClipBackbone(name));
+    ClipModel::Options options;
+    options.vocab_path = ref.vocab;
+    options.quick_gelu = ref.quick_gelu;
+    CT_ASSIGN_OR_RETURN(auto model, ClipModel::Load(ref.checkpoint, options));
+    auto backbone = std::make_shared<Backbone>();
+    backbone->name = name;
+    backbone->dual = std::move(model);
+    backbone->checkpoint_path = ref.checkpoint;
     backbone->spec = nlohmann::json::object();
     return backbone;
   }

@@ -3,6 +3,7 @@
 //   builtin:tiny-clip     dual encoder pretrained contrastively by `chromatune pretrain`
 //   builtin:tiny-fusion   single-stream transformer with an MLM head (CPT's "[MASK]")
 //   torchscript:PATH      a TorchScript module (see TorchScriptModel below)
+//   clip:PATH[?vocab=F]   a CLIP checkpoint as users have it (clip_model.h, backbone_ref.h)
 //   spec:PATH.yaml        a builtin backbone pretrained by the spec file at PATH
 //   builtin:tiny-clip?steps=20&batch_size=16   defaults overridden per field (tests)
 //
@@ -63,7 +64,7 @@ class VisionLanguageModel {
   virtual ~VisionLanguageModel() = default;
 
   virtual std::string name() const = 0;
-  virtual const Tokenizer& tokenizer() const = 0;
+  virtual const TextTokenizer& tokenizer() const = 0;
   virtual int64_t image_size() const = 0;
   virtual int64_t embed_dim() const = 0;       // D of EncodeImage / EncodeText*
   virtual int64_t token_width() const = 0;     // E of TokenEmbedding
@@ -141,6 +142,7 @@ struct Backbone {
   std::string checkpoint_path;                // the file the weights came from
   nlohmann::json spec;                        // PretrainSpec::CanonicalJson (builtin), or {}
   bool pretrained_here = false;               // this call trained it (not found in the cache)
+  std::string fingerprint;  // BackboneFingerprint (weights' content), set by the trial engine
 };
 
 // Called on rank 0 with the fraction done (0..1) and a short note; may be empty.

@@ -28,7 +28,7 @@ std::string CheckpointDir(const std::string& cache_dir, const PretrainSpec& spec
 Status SaveCheckpoint(const std::string& dir, const PretrainSpec& spec,
                       const PretrainedModel& model, const nlohmann::json& training) {
   if (!model.dual && !model.fusion) return InvalidArgument("SaveCheckpoint: no model");
-  const Tokenizer& tok = model.dual ? model.dual->tokenizer() : model.fusion->tokenizer();
+  const TextTokenizer& tok = model.dual ? model.dual->tokenizer() : model.fusion->tokenizer();
   const fs::path target(dir);
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);

@@ -131,7 +131,7 @@ int64_t Tokenizer::Id(const std::string& word) const {
   return it == index_.end() ? kUnk : it->second;
 }
 
-const std::string& Tokenizer::Word(int64_t id) const {
+std::string Tokenizer::Word(int64_t id) const {
   if (id < 0 || id >= vocab_size()) return words_[kUnk];
   return words_[static_cast<size_t>(id)];
 }
@@ -142,23 +142,51 @@ std::vector<int64_t> Tokenizer::EncodeWords(std::string_view text) const {
   return ids;
 }
 
-Tokenizer::Encoded Tokenizer::Encode(const std::vector<std::string>& texts, int64_t length) const {
-  TORCH_CHECK(length >= 2, "Tokenizer::Encode: length must be >= 2");
+Status Tokenizer::CheckText(std::string_view text) const {
+  std::string unknown;
+  for (const std::string& w : Split(text)) {
+    if (Contains(w)) continue;
+    if (unknown.find("\"" + w + "\"") != std::string::npos) continue;
+    unknown += (unknown.empty() ? "" : ", ") + ("\"" + w + "\"");
+  }
+  if (unknown.empty()) return Status::Ok();
+  return InvalidArgument("\"" + std::string(text) + "\": " + unknown +
+                         " not in the backbone's vocabulary (the builtin backbones know only the "
+                         "words of their captions and prompts; a clip: backbone encodes any text)");
+}
+
+TextTokenizer::Encoded TextTokenizer::Encode(const std::vector<std::string>& texts,
+                                             int64_t length) const {
+  TORCH_CHECK(length >= 2, "TextTokenizer::Encode: length must be >= 2");
   const int64_t n = static_cast<int64_t>(texts.size());
   Encoded out;
-  out.ids = torch::full({n, length}, kPad, torch::kInt64);
+  out.ids = torch::full({n, length}, pad_id(), torch::kInt64);
   out.eos_index = torch::empty({n}, torch::kInt64);
   auto ids = out.ids.accessor<int64_t, 2>();
   auto eos = out.eos_index.accessor<int64_t, 1>();
   for (int64_t b = 0; b < n; ++b) {
     std::vector<int64_t> words = EncodeWords(texts[static_cast<size_t>(b)]);
     const int64_t kept = std::min<int64_t>(static_cast<int64_t>(words.size()), length - 2);
-    ids[b][0] = kSos;
+    ids[b][0] = start_id();
     for (int64_t t = 0; t < kept; ++t) ids[b][t + 1] = words[static_cast<size_t>(t)];
-    ids[b][kept + 1] = kEos;
+    ids[b][kept + 1] = end_id();
     eos[b] = kept + 1;
   }
   return out;
+}
+
+Status TextTokenizer::CheckFits(const std::vector<std::string>& texts, int64_t length) const {
+  for (const std::string& text : texts) {
+    CT_RETURN_IF_ERROR(CheckText(text));
+    const size_t n = EncodeWords(text).size() + 2;
+    if (static_cast<int64_t>(n) > length) {
+      const std::string shown = text.size() > 60 ? text.substr(0, 57) + "..." : text;
+      return InvalidArgument("text \"" + shown + "\" needs " + std::to_string(n) +
+                             " tokens with its start and end tokens, but the text tower takes " +
+                             std::to_string(length));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace chromatune::models

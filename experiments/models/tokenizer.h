@@ -1,4 +1,5 @@
-// Tokenizer: the word-level tokenizer of the builtin backbones (and of TorchScript models
+// TextTokenizer: the tokenizer interface the methods use; Tokenizer: the word-level
+// tokenizer of the builtin backbones (and of TorchScript models
 // that ship a word list).
 //
 // Words are lower-case runs of letters, digits, '-' and '\''; every other character
@@ -26,7 +27,51 @@
 
 namespace chromatune::models {
 
-class Tokenizer {
+// What methods need of a backbone's tokenizer, whichever it is: the word-level Tokenizer
+// below (builtin backbones, TorchScript models with a word list) or CLIP's byte-level BPE
+// (clip_tokenizer.h). Ids of one text never include the specials; Encode adds them.
+// Implementations are immutable after construction and safe to share across threads.
+class TextTokenizer {
+ public:
+  virtual ~TextTokenizer() = default;
+
+  virtual int64_t vocab_size() const = 0;
+  virtual int64_t start_id() const = 0;
+  virtual int64_t end_id() const = 0;
+  virtual int64_t pad_id() const = 0;
+  // The id written where learned context vectors go (CoOp's "X"); its embedding is replaced.
+  virtual int64_t placeholder_id() const = 0;
+  // The id of an out-of-vocabulary word; -1 for tokenizers that encode every text (BPE).
+  virtual int64_t unknown_id() const = 0;
+  // The id of "[MASK]", or -1 when the vocabulary has none.
+  virtual int64_t mask_id() const = 0;
+
+  // Ids of `text`, without specials or padding. Text the tokenizer cannot encode (invalid
+  // UTF-8 for BPE) gives what CheckText reports; call CheckText first where it matters.
+  virtual std::vector<int64_t> EncodeWords(std::string_view text) const = 0;
+  // OK when `text` can be encoded; the error names the text and the reason.
+  virtual Status CheckText(std::string_view text) const { return Status::Ok(); }
+  // The id of `word` when it is a single token of the vocabulary, unknown_id() otherwise.
+  virtual int64_t Id(const std::string& word) const = 0;
+  // The text of a token ("photo" for the word tokenizer, "photo</w>" for BPE).
+  virtual std::string Word(int64_t id) const = 0;
+  // Every token's text, in id order.
+  virtual std::vector<std::string> words() const = 0;
+
+  struct Encoded {
+    torch::Tensor ids;        // [B, T] int64
+    torch::Tensor eos_index;  // [B] int64
+  };
+  // Encodes each text to `length` ids: start, EncodeWords truncated to length - 2 (the end
+  // token is always kept), end, padding. length >= 2, checked. CPU tensors.
+  Encoded Encode(const std::vector<std::string>& texts, int64_t length) const;
+  // kInvalidArgument naming the first text that CheckText refuses or that needs more than
+  // `length` ids with its start and end tokens (methods call it so that nothing is cut
+  // silently).
+  Status CheckFits(const std::vector<std::string>& texts, int64_t length) const;
+};
+
+class Tokenizer final : public TextTokenizer {
  public:
   static constexpr int64_t kPad = 0;
   static constexpr int64_t kSos = 1;
@@ -49,22 +94,25 @@ class Tokenizer {
   // Lower-cased words of `text`, specials kept as single words.
   static std::vector<std::string> Split(std::string_view text);
 
-  int64_t vocab_size() const { return static_cast<int64_t>(words_.size()); }
-  const std::vector<std::string>& words() const { return words_; }
+  int64_t vocab_size() const override { return static_cast<int64_t>(words_.size()); }
+  int64_t start_id() const override { return kSos; }
+  int64_t end_id() const override { return kEos; }
+  int64_t pad_id() const override { return kPad; }
+  int64_t placeholder_id() const override { return kUnk; }
+  int64_t unknown_id() const override { return kUnk; }
+  int64_t mask_id() const override { return kMask; }
+  std::vector<std::string> words() const override { return words_; }
+  const std::vector<std::string>& word_list() const { return words_; }
   // Id of `word` (lower-case), kUnk when absent.
-  int64_t Id(const std::string& word) const;
+  int64_t Id(const std::string& word) const override;
   bool Contains(const std::string& word) const { return index_.count(word) > 0; }
   // The word of `id`; "[UNK]" when out of range.
-  const std::string& Word(int64_t id) const;
-
-  struct Encoded {
-    torch::Tensor ids;        // [B, T] int64
-    torch::Tensor eos_index;  // [B] int64
-  };
-  // Encodes each text to `length` ids (length >= 2, checked). CPU tensors.
-  Encoded Encode(const std::vector<std::string>& texts, int64_t length) const;
-  // Ids of one text without specials or padding.
-  std::vector<int64_t> EncodeWords(std::string_view text) const;
+  std::string Word(int64_t id) const override;
+  // Ids of one text without specials or padding (Split, then Id).
+  std::vector<int64_t> EncodeWords(std::string_view text) const override;
+  // kInvalidArgument listing the words of `text` that are not in the vocabulary (they would
+  // all encode to [UNK], and prompts that differ only in them would be identical).
+  Status CheckText(std::string_view text) const override;
 
  private:
   explicit Tokenizer(std::vector<std::string> words);

@@ -22,6 +22,94 @@ const std::vector<std::string>& Clip7() {
   return kTemplates;
 }
 
+// CLIP's 80 ImageNet templates (CLIP's prompt-engineering notebook), the full ensemble of
+// CLIP's zero-shot ImageNet result.
+const std::vector<std::string>& Clip80() {
+  static const std::vector<std::string> kTemplates = {
+      "a bad photo of a {}.",
+      "a photo of many {}.",
+      "a sculpture of a {}.",
+      "a photo of the hard to see {}.",
+      "a low resolution photo of the {}.",
+      "a rendering of a {}.",
+      "graffiti of a {}.",
+      "a bad photo of the {}.",
+      "a cropped photo of the {}.",
+      "a tattoo of a {}.",
+      "the embroidered {}.",
+      "a photo of a hard to see {}.",
+      "a bright photo of a {}.",
+      "a photo of a clean {}.",
+      "a photo of a dirty {}.",
+      "a dark photo of the {}.",
+      "a drawing of a {}.",
+      "a photo of my {}.",
+      "the plastic {}.",
+      "a photo of the cool {}.",
+      "a close-up photo of a {}.",
+      "a black and white photo of the {}.",
+      "a painting of the {}.",
+      "a painting of a {}.",
+      "a pixelated photo of the {}.",
+      "a sculpture of the {}.",
+      "a bright photo of the {}.",
+      "a cropped photo of a {}.",
+      "a plastic {}.",
+      "a photo of the dirty {}.",
+      "a jpeg corrupted photo of a {}.",
+      "a blurry photo of the {}.",
+      "a photo of the {}.",
+      "a good photo of the {}.",
+      "a rendering of the {}.",
+      "a {} in a video game.",
+      "a photo of one {}.",
+      "a doodle of a {}.",
+      "a close-up photo of the {}.",
+      "a photo of a {}.",
+      "the origami {}.",
+      "the {} in a video game.",
+      "a sketch of a {}.",
+      "a doodle of the {}.",
+      "a origami {}.",
+      "a low resolution photo of a {}.",
+      "the toy {}.",
+      "a rendition of the {}.",
+      "a photo of the clean {}.",
+      "a photo of a large {}.",
+      "a rendition of a {}.",
+      "a photo of a nice {}.",
+      "a photo of a weird {}.",
+      "a blurry photo of a {}.",
+      "a cartoon {}.",
+      "art of a {}.",
+      "a sketch of the {}.",
+      "a embroidered {}.",
+      "a pixelated photo of a {}.",
+      "itap of the {}.",
+      "a jpeg corrupted photo of the {}.",
+      "a good photo of a {}.",
+      "a plushie {}.",
+      "a photo of the nice {}.",
+      "a photo of the small {}.",
+      "a photo of the weird {}.",
+      "the cartoon {}.",
+      "art of the {}.",
+      "a drawing of the {}.",
+      "a photo of the large {}.",
+      "a black and white photo of a {}.",
+      "the plushie {}.",
+      "a dark photo of a {}.",
+      "itap of a {}.",
+      "graffiti of the {}.",
+      "a toy {}.",
+      "itap of my {}.",
+      "a photo of a cool {}.",
+      "a photo of a small {}.",
+      "a tattoo of the {}.",
+  };
+  return kTemplates;
+}
+
 constexpr double kMaxLr = 100.0;
 constexpr double kMaxEpochs = 100000;
 constexpr double kMaxBatch = 65536;
@@ -135,7 +223,7 @@ std::vector<MethodDef> BuildCatalog() {
   templates.type = ParamType::kTemplates;
   templates.default_value = Clip7();
   templates.placeholders = {"{}"};
-  templates.doc = "builtin:clip-7 or a list of templates, each with one {}";
+  templates.doc = "builtin:clip-7, builtin:clip-80 or a list of templates, each with one {}";
   methods.push_back({"ensemble",
                      false,
                      kClassification,
@@ -266,10 +354,12 @@ const MethodDef* FindMethod(const std::string& name) {
 }
 
 const std::vector<std::string>* FindBuiltinTemplates(const std::string& name) {
-  return name == "builtin:clip-7" ? &Clip7() : nullptr;
+  if (name == "builtin:clip-7") return &Clip7();
+  if (name == "builtin:clip-80") return &Clip80();
+  return nullptr;
 }
 
-std::vector<std::string> BuiltinTemplateNames() { return {"builtin:clip-7"}; }
+std::vector<std::string> BuiltinTemplateNames() { return {"builtin:clip-7", "builtin:clip-80"}; }
 
 nlohmann::json WithDefaults(const MethodDef& method, const nlohmann::json& params, int64_t shots) {
   if (!params.is_object()) return params;

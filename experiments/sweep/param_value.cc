@@ -225,7 +225,8 @@ std::optional<nlohmann::json> ParseTemplates(const ParamDef& def, const YAML::No
     return templates;
   }
   diag.Add(MarkOf(node), path,
-           "expected builtin:clip-7 or a non-empty list of templates, got " + DescribeNode(node));
+           "expected builtin:clip-7, builtin:clip-80 or a non-empty list of templates, got " +
+               DescribeNode(node));
   return std::nullopt;
 }
 

@@ -203,6 +203,11 @@ TEST(ParamValueTest, TemplateSets) {
   ASSERT_TRUE(builtin.setting);
   ASSERT_EQ(builtin.setting->values[0].size(), 7u);
   EXPECT_EQ(builtin.setting->values[0][0], "itap of a {}.");
+  auto eighty = Setting("ensemble", "templates", "builtin:clip-80");
+  ASSERT_TRUE(eighty.setting);
+  ASSERT_EQ(eighty.setting->values[0].size(), 80u);  // CLIP's ImageNet ensemble
+  EXPECT_EQ(eighty.setting->values[0][0], "a bad photo of a {}.");
+  EXPECT_EQ(eighty.setting->values[0][79], "a tattoo of the {}.");
 
   auto one = Setting("ensemble", "templates", "['a photo of a {}.', 'a {}.']");
   ASSERT_TRUE(one.setting);
@@ -215,7 +220,7 @@ TEST(ParamValueTest, TemplateSets) {
 
   EXPECT_EQ(Error("ensemble", "templates", "builtin:clip-8"),
             "f:1:4: p: unknown template set \"builtin:clip-8\" (did you mean \"builtin:clip-7\"?); "
-            "give a builtin set (builtin:clip-7) or a list of templates");
+            "give a builtin set (builtin:clip-7, builtin:clip-80) or a list of templates");
   EXPECT_EQ(Error("ensemble", "templates", "['a photo']"),
             "f:1:5: p[0]: must contain {} exactly once, found it 0 times in \"a photo\"");
   EXPECT_EQ(Error("cpt", "template", "'{query} is red.'"),
