@@ -1,7 +1,8 @@
 // `chromatune coordinator --db FILE --listen HOST:PORT [--token-file F]
-//  [--insecure-loopback] [--lease-timeout S] [--address-file F]`: serves the coordinator API
-// until SIGTERM or SIGINT; SIGUSR1 closes every open connection (docs/runtime.md,
-// docs/protocol.md). --address-file announces "HOST:PORT" to workers started elsewhere
+//  [--insecure-loopback] [--lease-timeout S] [--address-file F] [--max-user-priority N]`:
+// serves the coordinator API until SIGTERM or SIGINT; SIGUSR1 closes every open connection
+// (docs/runtime.md, docs/protocol.md); SIGHUP re-reads the token file (a bad file keeps the
+// tokens in force and logs why). --address-file announces "HOST:PORT" to workers started elsewhere
 // (docs/cluster.md); the file is removed when the coordinator stops.
 #include <signal.h>
 
@@ -29,6 +30,7 @@ struct CoordinatorArgs {
   double request_timeout_s = 15;
   double retry_backoff_s = 1;
   int64_t body_limit_mb = 64;
+  int max_user_priority = 100;
 };
 
 std::chrono::milliseconds Ms(double seconds) {
@@ -48,6 +50,7 @@ int RunCoordinator(const CoordinatorArgs& args) {
   config.artifact_file = args.artifacts;
   config.coordinator.lease_timeout = Ms(args.lease_timeout_s);
   config.coordinator.retry_backoff_base = Ms(args.retry_backoff_s);
+  config.coordinator.max_user_priority = args.max_user_priority;
   config.http.request_timeout = Ms(args.request_timeout_s);
   config.http.body_limit = static_cast<size_t>(args.body_limit_mb) * 1024 * 1024;
   // The coordinator also serves the read-only dashboard (its own read-only connection).
@@ -59,6 +62,7 @@ int RunCoordinator(const CoordinatorArgs& args) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGUSR1);
+  sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   auto server = coordinator::CoordinatorServer::Start(config);
@@ -82,7 +86,19 @@ int RunCoordinator(const CoordinatorArgs& args) {
   int sig = 0;
   // SIGUSR1 closes every connection (workers reconnect): an operator's tool, and the
   // "connections cut" fault of tests/integration.
-  while (sigwait(&stop, &sig) == 0 && sig == SIGUSR1) {
+  // SIGHUP re-reads the token file: revocation (or a new token) without a restart.
+  while (sigwait(&stop, &sig) == 0 && (sig == SIGUSR1 || sig == SIGHUP)) {
+    if (sig == SIGHUP) {
+      auto loaded = (*server)->ReloadTokens();
+      if (loaded.ok()) {
+        spdlog::warn("coordinator: SIGHUP: token file {} re-read: {} tokens in force",
+                     args.token_file, *loaded);
+      } else {
+        spdlog::error("coordinator: SIGHUP: the tokens in force are kept: {}",
+                      loaded.status().ToString());
+      }
+      continue;
+    }
     spdlog::warn("coordinator: SIGUSR1: closing {} connections",
                  (*server)->http().connection_count());
     (*server)->http().CloseAllConnections();
@@ -101,8 +117,9 @@ const CommandRegistrar kRegisterCoordinator("coordinator", [](CLI::App& root) {
   app->add_option("--listen", args->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   app->add_option("--token-file", args->token_file,
-                  "bearer tokens, one \"USER TOKEN\" per line (required unless "
-                  "--insecure-loopback)");
+                  "bearer tokens, one \"USER TOKEN [ROLE]\" per line, ROLE admin, user "
+                  "(default), viewer or worker (required unless --insecure-loopback; "
+                  "re-read on SIGHUP)");
   app->add_flag("--insecure-loopback", args->insecure_loopback,
                 "no authentication; only allowed on a loopback address");
   app->add_option("--lease-timeout", args->lease_timeout_s,
@@ -116,6 +133,10 @@ const CommandRegistrar kRegisterCoordinator("coordinator", [](CLI::App& root) {
   app->add_option("--retry-backoff", args->retry_backoff_s,
                   "seconds before the first retry of a failed trial (doubles per failure)")
       ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  app->add_option("--max-user-priority", args->max_user_priority,
+                  "largest |priority| a non-admin user may give a sweep (admins: any)")
+      ->check(CLI::Range(0, 1000000000))
       ->capture_default_str();
   app->add_option("--body-limit-mb", args->body_limit_mb, "largest request body in MiB")
       ->check(CLI::Range(1, 4096))

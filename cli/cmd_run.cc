@@ -187,8 +187,11 @@ int RunEmbedded(const RunArgs& args) {
     return kExitFailure;
   }
   const char* user_env = std::getenv("USER");
-  auto submitted = (*server)->coordinator().SubmitSweep(spec->yaml_text, args.file,
-                                                        user_env && *user_env ? user_env : "local");
+  // The embedded run's user is its machine's operator: an admin of its own coordinator.
+  const coordinator::Identity operator_identity{user_env && *user_env ? user_env : "local",
+                                                coordinator::Role::kAdmin};
+  auto submitted =
+      (*server)->coordinator().SubmitSweep(spec->yaml_text, args.file, operator_identity);
   if (!submitted.ok()) {
     std::cerr << "chromatune run: " << submitted.status().ToString() << "\n";
     return submitted.status().code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailure;

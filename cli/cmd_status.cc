@@ -1,6 +1,7 @@
 // `chromatune status --coordinator HOST:PORT [--token-file F] [--json]`: sweeps, worker
 // groups, and why each waiting trial waits.
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <memory>
 
@@ -16,6 +17,8 @@ struct StatusArgs {
   std::string token_file;
   bool json = false;
 };
+
+void PrintWaiting(const nlohmann::json& s);
 
 void PrintStatus(const nlohmann::json& s) {
   std::printf("%-28s %-10s %4s %8s %8s %8s %8s %8s\n", "SWEEP", "USER", "PRIO", "PENDING",
@@ -42,6 +45,31 @@ void PrintStatus(const nlohmann::json& s) {
                 g.value("trials", nlohmann::json::array()).dump().c_str(),
                 g.value("last_seen_ms_ago", 0) / 1000.0);
   }
+  // Groups told to stop because their leases kept expiring (docs/protocol.md, "Quarantine").
+  for (const auto& q : s.value("quarantined_groups", nlohmann::json::array())) {
+    std::printf("%-6lld %-20s QUARANTINED %.0f s ago (user %s): %s\n",
+                static_cast<long long>(q.value("id", 0)), q.value("host", std::string()).c_str(),
+                q.value("since_ms_ago", 0) / 1000.0, q.value("user", std::string()).c_str(),
+                q.value("reason", std::string()).c_str());
+  }
+  PrintWaiting(s);
+  // Who submitted, cancelled or re-prioritised what, newest first (GET /api/v1/audit has more).
+  const auto audit = s.value("audit", nlohmann::json::array());
+  if (!audit.empty()) {
+    std::printf("\n%-24s %-12s %-9s %-28s %s\n", "AUDIT (UTC)", "USER", "ACTION", "SWEEP",
+                "DETAIL");
+    for (const auto& a : audit) {
+      const std::time_t t = static_cast<std::time_t>(a.value("time_ms", int64_t{0}) / 1000);
+      char when[32];
+      std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::gmtime(&t));
+      std::printf("%-24s %-12s %-9s %-28s %s\n", when, a.value("user", std::string()).c_str(),
+                  a.value("action", std::string()).c_str(), a.value("sweep", std::string()).c_str(),
+                  a.value("detail", std::string()).c_str());
+    }
+  }
+}
+
+void PrintWaiting(const nlohmann::json& s) {
   const auto waiting = s.value("waiting", nlohmann::json::array());
   if (!waiting.empty()) {
     std::printf("\nWAITING\n");

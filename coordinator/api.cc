@@ -12,9 +12,19 @@ namespace chromatune::coordinator {
 namespace {
 
 constexpr const char* kPrefix = "/api/v1/";
+// Audit records GET /api/v1/audit answers with (newest first).
+constexpr int kAuditRecords = 1000;
+// The most ranks a group may register (CoordinatorOptions::max_group_ranks decides; this
+// bounds the field's parse).
+constexpr int64_t kMaxGroupRanks = 1 << 20;
 
 HttpResponse FromStatus(const Status& s) {
-  return HttpResponse::Error(HttpStatusFor(s), s.message());
+  HttpResponse r = HttpResponse::Error(HttpStatusFor(s), s.message());
+  // A quarantined worker group: the client stops (docs/protocol.md, "Quarantine").
+  if (s.code() == StatusCode::kCancelled) {
+    r.body = nlohmann::json{{"error", s.message()}, {"stop", true}}.dump();
+  }
+  return r;
 }
 
 std::vector<std::string> Segments(const std::string& path) {
@@ -40,6 +50,7 @@ nlohmann::json GrantsJson(const std::vector<LeaseGrant>& grants) {
   for (const auto& g : grants) {
     trials.push_back({{"trial_id", g.trial_id},
                       {"attempt", g.attempt},
+                      {"lease_id", g.lease_id},
                       {"ranks", g.ranks},
                       {"sweep", g.sweep},
                       {"item", g.item}});
@@ -75,7 +86,8 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kResourceExhausted:
       return 400;
     case StatusCode::kPermissionDenied:
-      return 401;
+    case StatusCode::kCancelled:
+      return 403;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kFailedPrecondition:
@@ -89,26 +101,51 @@ int HttpStatusFor(const Status& status) {
 }
 
 Api::Api(Coordinator* coordinator, std::optional<TokenTable> tokens)
-    : coordinator_(coordinator), tokens_(std::move(tokens)) {}
+    : coordinator_(coordinator), secure_(tokens.has_value()) {
+  if (tokens) tokens_ = std::make_shared<const TokenTable>(std::move(*tokens));
+}
 
-Result<std::string> Api::Authenticate(const HttpRequest& request) const {
-  if (tokens_) return tokens_->Authenticate(request.authorization);
+Status Api::ReplaceTokens(TokenTable tokens) {
+  if (!secure_) {
+    return FailedPrecondition("this coordinator runs with --insecure-loopback: no token file");
+  }
+  auto table = std::make_shared<const TokenTable>(std::move(tokens));
+  std::lock_guard<std::mutex> lock(tokens_mu_);
+  tokens_ = std::move(table);
+  return Status::Ok();
+}
+
+Result<Identity> Api::Authenticate(const HttpRequest& request) const {
+  if (secure_) {
+    std::shared_ptr<const TokenTable> tokens;
+    {
+      std::lock_guard<std::mutex> lock(tokens_mu_);
+      tokens = tokens_;
+    }
+    return tokens->Authenticate(request.authorization);
+  }
   if (!request.from_loopback) {
     return PermissionDenied(
         "this coordinator runs with --insecure-loopback and serves "
         "loopback clients only");
   }
-  return std::string("local");
+  return Identity{"local", Role::kAdmin};
 }
 
 void Api::Handle(HttpRequest request, Responder respond) {
   if (extra_.serves && extra_.serves(request.path)) {
     if (request.path.rfind(kPrefix, 0) == 0) {
-      auto user = Authenticate(request);
-      if (!user.ok()) {
-        HttpResponse r = HttpResponse::Error(tokens_ ? 401 : 403, user.status().message());
-        if (tokens_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
+      auto who = Authenticate(request);
+      if (!who.ok()) {
+        HttpResponse r = HttpResponse::Error(secure_ ? 401 : 403, who.status().message());
+        if (secure_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
         respond(std::move(r));
+        return;
+      }
+      // The dashboard's API is read-only: reading is what the role must allow.
+      Status allowed = Authorize(*who, Action::kRead, request.method + " " + request.path);
+      if (!allowed.ok()) {
+        respond(FromStatus(allowed));
         return;
       }
     }
@@ -124,35 +161,49 @@ void Api::Handle(HttpRequest request, Responder respond) {
     respond(HttpResponse::Json(200, {{"ok", true}, {"version", kChromatuneVersion}}));
     return;
   }
-  auto user = Authenticate(request);
-  if (!user.ok()) {
-    HttpResponse r = HttpResponse::Error(tokens_ ? 401 : 403, user.status().message());
-    if (tokens_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
+  auto who = Authenticate(request);
+  if (!who.ok()) {
+    HttpResponse r = HttpResponse::Error(secure_ ? 401 : 403, who.status().message());
+    if (secure_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
     respond(std::move(r));
     return;
   }
   bool deferred = false;
-  HttpResponse response = Route(request, *user, respond, &deferred);
+  HttpResponse response = Route(request, *who, respond, &deferred);
   if (!deferred) respond(std::move(response));
 }
 
-HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const Responder& respond,
+HttpResponse Api::Route(const HttpRequest& req, const Identity& who, const Responder& respond,
                         bool* deferred) {
   const auto seg = Segments(req.path.substr(std::string(kPrefix).size()));
   const std::string route = req.method + " " + req.path;
+  const std::string& user = who.user;
   auto body = [&]() -> Result<nlohmann::json> { return ParseJsonObject(req.body, route); };
   const bool get = req.method == "GET";
   const bool post = req.method == "POST";
+  // Every route below starts by asking whether the role allows it (403 naming the rule).
+  auto refused = [&](Action action) -> std::optional<HttpResponse> {
+    Status allowed = Authorize(who, action, route);
+    if (allowed.ok()) return std::nullopt;
+    return FromStatus(allowed);
+  };
 
   if (seg.size() == 1 && seg[0] == "status" && get) {
+    if (auto r = refused(Action::kRead)) return *r;
     auto s = coordinator_->StatusReport();
     return s.ok() ? HttpResponse::Json(200, *s) : FromStatus(s.status());
   }
+  if (seg.size() == 1 && seg[0] == "audit" && get) {
+    if (auto r = refused(Action::kRead)) return *r;
+    auto s = coordinator_->AuditReport(kAuditRecords);
+    return s.ok() ? HttpResponse::Json(200, {{"audit", *s}}) : FromStatus(s.status());
+  }
   if (seg.size() == 1 && seg[0] == "groups" && post) {
+    if (auto r = refused(Action::kRegisterGroup)) return *r;
     auto j = body();
     if (!j.ok()) return FromStatus(j.status());
     JsonFields f(*j, route);
-    auto ranks = f.Int("ranks", 1, 1 << 20);
+    auto ranks = f.Int("ranks", 1, kMaxGroupRanks);
     if (!ranks.ok()) return FromStatus(ranks.status());
     auto host = f.StringOr("host", "");
     if (!host.ok()) return FromStatus(host.status());
@@ -161,6 +212,8 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
     auto label = f.StringOr("label", "");
     if (!label.ok()) return FromStatus(label.status());
     WorkerGroupInfo info;
+    info.user = user;
+    info.role = RoleName(who.role);
     info.ranks = static_cast<int>(*ranks);
     info.host = *host;
     info.version = *version;
@@ -175,6 +228,7 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
                                     {"heartbeat_interval_ms", reg->heartbeat_interval_ms}});
   }
   if (seg.size() == 1 && seg[0] == "lease" && post) {
+    if (auto r = refused(Action::kLease)) return *r;
     auto j = body();
     if (!j.ok()) return FromStatus(j.status());
     auto ask = ParseLeaseAsk(*j, route);
@@ -182,11 +236,13 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
     auto wait_ms = JsonFields(*j, route).IntOr("wait_ms", 0, 0, 3600 * 1000);
     if (!wait_ms.ok()) return FromStatus(wait_ms.status());
     *deferred = true;
-    coordinator_->Lease(ask->group_id, ask->free_ranks, ask->max_trials, *wait_ms,
-                        [respond](Result<std::vector<LeaseGrant>> grants) {
-                          respond(grants.ok() ? HttpResponse::Json(200, GrantsJson(*grants))
-                                              : FromStatus(grants.status()));
-                        });
+    coordinator_->Lease(
+        ask->group_id, ask->free_ranks, ask->max_trials, *wait_ms,
+        [respond](Result<std::vector<LeaseGrant>> grants) {
+          respond(grants.ok() ? HttpResponse::Json(200, GrantsJson(*grants))
+                              : FromStatus(grants.status()));
+        },
+        user);
     return {};
   }
   if (seg.size() == 3 && seg[0] == "trials" && post) {
@@ -196,12 +252,16 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
     if (verb != "heartbeat" && verb != "complete" && verb != "fail" && verb != "release") {
       return HttpResponse::Error(404, "no route " + route);
     }
+    if (auto r = refused(Action::kReport)) return *r;
     auto j = body();
     if (!j.ok()) return FromStatus(j.status());
     JsonFields f(*j, route);
     auto attempt = f.Int("attempt", 1, INT32_MAX);
     if (!attempt.ok()) return FromStatus(attempt.status());
-    const int a = static_cast<int>(*attempt);
+    // Fencing: the lease id of the grant, from the token whose group holds the lease.
+    auto lease_id = f.String("lease_id");
+    if (!lease_id.ok()) return FromStatus(lease_id.status());
+    const LeaseClaim a{static_cast<int>(*attempt), *lease_id, user};
     if (verb == "heartbeat") {
       auto progress = f.DoubleOr("progress", -1.0);
       if (!progress.ok()) return FromStatus(progress.status());
@@ -228,14 +288,17 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
       nlohmann::json reply = {{"stored", !*dup}, {"duplicate", *dup}};
       // A repeated completion leases nothing: the first exchange may have leased already.
       if (next && !*dup) {
-        coordinator_->Lease(next->group_id, next->free_ranks, next->max_trials, 0,
-                            [&reply](Result<std::vector<LeaseGrant>> grants) {
-                              if (grants.ok()) {
-                                reply["trials"] = GrantsJson(*grants)["trials"];
-                              } else {
-                                reply["lease_error"] = grants.status().ToString();
-                              }
-                            });
+        coordinator_->Lease(
+            next->group_id, next->free_ranks, next->max_trials, 0,
+            [&reply](Result<std::vector<LeaseGrant>> grants) {
+              if (grants.ok()) {
+                reply["trials"] = GrantsJson(*grants)["trials"];
+              } else {
+                reply["lease_error"] = grants.status().ToString();
+                if (grants.status().code() == StatusCode::kCancelled) reply["stop"] = true;
+              }
+            },
+            user);
       }
       return HttpResponse::Json(200, reply);
     }
@@ -255,6 +318,7 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
     return HttpResponse::Json(200, {{"state", "pending"}});
   }
   if (seg.size() == 1 && seg[0] == "sweeps" && post) {
+    if (auto r = refused(Action::kSubmit)) return *r;
     auto j = body();
     if (!j.ok()) return FromStatus(j.status());
     JsonFields f(*j, route);
@@ -262,19 +326,31 @@ HttpResponse Api::Route(const HttpRequest& req, const std::string& user, const R
     if (!yaml.ok()) return FromStatus(yaml.status());
     auto origin = f.StringOr("origin", "submitted.yaml");
     if (!origin.ok()) return FromStatus(origin.status());
-    auto summary = coordinator_->SubmitSweep(*yaml, *origin, user);
+    auto summary = coordinator_->SubmitSweep(*yaml, *origin, who);
     if (!summary.ok()) return FromStatus(summary.status());
     (*summary)["user"] = user;
     return HttpResponse::Json(201, *summary);
   }
   if (seg.size() == 2 && seg[0] == "sweeps" && get) {
+    if (auto r = refused(Action::kRead)) return *r;
     auto s = coordinator_->SweepReport(seg[1]);
     return s.ok() ? HttpResponse::Json(200, *s) : FromStatus(s.status());
   }
   if (seg.size() == 3 && seg[0] == "sweeps" && seg[2] == "cancel" && post) {
-    auto n = coordinator_->CancelSweep(seg[1]);
+    if (auto r = refused(Action::kCancel)) return *r;
+    auto n = coordinator_->CancelSweep(seg[1], who);
     if (!n.ok()) return FromStatus(n.status());
     return HttpResponse::Json(200, {{"sweep", seg[1]}, {"cancelled", *n}, {"by", user}});
+  }
+  if (seg.size() == 3 && seg[0] == "sweeps" && seg[2] == "priority" && post) {
+    if (auto r = refused(Action::kSetPriority)) return *r;
+    auto j = body();
+    if (!j.ok()) return FromStatus(j.status());
+    auto priority = JsonFields(*j, route).Int("priority", INT32_MIN, INT32_MAX);
+    if (!priority.ok()) return FromStatus(priority.status());
+    Status s = coordinator_->SetPriority(seg[1], static_cast<int>(*priority), who);
+    if (!s.ok()) return FromStatus(s);
+    return HttpResponse::Json(200, {{"sweep", seg[1]}, {"priority", *priority}, {"by", user}});
   }
   return HttpResponse::Error(404, "no route " + route);
 }

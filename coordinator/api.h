@@ -2,12 +2,15 @@
 // validation (400 naming the field), status mapping, and the calls into Coordinator.
 //
 // Auth: with a TokenTable every route but /api/v1/health needs "Authorization: Bearer
-// TOKEN" (401 otherwise). Without one (--insecure-loopback) requests must come from a
-// loopback address (403 otherwise) and act as user "local", or as the token's user when a
-// known token is presented anyway.
+// TOKEN" (401 otherwise), and the token's role must allow the route (roles.h; 403 naming
+// the rule otherwise). Without one (--insecure-loopback) requests must come from a
+// loopback address (403 otherwise) and act as user "local" with the admin role (the one
+// user of that machine's coordinator).
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -18,8 +21,10 @@
 namespace chromatune::coordinator {
 
 // Status code -> HTTP status: kInvalidArgument and kResourceExhausted 400,
-// kPermissionDenied 401, kNotFound 404, kFailedPrecondition and kAlreadyExists 409,
-// kUnavailable 503, anything else 500.
+// kPermissionDenied 403 (a role or ownership refusal; authentication failures are answered
+// 401 by the Api itself), kCancelled 403 (a quarantined worker group: the reply also says
+// "stop": true), kNotFound 404, kFailedPrecondition and kAlreadyExists 409, kUnavailable 503,
+// anything else 500.
 int HttpStatusFor(const Status& status);
 
 // Pages served next to the API by the same server (see Api::SetExtraRoutes).
@@ -36,19 +41,25 @@ class Api {
   // The HttpHandler of the server.
   void Handle(HttpRequest request, Responder respond);
 
+  // Replaces the token table (SIGHUP: revocation without a restart); requests already
+  // authenticated finish with the old one. kFailedPrecondition in --insecure-loopback mode.
+  Status ReplaceTokens(TokenTable tokens);
+
   // Extra routes served beside the API (the read-only dashboard): requests whose path
   // `routes.serves` accepts go to `routes.handler`; those under /api/v1/ after the same
   // authentication as the API. Call before the server starts.
   void SetExtraRoutes(ExtraRoutes routes) { extra_ = std::move(routes); }
 
  private:
-  // The authenticated user, or the error response to send.
-  Result<std::string> Authenticate(const HttpRequest& request) const;
-  HttpResponse Route(const HttpRequest& request, const std::string& user, const Responder& respond,
+  // The authenticated identity, or the error to answer (401, or 403 in loopback mode).
+  Result<Identity> Authenticate(const HttpRequest& request) const;
+  HttpResponse Route(const HttpRequest& request, const Identity& who, const Responder& respond,
                      bool* deferred);
 
   Coordinator* coordinator_;
-  std::optional<TokenTable> tokens_;
+  const bool secure_;  // a token table is in force (not --insecure-loopback)
+  mutable std::mutex tokens_mu_;
+  std::shared_ptr<const TokenTable> tokens_;  // swapped whole by ReplaceTokens
   ExtraRoutes extra_;
 };
 

@@ -51,9 +51,15 @@ Result<TokenTable> TokenTable::Parse(const std::string& text, const std::string&
     const std::string where = origin + ":" + std::to_string(line_no) + ": ";
     auto fields = Fields(line);
     if (fields.empty() || fields[0][0] == '#') continue;
-    if (fields.size() != 2) {
-      return InvalidArgument(where + "expected \"USER TOKEN\", found " +
+    if (fields.size() != 2 && fields.size() != 3) {
+      return InvalidArgument(where + "expected \"USER TOKEN [ROLE]\", found " +
                              std::to_string(fields.size()) + " fields");
+    }
+    Role role = Role::kUser;
+    if (fields.size() == 3) {
+      auto parsed = ParseRole(fields[2]);
+      if (!parsed.ok()) return parsed.status().WithContext(where + "user \"" + fields[0] + "\"");
+      role = *parsed;
     }
     if (fields[1].size() < kMinTokenLength) {
       return InvalidArgument(where + "token of user \"" + fields[0] + "\" is shorter than " +
@@ -62,9 +68,9 @@ Result<TokenTable> TokenTable::Parse(const std::string& text, const std::string&
     if (!seen.insert(fields[1]).second) {
       return InvalidArgument(where + "token of user \"" + fields[0] + "\" is used twice");
     }
-    table.entries_.emplace_back(fields[0], fields[1]);
+    table.entries_.push_back(Entry{Identity{fields[0], role}, fields[1]});
   }
-  if (table.entries_.empty()) return InvalidArgument(origin + ": no \"USER TOKEN\" line");
+  if (table.entries_.empty()) return InvalidArgument(origin + ": no \"USER TOKEN [ROLE]\" line");
   return table;
 }
 
@@ -73,20 +79,20 @@ Result<TokenTable> TokenTable::Load(const std::string& path) {
   return Parse(text, path);
 }
 
-Result<std::string> TokenTable::Authenticate(const std::string& authorization) const {
+Result<Identity> TokenTable::Authenticate(const std::string& authorization) const {
   static const std::string kScheme = "Bearer ";
   if (authorization.empty()) return PermissionDenied("missing Authorization: Bearer token");
   if (authorization.compare(0, kScheme.size(), kScheme) != 0) {
     return PermissionDenied("Authorization must use the Bearer scheme");
   }
   const std::string token = authorization.substr(kScheme.size());
-  const std::string* user = nullptr;
-  for (const auto& [name, stored] : entries_) {
+  const Identity* who = nullptr;
+  for (const Entry& e : entries_) {
     // No early exit: every entry is compared.
-    if (ConstantTimeEquals(stored, token) && user == nullptr) user = &name;
+    if (ConstantTimeEquals(e.token, token) && who == nullptr) who = &e.who;
   }
-  if (user == nullptr) return PermissionDenied("unknown token");
-  return *user;
+  if (who == nullptr) return PermissionDenied("unknown token");
+  return *who;
 }
 
 Result<std::string> ReadClientToken(const std::string& path) {
@@ -97,8 +103,8 @@ Result<std::string> ReadClientToken(const std::string& path) {
     auto fields = Fields(line);
     if (fields.empty() || fields[0][0] == '#') continue;
     if (fields.size() == 1) return fields[0];
-    if (fields.size() == 2) return fields[1];
-    return InvalidArgument("token file " + path + ": expected \"TOKEN\" or \"USER TOKEN\"");
+    if (fields.size() == 2 || fields.size() == 3) return fields[1];
+    return InvalidArgument("token file " + path + ": expected \"TOKEN\" or \"USER TOKEN [ROLE]\"");
   }
   return InvalidArgument("token file " + path + ": holds no token");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "coordinator/auth.h"
 #include "coordinator/wait_reason.h"
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
@@ -24,6 +25,22 @@ nlohmann::json CountsJson(const TrialCounts& c) {
 
 // How many waiting trials `status` lists one by one (the rest are counted per group).
 constexpr int64_t kListedWaitingTrials = 50;
+// Audit records in `status`; GET /api/v1/audit serves more.
+constexpr int kStatusAuditRecords = 20;
+// Quarantined groups remembered (for status and their stop message), oldest dropped first.
+constexpr size_t kRememberedQuarantines = 100;
+
+nlohmann::json AuditJson(const std::vector<AuditRecord>& records) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : records) {
+    out.push_back({{"time_ms", a.time_ms},
+                   {"user", a.user},
+                   {"action", a.action},
+                   {"sweep", a.sweep},
+                   {"detail", a.detail}});
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -45,8 +62,14 @@ Result<std::string> Coordinator::SweepUser(int64_t sweep_id) {
 Status Coordinator::Recover() {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = Now();
-  CT_ASSIGN_OR_RETURN(auto groups, store_->ListWorkerGroups(/*include_gone=*/false));
-  for (const auto& g : groups) groups_[g.id] = GroupState{g.ranks, g.host, now, ""};
+  CT_ASSIGN_OR_RETURN(auto all_groups, store_->ListWorkerGroups(/*include_gone=*/true));
+  std::map<int64_t, std::string> owners;
+  std::vector<WorkerGroupInfo> groups;
+  for (auto& g : all_groups) {
+    owners[g.id] = g.user;
+    if (g.state == "active") groups.push_back(std::move(g));
+  }
+  for (const auto& g : groups) groups_[g.id] = GroupState{g.ranks, g.host, now, "", g.user, 0};
   int64_t extended = 0;
   for (TrialState state : {TrialState::kLeased, TrialState::kRunning}) {
     TrialFilter filter;
@@ -55,8 +78,10 @@ Status Coordinator::Recover() {
     CT_ASSIGN_OR_RETURN(auto trials, store_->ListTrials(filter));
     for (const auto& t : trials) {
       CT_ASSIGN_OR_RETURN(std::string user, SweepUser(t.sweep_id));
-      leases_[t.id] = HeldLease{t.worker_group, t.ranks,   t.sweep_id,
-                                user,           t.attempt, state == TrialState::kRunning};
+      leases_[t.id] = HeldLease{t.worker_group, t.ranks,
+                                t.sweep_id,     user,
+                                t.attempt,      state == TrialState::kRunning,
+                                t.lease_id,     owners[t.worker_group]};
       CT_RETURN_IF_ERROR(store_->RenewLease(t.id, t.attempt, now + options_.lease_timeout.count()));
       ++extended;
     }
@@ -70,11 +95,17 @@ Status Coordinator::Recover() {
 
 Result<Coordinator::Registration> Coordinator::RegisterGroup(const WorkerGroupInfo& info,
                                                              const std::string& label) {
+  if (info.ranks < 1 || info.ranks > options_.max_group_ranks) {
+    return InvalidArgument("worker group of " + std::to_string(info.ranks) +
+                           " ranks: a group registers 1 to " +
+                           std::to_string(options_.max_group_ranks) +
+                           " ranks (one mpirun or srun step; start several groups for more)");
+  }
   std::lock_guard<std::mutex> lock(mu_);
   CT_ASSIGN_OR_RETURN(int64_t id, store_->RegisterWorkerGroup(info));
-  groups_[id] = GroupState{info.ranks, info.host, Now(), label};
-  spdlog::info("coordinator: worker group {} registered ({} ranks on {})", id, info.ranks,
-               info.host);
+  groups_[id] = GroupState{info.ranks, info.host, Now(), label, info.user, 0};
+  spdlog::info("coordinator: worker group {} registered ({} ranks on {}, user {})", id, info.ranks,
+               info.host, info.user);
   Registration r;
   r.group_id = id;
   r.lease_timeout_ms = options_.lease_timeout.count();
@@ -94,8 +125,17 @@ std::set<std::string> Coordinator::GroupLabels() {
 Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free_ranks,
                                                       int max_trials) {
   const int64_t now = Now();
-  CT_ASSIGN_OR_RETURN(auto runnable, store_->ListRunnable(now, options_.runnable_per_sweep));
   std::vector<LeaseGrant> grants;
+  // Never more than max_held_rounds rounds of the group's registered ranks at once.
+  auto group = groups_.find(group_id);
+  if (group == groups_.end()) return grants;
+  int held = 0;
+  for (const auto& [trial, lease] : leases_) {
+    if (lease.group_id == group_id) held += lease.ranks;
+  }
+  free_ranks = std::min(free_ranks, options_.max_held_rounds * group->second.ranks - held);
+  if (free_ranks <= 0) return grants;
+  CT_ASSIGN_OR_RETURN(auto runnable, store_->ListRunnable(now, options_.runnable_per_sweep));
   if (runnable.empty()) return grants;
   SchedulingContext ctx;
   ctx.free_ranks = free_ranks;
@@ -113,22 +153,45 @@ Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free
     }
     CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(pick.trial_id));
     leases_[pick.trial_id] =
-        HeldLease{group_id, pick.ranks, pick.sweep_id, pick.user, outcome->attempt, false};
-    grants.push_back(
-        LeaseGrant{pick.trial_id, outcome->attempt, pick.ranks, pick.sweep, std::move(trial.item)});
+        HeldLease{group_id,         pick.ranks, pick.sweep_id,     pick.user,
+                  outcome->attempt, false,      outcome->lease_id, group->second.owner};
+    grants.push_back(LeaseGrant{pick.trial_id, outcome->attempt, outcome->lease_id, pick.ranks,
+                                pick.sweep, std::move(trial.item)});
   }
   return grants;
 }
 
-void Coordinator::Lease(int64_t group_id, int free_ranks, int max_trials, int64_t wait_ms,
-                        LeaseCallback done) {
-  std::lock_guard<std::mutex> lock(mu_);
+Status Coordinator::QuarantineError(int64_t group_id, const Quarantined& q) const {
+  return Cancelled("worker group " + std::to_string(group_id) + " (host " + q.host + ") is " +
+                   kQuarantinedMessage + ": " + q.reason +
+                   "; stop this worker and check it (shown in `chromatune status`)");
+}
+
+Status Coordinator::CheckGroupAccess(int64_t group_id, const std::string& user) {
+  auto q = quarantined_.find(group_id);
+  if (q != quarantined_.end()) return QuarantineError(group_id, q->second);
   auto group = groups_.find(group_id);
   if (group == groups_.end()) {
-    done(NotFound("worker group " + std::to_string(group_id) +
-                  " is not registered (or was marked gone): register again"));
+    return NotFound("worker group " + std::to_string(group_id) +
+                    " is not registered (or was marked gone): register again");
+  }
+  if (group->second.owner != user) {
+    return PermissionDenied("user " + user + " may not lease for worker group " +
+                            std::to_string(group_id) + ": it was registered by " +
+                            group->second.owner +
+                            " (a group leases with the token that registered it)");
+  }
+  return Status::Ok();
+}
+
+void Coordinator::Lease(int64_t group_id, int free_ranks, int max_trials, int64_t wait_ms,
+                        LeaseCallback done, const std::string& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Status access = CheckGroupAccess(group_id, user); !access.ok()) {
+    done(access);
     return;
   }
+  auto group = groups_.find(group_id);
   group->second.last_seen_ms = Now();
   free_ranks = std::min(free_ranks, group->second.ranks);
   // An older waiting request of this group belongs to a connection the worker gave up.
@@ -173,16 +236,89 @@ void Coordinator::TouchGroupOf(int64_t trial_id) {
 
 void Coordinator::Forget(int64_t trial_id) { leases_.erase(trial_id); }
 
-Result<bool> Coordinator::Heartbeat(int64_t trial_id, int attempt, double progress,
+Result<std::string> Coordinator::GroupOwner(int64_t group_id) {
+  if (auto g = groups_.find(group_id); g != groups_.end()) return g->second.owner;
+  if (auto q = quarantined_.find(group_id); q != quarantined_.end()) return q->second.owner;
+  CT_ASSIGN_OR_RETURN(auto all, store_->ListWorkerGroups(/*include_gone=*/true));
+  for (const auto& g : all) {
+    if (g.id == group_id) return g.user;
+  }
+  return NotFound("worker group " + std::to_string(group_id) + " is unknown");
+}
+
+Status Coordinator::CheckClaim(int64_t trial_id, const LeaseClaim& claim, const char* what) {
+  const std::string prefix = std::string("cannot ") + what + " trial " + std::to_string(trial_id) +
+                             " attempt " + std::to_string(claim.attempt) + ": ";
+  auto held = leases_.find(trial_id);
+  if (held == leases_.end() || held->second.attempt != claim.attempt) {
+    // A quarantined group's late reports are told to stop.
+    auto attempts = store_->ListAttempts(trial_id);
+    if (attempts.ok()) {
+      for (const auto& a : *attempts) {
+        auto q = quarantined_.find(a.worker_group);
+        if (a.attempt == claim.attempt && q != quarantined_.end() &&
+            ConstantTimeEquals(a.lease_id, claim.lease_id)) {
+          return QuarantineError(a.worker_group, q->second);
+        }
+      }
+    }
+    return FailedPrecondition(prefix +
+                              "it does not hold the trial's lease (stale attempt: the "
+                              "lease expired, was released or went to another attempt)");
+  }
+  if (!ConstantTimeEquals(held->second.lease_id, claim.lease_id)) {
+    return FailedPrecondition(prefix + "the lease id is not the one granted with this attempt");
+  }
+  if (held->second.owner != claim.user) {
+    return PermissionDenied(prefix + "user " + claim.user +
+                            " may not report on it: its lease is held by a worker group of user " +
+                            held->second.owner);
+  }
+  auto q = quarantined_.find(held->second.group_id);
+  if (q != quarantined_.end()) return QuarantineError(held->second.group_id, q->second);
+  return Status::Ok();
+}
+
+Status Coordinator::CheckClosedClaim(int64_t trial_id, const LeaseClaim& claim) {
+  CT_ASSIGN_OR_RETURN(auto attempts, store_->ListAttempts(trial_id));
+  for (const auto& a : attempts) {
+    if (a.attempt != claim.attempt) continue;
+    if (!ConstantTimeEquals(a.lease_id, claim.lease_id)) break;
+    CT_ASSIGN_OR_RETURN(std::string owner, GroupOwner(a.worker_group));
+    if (owner != claim.user) break;
+    return Status::Ok();
+  }
+  return FailedPrecondition("trial " + std::to_string(trial_id) + " attempt " +
+                            std::to_string(claim.attempt) + ": not this lease");
+}
+
+void Coordinator::GroupWorked(int64_t group_id) {
+  auto group = groups_.find(group_id);
+  if (group != groups_.end()) group->second.expired_in_a_row = 0;
+}
+
+Result<bool> Coordinator::Heartbeat(int64_t trial_id, const LeaseClaim& claim, double progress,
                                     const std::string& note) {
   std::lock_guard<std::mutex> lock(mu_);
+  Status claimed = CheckClaim(trial_id, claim, "heartbeat");
+  if (!claimed.ok()) {
+    // The sweep was cancelled (its leases forgotten): tell the holder to stop the trial.
+    if (claimed.code() == StatusCode::kFailedPrecondition) {
+      auto trial = store_->GetTrial(trial_id);
+      if (trial.ok() && trial->state == TrialState::kCancelled && trial->attempt == claim.attempt &&
+          CheckClosedClaim(trial_id, claim).ok()) {
+        return true;
+      }
+    }
+    return claimed;
+  }
   auto held = leases_.find(trial_id);
-  if (held != leases_.end() && held->second.attempt == attempt && !held->second.running) {
-    Status s = store_->MarkRunning(trial_id, attempt);
+  if (!held->second.running) {
+    Status s = store_->MarkRunning(trial_id, claim.attempt);
     if (s.ok()) held->second.running = true;
   }
-  Status s =
-      store_->RenewLease(trial_id, attempt, Now() + options_.lease_timeout.count(), progress, note);
+  Status s = store_->RenewLease(trial_id, claim.attempt, Now() + options_.lease_timeout.count(),
+                                progress, note);
   if (s.ok()) {
     TouchGroupOf(trial_id);
     return false;
@@ -197,17 +333,23 @@ Result<bool> Coordinator::Heartbeat(int64_t trial_id, int attempt, double progre
   return s;
 }
 
-Result<bool> Coordinator::Complete(int64_t trial_id, int attempt, const TrialResult& result) {
+Result<bool> Coordinator::Complete(int64_t trial_id, const LeaseClaim& claim,
+                                   const TrialResult& result) {
   std::lock_guard<std::mutex> lock(mu_);
-  Status current = store_->CheckCurrentAttempt(trial_id, attempt);
-  if (!current.ok()) {
-    auto trial = store_->GetTrial(trial_id);
-    if (trial.ok() && trial->state == TrialState::kDone && trial->attempt == attempt &&
-        !trial->reused_from) {
-      return true;  // this attempt's result is already stored: a retried request
+  Status claimed = CheckClaim(trial_id, claim, "complete");
+  if (!claimed.ok()) {
+    if (claimed.code() == StatusCode::kFailedPrecondition) {
+      auto trial = store_->GetTrial(trial_id);
+      if (trial.ok() && trial->state == TrialState::kDone && trial->attempt == claim.attempt &&
+          !trial->reused_from && CheckClosedClaim(trial_id, claim).ok()) {
+        return true;  // this attempt's result is already stored: a retried request
+      }
     }
-    return current;
+    return claimed;
   }
+  const int attempt = claim.attempt;
+  CT_RETURN_IF_ERROR(store_->CheckCurrentAttempt(trial_id, attempt));
+  const int64_t group_id = leases_[trial_id].group_id;
   TouchGroupOf(trial_id);
   if (!result.arrays.empty()) {
     if (artifacts_ == nullptr) {
@@ -228,44 +370,74 @@ Result<bool> Coordinator::Complete(int64_t trial_id, int attempt, const TrialRes
   }
   CT_RETURN_IF_ERROR(store_->Complete(trial_id, attempt, result));
   Forget(trial_id);
+  GroupWorked(group_id);
   return false;
 }
 
-Result<TrialState> Coordinator::Fail(int64_t trial_id, int attempt, const std::string& error,
-                                     bool final) {
+int64_t Coordinator::Backoff(int failures) const {
+  const int shift = std::clamp(failures - 1, 0, 20);
+  return std::min<int64_t>(options_.retry_backoff_base.count() << shift,
+                           options_.retry_backoff_max.count());
+}
+
+Result<TrialState> Coordinator::Fail(int64_t trial_id, const LeaseClaim& claim,
+                                     const std::string& error, bool final) {
   std::lock_guard<std::mutex> lock(mu_);
+  CT_RETURN_IF_ERROR(CheckClaim(trial_id, claim, "fail"));
   CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(trial_id));
   std::optional<int64_t> retry_at;
-  if (!final) {
-    const int shift = std::min(trial.failures, 20);
-    const int64_t backoff = std::min<int64_t>(options_.retry_backoff_base.count() << shift,
-                                              options_.retry_backoff_max.count());
-    retry_at = Now() + backoff;
-  }
-  CT_ASSIGN_OR_RETURN(TrialState state, store_->FailAttempt(trial_id, attempt, error, retry_at));
+  if (!final) retry_at = Now() + Backoff(trial.failures + 1);
+  const int64_t group_id = leases_[trial_id].group_id;
+  CT_ASSIGN_OR_RETURN(TrialState state,
+                      store_->FailAttempt(trial_id, claim.attempt, error, retry_at));
   Forget(trial_id);
-  spdlog::info("coordinator: trial {} attempt {} failed ({}): {}", trial_id, attempt,
+  GroupWorked(group_id);
+  spdlog::info("coordinator: trial {} attempt {} failed ({}): {}", trial_id, claim.attempt,
                TrialStateName(state), error);
   return state;
 }
 
-Status Coordinator::Release(int64_t trial_id, int attempt, const std::string& reason) {
+Status Coordinator::Release(int64_t trial_id, const LeaseClaim& claim, const std::string& reason) {
   std::lock_guard<std::mutex> lock(mu_);
-  CT_RETURN_IF_ERROR(store_->ReleaseLease(trial_id, attempt, reason));
+  CT_RETURN_IF_ERROR(CheckClaim(trial_id, claim, "release"));
+  const int64_t group_id = leases_[trial_id].group_id;
+  CT_RETURN_IF_ERROR(store_->ReleaseLease(trial_id, claim.attempt, reason));
   Forget(trial_id);
+  GroupWorked(group_id);
   ServeWaiters();
   return Status::Ok();
 }
 
+Status Coordinator::CheckPriority(int64_t priority, const Identity& who) {
+  if (who.role == Role::kAdmin) return Status::Ok();
+  const int64_t limit = options_.max_user_priority;
+  if (priority < -limit || priority > limit) {
+    return InvalidArgument("priority " + std::to_string(priority) + " of user " + who.user +
+                           " is outside [-" + std::to_string(limit) + ", " + std::to_string(limit) +
+                           "]: --max-user-priority bounds what non-admin users may ask");
+  }
+  return Status::Ok();
+}
+
+Status Coordinator::CheckOwner(const std::string& name, const Identity& who, const char* what) {
+  CT_ASSIGN_OR_RETURN(SweepInfo info, store_->GetSweep(name));
+  if (who.role == Role::kAdmin || info.user == who.user) return Status::Ok();
+  return PermissionDenied("user " + who.user + " may not " + what + " sweep \"" + name +
+                          "\" owned by " + info.user + ": users act on their own sweeps only");
+}
+
 Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const std::string& origin,
-                                                const std::string& user) {
+                                                const Identity& who) {
+  const std::string& user = who.user;
   // Parse and plan outside the lock: planning a big sweep takes a while.
   CT_ASSIGN_OR_RETURN(SweepSpec spec, ParseSweep(yaml, origin));
+  CT_RETURN_IF_ERROR(CheckPriority(spec.priority, who).WithContext(origin + ": priority"));
   CT_ASSIGN_OR_RETURN(Plan plan, PlanSweep(spec));
   NewSweep sweep;
   sweep.name = spec.name;
   sweep.spec_yaml = yaml;
   sweep.user = user;
+  sweep.may_resume_others = who.role == Role::kAdmin;
   sweep.priority = static_cast<int>(spec.priority);
   sweep.retries = static_cast<int>(spec.retries);
   sweep.rerun = spec.rerun;
@@ -273,7 +445,7 @@ Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const s
   for (auto& item : plan.items) sweep.items.push_back(std::move(item));
   std::lock_guard<std::mutex> lock(mu_);
   CT_ASSIGN_OR_RETURN(SweepSubmission s, store_->CreateSweep(sweep));
-  sweep_users_[s.sweep_id] = user;
+  sweep_users_.erase(s.sweep_id);  // the owner: the creator, who may not be `user`
   spdlog::info("coordinator: sweep {} {} by {}: {} trials ({} new, {} reused, {} re-queued)",
                spec.name, s.resumed ? "resumed" : "submitted", user, plan.count, s.created,
                s.reused, s.requeued);
@@ -284,15 +456,31 @@ Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const s
       {"unchanged", s.unchanged}, {"dropped", s.dropped},   {"resumed", s.resumed}};
 }
 
-Result<int64_t> Coordinator::CancelSweep(const std::string& name) {
+Result<int64_t> Coordinator::CancelSweep(const std::string& name, const Identity& who) {
   std::lock_guard<std::mutex> lock(mu_);
+  CT_RETURN_IF_ERROR(CheckOwner(name, who, "cancel"));
   CT_ASSIGN_OR_RETURN(SweepInfo info, store_->GetSweep(name));
-  CT_ASSIGN_OR_RETURN(int64_t n, store_->CancelSweep(name));
+  CT_ASSIGN_OR_RETURN(int64_t n, store_->CancelSweep(name, who.user));
   for (auto it = leases_.begin(); it != leases_.end();) {
     it = it->second.sweep_id == info.id ? leases_.erase(it) : std::next(it);
   }
-  spdlog::info("coordinator: sweep {} cancelled ({} trials)", name, n);
+  spdlog::info("coordinator: sweep {} cancelled by {} ({} trials)", name, who.user, n);
   return n;
+}
+
+Status Coordinator::SetPriority(const std::string& name, int priority, const Identity& who) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CT_RETURN_IF_ERROR(CheckPriority(priority, who));
+  CT_RETURN_IF_ERROR(CheckOwner(name, who, "set the priority of"));
+  CT_RETURN_IF_ERROR(store_->SetSweepPriority(name, priority, who.user));
+  spdlog::info("coordinator: sweep {}: priority {} set by {}", name, priority, who.user);
+  ServeWaiters();
+  return Status::Ok();
+}
+
+Result<nlohmann::json> Coordinator::AuditReport(int limit, const std::string& sweep) {
+  CT_ASSIGN_OR_RETURN(auto records, store_->ListAudit(limit, sweep));
+  return AuditJson(records);
 }
 
 Result<nlohmann::json> Coordinator::SweepReport(const std::string& name) {
@@ -350,10 +538,22 @@ Result<nlohmann::json> Coordinator::StatusReport() {
                       {"ranks", g.ranks},
                       {"free_ranks", free_ranks},
                       {"trials", std::move(trials)},
+                      {"user", g.owner},
+                      {"expired_in_a_row", g.expired_in_a_row},
                       {"last_seen_ms_ago", now - g.last_seen_ms}});
     if (!g.label.empty()) groups.back()["label"] = g.label;
   }
   out["groups"] = std::move(groups);
+  nlohmann::json quarantined = nlohmann::json::array();
+  for (const auto& [id, q] : quarantined_) {
+    quarantined.push_back({{"id", id},
+                           {"host", q.host},
+                           {"user", q.owner},
+                           {"since_ms_ago", now - q.since_ms},
+                           {"reason", q.reason}});
+    if (!q.label.empty()) quarantined.back()["label"] = q.label;
+  }
+  out["quarantined_groups"] = std::move(quarantined);
 
   CT_ASSIGN_OR_RETURN(auto demand, store_->ListPendingDemand(now));
   std::map<std::pair<int64_t, int>, std::string> reasons;
@@ -390,16 +590,70 @@ Result<nlohmann::json> Coordinator::StatusReport() {
     listed.push_back(std::move(entry));
   }
   out["waiting_trials"] = std::move(listed);
+  CT_ASSIGN_OR_RETURN(auto audit, store_->ListAudit(kStatusAuditRecords));
+  out["audit"] = AuditJson(audit);
   return out;
 }
 
 Status Coordinator::ExpireLeases() {
-  CT_ASSIGN_OR_RETURN(auto expired, store_->ExpireLeases(Now()));
-  for (const auto& [trial_id, state] : expired) {
-    spdlog::warn("coordinator: lease of trial {} expired; now {}", trial_id, TrialStateName(state));
-    Forget(trial_id);
+  CT_ASSIGN_OR_RETURN(auto expired, store_->ExpireLeases(
+                                        Now(), [this](int failures) { return Backoff(failures); }));
+  std::map<int64_t, int64_t> last_trial;  // groups whose leases expired: the last trial
+  for (const auto& e : expired) {
+    spdlog::warn("coordinator: lease of trial {} attempt {} (group {}) expired{}; now {}",
+                 e.trial_id, e.attempt, e.worker_group,
+                 e.started ? "" : " before the work started (not counted)",
+                 TrialStateName(e.state));
+    Forget(e.trial_id);
+    auto group = groups_.find(e.worker_group);
+    if (group == groups_.end()) continue;
+    ++group->second.expired_in_a_row;
+    last_trial[e.worker_group] = e.trial_id;
+  }
+  for (const auto& [group_id, trial_id] : last_trial) {
+    auto group = groups_.find(group_id);
+    if (group->second.expired_in_a_row < options_.quarantine_after_expiries) continue;
+    Quarantine(group_id, std::to_string(group->second.expired_in_a_row) +
+                             " of its leases in a row expired without a report (the last of "
+                             "trial " +
+                             std::to_string(trial_id) + ")");
   }
   return Status::Ok();
+}
+
+void Coordinator::Quarantine(int64_t group_id, const std::string& reason) {
+  auto group = groups_.find(group_id);
+  if (group == groups_.end()) return;
+  Quarantined q{group->second.host, group->second.label, group->second.owner, Now(), reason};
+  groups_.erase(group);
+  spdlog::error("coordinator: worker group {} (host {}, user {}) quarantined: {}", group_id, q.host,
+                q.owner, reason);
+  // Its other leases go back to the queue now, not counted: it is told to stop.
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    if (it->second.group_id != group_id) {
+      ++it;
+      continue;
+    }
+    Status s = store_->ReleaseLease(it->first, it->second.attempt, "worker group quarantined");
+    if (!s.ok()) spdlog::error("coordinator: {}", s.ToString());
+    it = leases_.erase(it);
+  }
+  Status removed = store_->RemoveWorkerGroup(group_id);
+  if (!removed.ok()) spdlog::error("coordinator: {}", removed.ToString());
+  (void)store_->AppendEvent("group.quarantined", "worker group " + std::to_string(group_id) +
+                                                     " on " + q.host + " (user " + q.owner +
+                                                     ") quarantined: " + reason);
+  const Status stop = QuarantineError(group_id, q);
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->group_id == group_id) {
+      it->done(stop);
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  quarantined_[group_id] = std::move(q);
+  while (quarantined_.size() > kRememberedQuarantines) quarantined_.erase(quarantined_.begin());
 }
 
 Status Coordinator::RetireGroups() {

@@ -22,6 +22,7 @@
 
 #include "common/status.h"
 #include "coordinator/artifact_sink.h"
+#include "coordinator/roles.h"
 #include "coordinator/scheduler.h"
 #include "storage/result_store.h"
 
@@ -40,6 +41,18 @@ struct CoordinatorOptions {
   int group_timeout_leases = 3;
   // Candidates fetched per sweep for one scheduling decision (ListRunnable).
   int runnable_per_sweep = 32;
+  // Non-admins may ask for priorities in [-max_user_priority, max_user_priority] only
+  // (--max-user-priority): otherwise one user jumps every queue.
+  int max_user_priority = 100;
+  // A group whose leases expire this many times in a row (no completion, failure or release
+  // in between) is quarantined: its next request is told to stop. It would otherwise burn
+  // every trial's retries, one lease timeout at a time.
+  int quarantine_after_expiries = 3;
+  // Ranks a worker group may register (one mpirun or srun step); more is refused.
+  int max_group_ranks = 1024;
+  // A group may hold leases of at most this many times its ranks: one round running and
+  // one leased ahead (docs/runtime.md, "Lease ahead"); never more, whatever it asks.
+  int max_held_rounds = 2;
   // Wall clock in ms since the epoch; tests inject one.
   std::function<int64_t()> now_ms;
 };
@@ -47,6 +60,7 @@ struct CoordinatorOptions {
 struct LeaseGrant {
   int64_t trial_id = 0;
   int attempt = 0;
+  std::string lease_id;  // 128 random bits; every report on the trial must carry it
   int ranks = 1;
   std::string sweep;
   nlohmann::json item;
@@ -54,6 +68,18 @@ struct LeaseGrant {
 
 // Called exactly once with the granted trials (empty when the long poll timed out).
 using LeaseCallback = std::function<void(Result<std::vector<LeaseGrant>>)>;
+
+// What a report on a leased trial presents (fencing): the attempt and lease id of the grant,
+// and the user of the token it comes with, which must be the user whose token registered
+// the group holding the lease.
+struct LeaseClaim {
+  int attempt = 0;
+  std::string lease_id;
+  std::string user;
+};
+
+// Prefix of the message a quarantined group gets (kCancelled: HTTP 403 with "stop": true).
+constexpr const char* kQuarantinedMessage = "quarantined";
 
 class Coordinator {
  public:
@@ -72,7 +98,9 @@ class Coordinator {
     int64_t heartbeat_interval_ms = 0;
   };
   // `label`: a name the group's launcher gave it (`chromatune worker --label`), kept in
-  // memory for status and for the embedded run's bookkeeping; may be empty.
+  // memory for status and for the embedded run's bookkeeping; may be empty. `info.user` and
+  // `info.role` name the token that registers it: only that user may lease for the group
+  // and report on its trials. kInvalidArgument beyond options.max_group_ranks.
   Result<Registration> RegisterGroup(const WorkerGroupInfo& info, const std::string& label = "");
   // Labels of the groups registered with this coordinator and not marked gone.
   std::set<std::string> GroupLabels();
@@ -80,30 +108,51 @@ class Coordinator {
   // Leases up to `max_trials` trials that together fit `free_ranks` of the group; when
   // none is runnable, waits up to `wait_ms` (long poll). A new lease request of a group
   // answers that group's older waiting request with no trials (its connection was lost).
-  // kNotFound for an unknown or gone group (the worker registers again).
-  void Lease(int64_t group_id, int free_ranks, int max_trials, int64_t wait_ms, LeaseCallback done);
+  // kNotFound for an unknown or gone group (the worker registers again); kPermissionDenied
+  // when `user` is not the user who registered the group; kCancelled when the group is
+  // quarantined (stop). A group never holds more than max_held_rounds x its ranks.
+  void Lease(int64_t group_id, int free_ranks, int max_trials, int64_t wait_ms, LeaseCallback done,
+             const std::string& user = "");
+
+  // Reports on a leased trial. Each is accepted only when `claim` matches the trial's
+  // current lease (attempt, lease id, and the user who registered the holding group);
+  // anything else is refused before anything is stored: kFailedPrecondition (409) for a
+  // stale or unknown attempt or a wrong lease id, kPermissionDenied (403) for another user.
+  //
   // Renews the lease (marking the trial running on first contact) and records progress.
-  // Returns true when the trial was cancelled (the worker stops it). kFailedPrecondition
-  // when the attempt is not current (the trial went to someone else).
-  Result<bool> Heartbeat(int64_t trial_id, int attempt, double progress, const std::string& note);
+  // Returns true when the trial was cancelled (the worker stops it).
+  Result<bool> Heartbeat(int64_t trial_id, const LeaseClaim& claim, double progress,
+                         const std::string& note);
   // Stores the result of the current attempt: arrays first (ArtifactSink), then the
-  // rows. Returns true when this exact attempt had already completed (a retried request),
-  // which stores nothing. kFailedPrecondition for a stale attempt.
-  Result<bool> Complete(int64_t trial_id, int attempt, const TrialResult& result);
+  // rows. Returns true when this exact attempt had already completed (a retried request
+  // with the same claim), which stores nothing.
+  Result<bool> Complete(int64_t trial_id, const LeaseClaim& claim, const TrialResult& result);
   // Fails the attempt; retried after a backoff while the sweep's retries last, unless
   // `final`. Returns the trial's new state.
-  Result<TrialState> Fail(int64_t trial_id, int attempt, const std::string& error, bool final);
+  Result<TrialState> Fail(int64_t trial_id, const LeaseClaim& claim, const std::string& error,
+                          bool final);
   // Gives the trial back without counting a failure (a draining worker).
-  Status Release(int64_t trial_id, int attempt, const std::string& reason);
+  Status Release(int64_t trial_id, const LeaseClaim& claim, const std::string& reason);
 
   // Validates and plans `yaml` (as `chromatune sweep validate` does), then creates or
-  // resumes the sweep. Returns {"sweep", "trials", "created", "reused", "requeued",
-  // "unchanged", "dropped", "resumed"}. kInvalidArgument lists every problem of the file.
+  // resumes the sweep as `who`. Returns {"sweep", "trials", "created", "reused",
+  // "requeued", "unchanged", "dropped", "resumed"}. kInvalidArgument lists every problem of
+  // the file, or names --max-user-priority when a non-admin asks for more; kAlreadyExists
+  // (409) names the owner when another user owns the name (admins may resume it).
   Result<nlohmann::json> SubmitSweep(const std::string& yaml, const std::string& origin,
-                                     const std::string& user);
-  Result<int64_t> CancelSweep(const std::string& name);
-  // {"sweeps": [...], "groups": [...], "waiting": [...], "waiting_trials": [...]}
-  // (docs/protocol.md): every waiting trial group carries the reason it waits.
+                                     const Identity& who);
+  // Cancels the sweep's unfinished trials. Users may cancel their own sweeps only
+  // (kPermissionDenied naming the owner); admins any.
+  Result<int64_t> CancelSweep(const std::string& name, const Identity& who);
+  // Sets the sweep's priority; the same ownership rule as CancelSweep, and the bound of
+  // SubmitSweep for non-admins.
+  Status SetPriority(const std::string& name, int priority, const Identity& who);
+  // The audit trail (submit, resume, cancel, priority), newest first (of `sweep` when not
+  // empty): [{"time_ms", "user", "action", "sweep", "detail"}].
+  Result<nlohmann::json> AuditReport(int limit, const std::string& sweep = "");
+  // {"sweeps": [...], "groups": [...], "quarantined_groups": [...], "waiting": [...],
+  // "waiting_trials": [...], "audit": [...]} (docs/protocol.md): every waiting trial group
+  // carries the reason it waits; "audit" holds the newest 20 audit records.
   Result<nlohmann::json> StatusReport();
   Result<nlohmann::json> SweepReport(const std::string& name);
 
@@ -125,14 +174,25 @@ class Coordinator {
     std::string host;
     int64_t last_seen_ms = 0;
     std::string label;
+    std::string owner;         // the user whose token registered it
+    int expired_in_a_row = 0;  // leases expired since its last completion/failure/release
+  };
+  struct Quarantined {
+    std::string host;
+    std::string label;
+    std::string owner;
+    int64_t since_ms = 0;
+    std::string reason;
   };
   struct HeldLease {
     int64_t group_id = 0;
     int ranks = 1;
     int64_t sweep_id = 0;
-    std::string user;
+    std::string user;  // the sweep's owner (fair share)
     int attempt = 0;
     bool running = false;  // MarkRunning done
+    std::string lease_id;
+    std::string owner;  // the user who registered the holding group
   };
   struct Waiter {
     int64_t group_id = 0;
@@ -148,6 +208,23 @@ class Coordinator {
   void ServeWaiters();
   Status ExpireLeases();
   Result<std::string> SweepUser(int64_t sweep_id);
+  // Fencing: Ok when `claim` holds the trial's current lease (see Heartbeat).
+  Status CheckClaim(int64_t trial_id, const LeaseClaim& claim, const char* what);
+  // For a trial no longer held: Ok when `claim` names the attempt that closed with
+  // `outcome` and its lease id and group owner match (a retried report).
+  Status CheckClosedClaim(int64_t trial_id, const LeaseClaim& claim);
+  Result<std::string> GroupOwner(int64_t group_id);
+  // The stop message of a quarantined group (kCancelled).
+  Status QuarantineError(int64_t group_id, const Quarantined& q) const;
+  // Moves the group to quarantined_, releases its leases and answers its waiters.
+  void Quarantine(int64_t group_id, const std::string& reason);
+  int64_t Backoff(int failures) const;
+  // A report showed the group at work: its run of expired leases ends.
+  void GroupWorked(int64_t group_id);
+  Status CheckGroupAccess(int64_t group_id, const std::string& user);
+  // Users act on their own sweeps only; admins on any.
+  Status CheckOwner(const std::string& name, const Identity& who, const char* what);
+  Status CheckPriority(int64_t priority, const Identity& who);
   void Forget(int64_t trial_id);
   void TouchGroupOf(int64_t trial_id);
 
@@ -158,6 +235,7 @@ class Coordinator {
 
   std::mutex mu_;
   std::map<int64_t, GroupState> groups_;
+  std::map<int64_t, Quarantined> quarantined_;
   std::map<int64_t, HeldLease> leases_;  // by trial id
   std::map<int64_t, std::string> sweep_users_;
   std::deque<Waiter> waiters_;

@@ -58,6 +58,7 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const Server
     tokens = std::move(table);
   }
   std::unique_ptr<CoordinatorServer> server(new CoordinatorServer());
+  server->token_file_ = config.token_file;
   CT_ASSIGN_OR_RETURN(server->store_, ResultStore::Open(config.db_path, StoreMode::kReadWrite));
   const std::string artifact_file = config.artifact_file.empty()
                                         ? ArtifactStore::DefaultPathFor(config.db_path)
@@ -84,6 +85,16 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const Server
 }
 
 CoordinatorServer::~CoordinatorServer() { Stop(); }
+
+Result<size_t> CoordinatorServer::ReloadTokens() {
+  if (token_file_.empty()) {
+    return FailedPrecondition("no --token-file to re-read (--insecure-loopback)");
+  }
+  CT_ASSIGN_OR_RETURN(TokenTable table, TokenTable::Load(token_file_));
+  const size_t n = table.size();
+  CT_RETURN_IF_ERROR(api_->ReplaceTokens(std::move(table)));
+  return n;
+}
 
 void CoordinatorServer::RunTicker() {
   std::unique_lock<std::mutex> lock(mu_);

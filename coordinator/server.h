@@ -48,6 +48,10 @@ class CoordinatorServer {
   int port() const { return port_; }
   Coordinator& coordinator() { return *coordinator_; }
   HttpServer& http() { return *http_; }
+  // Re-reads the token file (SIGHUP) and swaps the table in at once; on any error (the file
+  // is unreadable or invalid) the old table stays in force and the error says why.
+  // kFailedPrecondition in --insecure-loopback mode. Returns the number of tokens loaded.
+  Result<size_t> ReloadTokens();
   // Answers waiting long polls, stops serving and closes the stores. Idempotent.
   void Stop();
 
@@ -55,6 +59,7 @@ class CoordinatorServer {
   CoordinatorServer() = default;
   void RunTicker();
 
+  std::string token_file_;
   std::unique_ptr<ResultStore> store_;
   std::unique_ptr<ArtifactSink> artifacts_;
   std::unique_ptr<Coordinator> coordinator_;

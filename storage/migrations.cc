@@ -208,6 +208,40 @@ CREATE INDEX trials_leases ON trials(lease_expires_ms) WHERE state IN ('leased',
 CREATE INDEX trials_sweep_state ON trials(sweep_id, state);
 )sql";
 
+// Schema version 4 (issue 18, a coordinator a lab can share): worker groups remember the
+// user and role of the token that registered them (fencing checks that the token which
+// leased a trial is the one that reports it; reuse draws only on results of groups whose
+// role is worker or admin), and every submit, cancel and priority change of a sweep is
+// recorded in `audit` with who and when. Additive: groups registered before keep user and
+// role '' (docs/decisions.md: their results stay reusable).
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE worker_groups ADD COLUMN user TEXT NOT NULL DEFAULT '';
+ALTER TABLE worker_groups ADD COLUMN role TEXT NOT NULL DEFAULT '';
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  action TEXT NOT NULL,
+  sweep TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_sweep ON audit(sweep, id);
+)sql";
+
+// Schema version 5 (issue 21, readers in Python): `meta` holds facts about the file for
+// readers that do not link chromatune, first of all `reader_version`
+// (kReaderVersion, migrations.h): the version of the reader contract of docs/schema.md
+// ("Reading the store"). Additive migrations leave it alone; a migration that breaks
+// readers (drops or renames a stable table or column, changes what a stable value means)
+// sets it to its new value in its own SQL.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES ('reader_version', '1');
+)sql";
+
 // Reads every (id, key) before writing: SQLite leaves undefined what a scan sees of rows
 // its own connection changes while it runs.
 Status FillKeyHashes(SqliteDb* db) {
@@ -243,6 +277,8 @@ const std::vector<Migration>& Migrations() {
       {1, "initial schema", kSchemaV1},
       {2, "plan items as templates", kSchemaV2},
       {3, "trial keys indexed by hash", kSchemaV3, FillKeyHashes, /*rebuilds_tables=*/true},
+      {4, "worker group owners and the audit trail", kSchemaV4},
+      {5, "reader-compatibility version", kSchemaV5},
   };
   return kMigrations;
 }

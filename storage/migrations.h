@@ -16,6 +16,13 @@ namespace chromatune {
 // The schema version this binary writes and reads.
 int LatestSchemaVersion();
 
+// The reader-compatibility version that the latest migration leaves in
+// `meta.reader_version` (schema 5 on; docs/schema.md, "Reading the store"). Readers outside
+// this binary (the Python package) refuse a file whose reader_version is newer than the one
+// they know. It changes only with a migration that breaks readers, never with an additive
+// one; that migration sets the new value in `meta` and here.
+inline constexpr int kReaderVersion = 1;
+
 // The schema version of the open database: 0 for an empty database (no tables at all).
 // kFailedPrecondition when the file holds tables but no `schema_migrations` (not a
 // chromatune store); kCorruption when it is not an SQLite file.

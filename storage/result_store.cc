@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include <openssl/rand.h>
+
 #include "storage/item_template.h"
 #include "storage/migrations.h"
 #include "storage/result_store_impl.h"
@@ -98,10 +100,26 @@ Status ResultStore::Impl::CheckWritable() const {
   return Status::Ok();
 }
 
-std::string ResultStore::Impl::NewLeaseId(int64_t trial_id, int attempt) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng_()));
+Result<std::string> ResultStore::Impl::NewLeaseId(int64_t trial_id, int attempt) {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return Internal("cannot draw a lease id: OpenSSL's RAND_bytes failed");
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * sizeof bytes);
+  for (unsigned char b : bytes) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
   return "L" + std::to_string(trial_id) + "." + std::to_string(attempt) + "." + hex;
+}
+
+Status ResultStore::Impl::InsertAudit(const std::string& user, const std::string& action,
+                                      const std::string& sweep, const std::string& detail) {
+  CT_ASSIGN_OR_RETURN(auto stmt, db_->Prepare("INSERT INTO audit(time_ms, user, action, sweep, "
+                                              "detail) VALUES (?, ?, ?, ?, ?)"));
+  return stmt.Bind(1, Now()).Bind(2, user).Bind(3, action).Bind(4, sweep).Bind(5, detail).Run();
 }
 
 Result<TrialCounts> ResultStore::Impl::Counts(int64_t sweep_id) {

@@ -86,6 +86,10 @@ struct NewSweep {
   int priority = 0;       // higher runs first
   int retries = 0;        // extra attempts after a failure (>= 0)
   bool rerun = false;     // true: never reuse finished trials of other sweeps
+  // Ownership: a sweep belongs to the user who created it. A resubmission by another user
+  // is refused (kAlreadyExists naming the owner) unless `may_resume_others` (an admin);
+  // either way the owner stays the creator.
+  bool may_resume_others = false;
   // Plan items (experiments/runner.h, `sweep plan --format json` "items"): each an object
   // with at least "key" (string, the trial identity), "method" (string), "shots" (int);
   // "index", "task", "dataset", "data_seed", "train_seed", "params" and
@@ -193,8 +197,23 @@ struct WorkerGroupInfo {
   nlohmann::json devices = nlohmann::json::array();  // e.g. ["cpu", "cpu"] or GPU names
   std::string version;                               // chromatune version of the worker
   std::string state;                                 // active | gone
+  // The user and role of the token that registered the group ('' for groups registered
+  // before schema 4). Fencing accepts a trial's reports only from this user; reuse draws
+  // only on results of groups whose role is "worker" or "admin" (or '').
+  std::string user;
+  std::string role;
   int64_t registered_ms = 0;
   int64_t last_heartbeat_ms = 0;
+};
+
+// One line of the audit trail: who did what to which sweep, and when.
+struct AuditRecord {
+  int64_t id = 0;  // increasing
+  int64_t time_ms = 0;
+  std::string user;
+  std::string action;  // submit | resume | cancel | priority
+  std::string sweep;
+  std::string detail;  // e.g. "priority 0 -> 50", "3 unfinished trials cancelled"
 };
 
 struct EventRecord {
@@ -270,10 +289,11 @@ class ResultStore {
   // Creates the sweep and all its trials in ONE transaction (all or nothing). A new trial
   // whose key equals the key of a done trial of any sweep is created done, with
   // reused_from set and that trial's metrics and curves copied, unless `rerun`.
-  // If a sweep with this name exists, this is a resume (ray#16891, wandb#6594): priority,
-  // retries, rerun, user and spec are updated; plan items whose key the sweep lacks are
-  // added (with reuse as above); failed and cancelled trials in the plan are re-queued
-  // (pending, failure count reset, not_before now); done, pending, leased and running
+  // If a sweep with this name exists, this is a resume (ray#16891, wandb#6594) by its owner
+  // (another user: kAlreadyExists naming the owner, unless sweep.may_resume_others):
+  // priority, retries, rerun and spec are updated, the owner is kept; plan items whose key the
+  // sweep lacks are added (with reuse as above); failed and cancelled trials in the plan are
+  // re-queued (pending, failure count reset, not_before now); done, pending, leased and running
   // trials are kept; unfinished trials whose key the new plan lacks are cancelled (their
   // results, if any, are kept). Bad items: kInvalidArgument naming items[i].field.
   Result<SweepSubmission> CreateSweep(const NewSweep& sweep);
@@ -284,8 +304,15 @@ class ResultStore {
   Result<TrialCounts> CountTrials(int64_t sweep_id);
   // Cancels every pending, leased and running trial of the sweep (open attempts close with
   // outcome "cancelled"; later Complete/Fail for them get kFailedPrecondition). Returns the
-  // number of trials cancelled. kNotFound for an unknown name.
-  Result<int64_t> CancelSweep(const std::string& name);
+  // number of trials cancelled. kNotFound for an unknown name. `by` is recorded in the
+  // audit trail, in the same transaction.
+  Result<int64_t> CancelSweep(const std::string& name, const std::string& by = "");
+  // Sets the sweep's priority, recording "priority OLD -> NEW" by `by` in the audit trail in
+  // the same transaction. kNotFound for an unknown name.
+  Status SetSweepPriority(const std::string& name, int priority, const std::string& by);
+  // The newest `limit` audit records (of `sweep` only, when not empty), newest first.
+  // CreateSweep records "submit" or "resume" (and "priority" when a resume changes it).
+  Result<std::vector<AuditRecord>> ListAudit(int limit, const std::string& sweep = "");
 
   // ---- trials ----
   Result<TrialRecord> GetTrial(int64_t trial_id);
@@ -323,9 +350,20 @@ class ResultStore {
   // work it has not finished).
   Status ReleaseLease(int64_t trial_id, int attempt, const std::string& reason);
   // Every leased or running trial whose lease_expires_ms < now_ms: attempt closed as
-  // "expired" with error "lease expired", then pending (not_before = now_ms) or failed when
-  // its retries are exhausted. Returns the trials it touched with their new state.
-  Result<std::vector<std::pair<int64_t, TrialState>>> ExpireLeases(int64_t now_ms);
+  // "expired" with error "lease expired". A running trial (its work started: MarkRunning)
+  // counts a failed attempt (INTERFACES.md, "Failure accounting": a poison trial may be what
+  // kills its worker) and goes back to pending after `backoff(failures)` ms, or fails for
+  // good when its retries are exhausted; a leased trial that never started (a lost grant)
+  // goes back to pending at once, not counted. Returns what it did per trial.
+  struct ExpiredLease {
+    int64_t trial_id = 0;
+    int attempt = 0;
+    int64_t worker_group = 0;
+    bool started = false;  // was running: counted as a failure
+    TrialState state = TrialState::kPending;
+  };
+  Result<std::vector<ExpiredLease>> ExpireLeases(
+      int64_t now_ms, const std::function<int64_t(int failures)>& backoff_ms = nullptr);
 
   // Batched writes: applies the transitions in order in ONE transaction (one commit). Each
   // is checked against the state left by the ones before it; an illegal one is refused

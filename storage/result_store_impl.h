@@ -3,7 +3,6 @@
 
 #include <memory>
 #include <mutex>
-#include <random>
 #include <string>
 
 #include "storage/result_store.h"
@@ -14,20 +13,20 @@ namespace chromatune {
 class ResultStore::Impl {
  public:
   Impl(std::string path, StoreMode mode, StoreOptions options, std::unique_ptr<SqliteDb> db)
-      : path_(std::move(path)),
-        mode_(mode),
-        options_(std::move(options)),
-        db_(std::move(db)),
-        rng_(std::random_device{}()) {}
+      : path_(std::move(path)), mode_(mode), options_(std::move(options)), db_(std::move(db)) {}
 
   int64_t Now() const { return options_.now_ms(); }
   Status CheckWritable() const;
-  // A fresh lease id: "L<trial>.<attempt>.<16 hex digits>".
-  std::string NewLeaseId(int64_t trial_id, int attempt);
+  // A fresh lease id: "L<trial>.<attempt>.<32 hex digits>", 128 bits from OpenSSL's
+  // RAND_bytes (a worker must present it with every report: nobody can guess it).
+  // kInternal when the generator fails (nothing is leased then).
+  static Result<std::string> NewLeaseId(int64_t trial_id, int attempt);
 
   // Inside an open transaction.
   Status InsertEvent(const std::string& kind, const std::string& message,
                      std::optional<int64_t> sweep_id, std::optional<int64_t> trial_id);
+  Status InsertAudit(const std::string& user, const std::string& action, const std::string& sweep,
+                     const std::string& detail);
   Result<TrialRecord> LoadTrial(int64_t trial_id);
   // Closes the current attempt of a leased/running trial with `outcome` and `error`.
   Status CloseAttempt(int64_t trial_id, int attempt, const std::string& outcome,
@@ -41,7 +40,6 @@ class ResultStore::Impl {
   StoreOptions options_;
   std::unique_ptr<SqliteDb> db_;
   int schema_version_ = 0;
-  std::mt19937_64 rng_;
 };
 
 // The columns of TrialRecord in `trials t JOIN sweeps s`, in the order ReadTrialRow reads.

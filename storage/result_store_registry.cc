@@ -16,14 +16,16 @@ Result<int64_t> ResultStore::RegisterWorkerGroup(const WorkerGroupInfo& info) {
   CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
   CT_ASSIGN_OR_RETURN(auto stmt, db->Prepare("INSERT INTO worker_groups(host, ranks, "
                                              "devices_json, version, state, registered_ms, "
-                                             "last_heartbeat_ms) VALUES (?, ?, ?, ?, 'active', "
-                                             "?, ?)"));
+                                             "last_heartbeat_ms, user, role) VALUES (?, ?, ?, ?, "
+                                             "'active', ?, ?, ?, ?)"));
   CT_RETURN_IF_ERROR(stmt.Bind(1, info.host)
                          .Bind(2, info.ranks)
                          .Bind(3, info.devices.dump())
                          .Bind(4, info.version)
                          .Bind(5, now)
                          .Bind(6, now)
+                         .Bind(7, info.user)
+                         .Bind(8, info.role)
                          .Run());
   const int64_t id = db->LastInsertRowid();
   CT_RETURN_IF_ERROR(impl_->InsertEvent("group.registered",
@@ -72,7 +74,7 @@ Result<std::vector<WorkerGroupInfo>> ResultStore::ListWorkerGroups(bool include_
       auto stmt,
       impl_->db_->Prepare(std::string("SELECT id, host, ranks, devices_json, "
                                       "version, state, registered_ms, "
-                                      "last_heartbeat_ms FROM worker_groups") +
+                                      "last_heartbeat_ms, user, role FROM worker_groups") +
                           (include_gone ? "" : " WHERE state = 'active'") + " ORDER BY id"));
   std::vector<WorkerGroupInfo> out;
   while (true) {
@@ -87,6 +89,8 @@ Result<std::vector<WorkerGroupInfo>> ResultStore::ListWorkerGroups(bool include_
     g.state = stmt.ColumnText(5);
     g.registered_ms = stmt.ColumnInt(6);
     g.last_heartbeat_ms = stmt.ColumnInt(7);
+    g.user = stmt.ColumnText(8);
+    g.role = stmt.ColumnText(9);
     out.push_back(std::move(g));
   }
   return out;

@@ -133,23 +133,42 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
   CT_RETURN_IF_ERROR(user.Bind(1, sweep.user).Bind(2, now).Run());
 
   SweepSubmission result;
+  std::string owner;
+  int old_priority = 0;
   {
-    CT_ASSIGN_OR_RETURN(auto find, db->Prepare("SELECT id FROM sweeps WHERE name = ?"));
+    CT_ASSIGN_OR_RETURN(auto find,
+                        db->Prepare("SELECT id, user, priority FROM sweeps WHERE name = ?"));
     find.Bind(1, sweep.name);
     CT_ASSIGN_OR_RETURN(result.resumed, find.Step());
-    if (result.resumed) result.sweep_id = find.ColumnInt(0);
+    if (result.resumed) {
+      result.sweep_id = find.ColumnInt(0);
+      owner = find.ColumnText(1);
+      old_priority = static_cast<int>(find.ColumnInt(2));
+    }
+  }
+  // Ownership: nobody takes over another user's sweep by submitting its name.
+  if (result.resumed && owner != sweep.user && !sweep.may_resume_others) {
+    return AlreadyExists("sweep \"" + sweep.name + "\" is owned by " + owner + "; user " +
+                         sweep.user + " may not resubmit it (choose another sweep name)");
+  }
+  CT_RETURN_IF_ERROR(impl_->InsertAudit(
+      sweep.user, result.resumed ? "resume" : "submit", sweep.name,
+      "priority " + std::to_string(sweep.priority) + ", retries " + std::to_string(sweep.retries)));
+  if (result.resumed && old_priority != sweep.priority) {
+    CT_RETURN_IF_ERROR(impl_->InsertAudit(
+        sweep.user, "priority", sweep.name,
+        "priority " + std::to_string(old_priority) + " -> " + std::to_string(sweep.priority)));
   }
   if (result.resumed) {
-    CT_ASSIGN_OR_RETURN(auto update, db->Prepare("UPDATE sweeps SET user = ?, priority = ?, "
+    CT_ASSIGN_OR_RETURN(auto update, db->Prepare("UPDATE sweeps SET priority = ?, "
                                                  "retries = ?, rerun = ?, cancelled = 0, "
                                                  "spec_yaml = ?, updated_ms = ? WHERE id = ?"));
-    CT_RETURN_IF_ERROR(update.Bind(1, sweep.user)
-                           .Bind(2, sweep.priority)
-                           .Bind(3, sweep.retries)
-                           .Bind(4, sweep.rerun ? 1 : 0)
-                           .Bind(5, sweep.spec_yaml)
-                           .Bind(6, now)
-                           .Bind(7, result.sweep_id)
+    CT_RETURN_IF_ERROR(update.Bind(1, sweep.priority)
+                           .Bind(2, sweep.retries)
+                           .Bind(3, sweep.rerun ? 1 : 0)
+                           .Bind(4, sweep.spec_yaml)
+                           .Bind(5, now)
+                           .Bind(6, result.sweep_id)
                            .Run());
   } else {
     CT_ASSIGN_OR_RETURN(auto insert,
@@ -203,10 +222,19 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
                                   "lease_expires_ms = NULL, worker_group = NULL, "
                                   "progress = 0, progress_note = '', updated_ms = ? "
                                   "WHERE id = ?"));
-  CT_ASSIGN_OR_RETURN(auto reuse, db->Prepare("SELECT id, coalesce(reused_from, id), wall_seconds, "
-                                              "coalesce(info_json, '') FROM trials INDEXED BY "
-                                              "trials_done_key WHERE key_hash = ? AND key = ? "
-                                              "AND state = 'done' ORDER BY id LIMIT 1"));
+  // Reuse draws only on results completed under a worker lease: a lease of a group whose
+  // token had the worker or admin role ('' for groups older than schema 4, or a group the
+  // store does not know: data older than groups were recorded), or a trial that was itself
+  // reused from such a result.
+  CT_ASSIGN_OR_RETURN(
+      auto reuse,
+      db->Prepare("SELECT t.id, coalesce(t.reused_from, t.id), t.wall_seconds, "
+                  "coalesce(t.info_json, '') FROM trials t INDEXED BY trials_done_key "
+                  "LEFT JOIN attempts a ON a.trial_id = t.id AND a.attempt = t.attempt "
+                  "LEFT JOIN worker_groups g ON g.id = a.worker_group "
+                  "WHERE t.key_hash = ? AND t.key = ? AND t.state = 'done' AND "
+                  "(t.reused_from IS NOT NULL OR coalesce(g.role, '') IN ('worker', 'admin', '')) "
+                  "ORDER BY t.id LIMIT 1"));
   CT_ASSIGN_OR_RETURN(
       auto insert,
       db->Prepare("INSERT INTO trials(sweep_id, idx, key, state, task, dataset, method, "
@@ -332,7 +360,7 @@ Result<SweepSubmission> ResultStore::CreateSweep(const NewSweep& sweep) {
   return result;
 }
 
-Result<int64_t> ResultStore::CancelSweep(const std::string& name) {
+Result<int64_t> ResultStore::CancelSweep(const std::string& name, const std::string& by) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   CT_RETURN_IF_ERROR(impl_->CheckWritable());
   SqliteDb* db = impl_->db_.get();
@@ -371,12 +399,58 @@ Result<int64_t> ResultStore::CancelSweep(const std::string& name) {
   CT_ASSIGN_OR_RETURN(auto mark, db->Prepare("UPDATE sweeps SET cancelled = 1, updated_ms = ? "
                                              "WHERE id = ?"));
   CT_RETURN_IF_ERROR(mark.Bind(1, now).Bind(2, sweep_id).Run());
+  CT_RETURN_IF_ERROR(impl_->InsertAudit(
+      by, "cancel", name, std::to_string(cancelled) + " unfinished trials cancelled"));
   CT_RETURN_IF_ERROR(impl_->InsertEvent(
       "sweep.cancelled",
       "sweep " + name + " cancelled: " + std::to_string(cancelled) + " unfinished trials", sweep_id,
       std::nullopt));
   CT_RETURN_IF_ERROR(txn->Commit());
   return cancelled;
+}
+
+Status ResultStore::SetSweepPriority(const std::string& name, int priority, const std::string& by) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  CT_RETURN_IF_ERROR(impl_->CheckWritable());
+  SqliteDb* db = impl_->db_.get();
+  CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
+  int64_t sweep_id = 0;
+  int old_priority = 0;
+  {
+    CT_ASSIGN_OR_RETURN(auto find, db->Prepare("SELECT id, priority FROM sweeps WHERE name = ?"));
+    find.Bind(1, name);
+    CT_ASSIGN_OR_RETURN(bool found, find.Step());
+    if (!found) return NotFound(impl_->path_ + ": no sweep named \"" + name + "\"");
+    sweep_id = find.ColumnInt(0);
+    old_priority = static_cast<int>(find.ColumnInt(1));
+  }
+  CT_ASSIGN_OR_RETURN(auto update, db->Prepare("UPDATE sweeps SET priority = ?, updated_ms = ? "
+                                               "WHERE id = ?"));
+  CT_RETURN_IF_ERROR(update.Bind(1, priority).Bind(2, impl_->Now()).Bind(3, sweep_id).Run());
+  CT_RETURN_IF_ERROR(impl_->InsertAudit(
+      by, "priority", name,
+      "priority " + std::to_string(old_priority) + " -> " + std::to_string(priority)));
+  return txn->Commit();
+}
+
+Result<std::vector<AuditRecord>> ResultStore::ListAudit(int limit, const std::string& sweep) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  CT_ASSIGN_OR_RETURN(
+      auto stmt,
+      impl_->db_->Prepare(std::string("SELECT id, time_ms, user, action, sweep, "
+                                      "detail FROM audit") +
+                          (sweep.empty() ? "" : " WHERE sweep = ?") + " ORDER BY id DESC LIMIT ?"));
+  int next = 1;
+  if (!sweep.empty()) stmt.Bind(next++, sweep);
+  stmt.Bind(next, static_cast<int64_t>(limit));
+  std::vector<AuditRecord> out;
+  while (true) {
+    CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(AuditRecord{stmt.ColumnInt(0), stmt.ColumnInt(1), stmt.ColumnText(2),
+                              stmt.ColumnText(3), stmt.ColumnText(4), stmt.ColumnText(5)});
+  }
+  return out;
 }
 
 }  // namespace chromatune

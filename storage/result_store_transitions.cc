@@ -231,7 +231,7 @@ Status Write(ResultStore::Impl* impl, const Transition& t, Checked* c) {
   const int64_t now = impl->Now();
   switch (t.kind) {
     case Transition::Kind::kLease: {
-      c->out.lease_id = impl->NewLeaseId(t.trial_id, c->out.attempt);
+      CT_ASSIGN_OR_RETURN(c->out.lease_id, impl->NewLeaseId(t.trial_id, c->out.attempt));
       CT_ASSIGN_OR_RETURN(auto attempt,
                           db->Prepare("INSERT INTO attempts(trial_id, attempt, lease_id, "
                                       "worker_group, leased_ms) VALUES (?, ?, ?, ?, ?)"));
@@ -412,43 +412,53 @@ Status ResultStore::CheckCurrentAttempt(int64_t trial_id, int attempt) {
   return CheckHeld(probe, h, true, true);
 }
 
-Result<std::vector<std::pair<int64_t, TrialState>>> ResultStore::ExpireLeases(int64_t now_ms) {
+Result<std::vector<ResultStore::ExpiredLease>> ResultStore::ExpireLeases(
+    int64_t now_ms, const std::function<int64_t(int failures)>& backoff_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   CT_RETURN_IF_ERROR(impl_->CheckWritable());
   SqliteDb* db = impl_->db_.get();
   CT_ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db));
   struct Expired {
-    int64_t id, sweep_id;
+    int64_t id, sweep_id, group;
     int attempt, failures, retries;
+    bool started;
   };
   std::vector<Expired> expired;
   {
     CT_ASSIGN_OR_RETURN(auto list,
-                        db->Prepare("SELECT t.id, t.sweep_id, t.attempt, t.failures, s.retries "
-                                    "FROM trials t INDEXED BY trials_leases JOIN sweeps s ON "
-                                    "s.id = t.sweep_id WHERE t.state IN ('leased', 'running') "
-                                    "AND t.lease_expires_ms < ?"));
+                        db->Prepare("SELECT t.id, t.sweep_id, t.attempt, t.failures, "
+                                    "s.retries, t.state = 'running', "
+                                    "coalesce(t.worker_group, 0) "
+                                    "FROM trials t INDEXED BY trials_leases JOIN sweeps s "
+                                    "ON s.id = t.sweep_id WHERE t.state IN ('leased', "
+                                    "'running') AND t.lease_expires_ms < ?"));
     list.Bind(1, now_ms);
     while (true) {
       CT_ASSIGN_OR_RETURN(bool row, list.Step());
       if (!row) break;
-      expired.push_back({list.ColumnInt(0), list.ColumnInt(1), static_cast<int>(list.ColumnInt(2)),
-                         static_cast<int>(list.ColumnInt(3)), static_cast<int>(list.ColumnInt(4))});
+      expired.push_back({list.ColumnInt(0), list.ColumnInt(1), list.ColumnInt(6),
+                         static_cast<int>(list.ColumnInt(2)), static_cast<int>(list.ColumnInt(3)),
+                         static_cast<int>(list.ColumnInt(4)), list.ColumnInt(5) != 0});
     }
   }
-  std::vector<std::pair<int64_t, TrialState>> out;
+  std::vector<ExpiredLease> out;
   const int64_t now = impl_->Now();
   for (const Expired& e : expired) {
-    const int failures = e.failures + 1;
+    // Work that never started is not a failed attempt (INTERFACES.md, "Failure accounting").
+    const int failures = e.started ? e.failures + 1 : e.failures;
     const TrialState next = failures <= e.retries ? TrialState::kPending : TrialState::kFailed;
-    CT_RETURN_IF_ERROR(impl_->CloseAttempt(e.id, e.attempt, "expired", "lease expired"));
-    CT_RETURN_IF_ERROR(SetUnleased(db, e.id, next, failures, now_ms, "lease expired", now));
+    const int64_t not_before =
+        e.started && backoff_ms ? now_ms + std::max<int64_t>(0, backoff_ms(failures)) : now_ms;
+    const std::string error = e.started ? "lease expired" : "lease expired before the work started";
+    CT_RETURN_IF_ERROR(impl_->CloseAttempt(e.id, e.attempt, "expired", error));
+    CT_RETURN_IF_ERROR(SetUnleased(db, e.id, next, failures, not_before, error, now));
     CT_RETURN_IF_ERROR(impl_->InsertEvent(
         "lease.expired",
-        "trial " + std::to_string(e.id) + " attempt " + std::to_string(e.attempt) +
-            ": lease expired; trial " + (next == TrialState::kPending ? "re-queued" : "failed"),
+        "trial " + std::to_string(e.id) + " attempt " + std::to_string(e.attempt) + ": " + error +
+            (e.started ? " (counted as a failed attempt)" : " (not counted)") + "; trial " +
+            (next == TrialState::kPending ? "re-queued" : "failed"),
         e.sweep_id, e.id));
-    out.emplace_back(e.id, next);
+    out.push_back(ExpiredLease{e.id, e.attempt, e.group, e.started, next});
   }
   CT_RETURN_IF_ERROR(txn->Commit());
   return out;

@@ -18,9 +18,11 @@ Result<std::string> CrashNotePath(const std::string& dir, int pid) {
   return (fs::path(dir) / ("crash-" + std::to_string(pid) + ".note")).string();
 }
 
-std::string CrashContext(int64_t trial_id, int attempt, int rank, int pid) {
+std::string CrashContext(int64_t trial_id, int attempt, int rank, int pid,
+                         const std::string& lease_id) {
   return std::to_string(trial_id) + " " + std::to_string(attempt) + " rank " +
-         std::to_string(rank) + " pid " + std::to_string(pid);
+         std::to_string(rank) + " pid " + std::to_string(pid) +
+         (lease_id.empty() ? "" : " lease " + lease_id);
 }
 
 bool ParseCrashNote(const std::string& line, CrashNote* note) {
@@ -31,9 +33,12 @@ bool ParseCrashNote(const std::string& line, CrashNote* note) {
   if (!(in >> trial >> attempt >> rank_word >> rank >> pid_word >> pid >> signal_name)) {
     return false;
   }
+  std::string lease_id;
+  if (signal_name == "lease" && !(in >> lease_id >> signal_name)) return false;
   if (rank_word != "rank" || pid_word != "pid" || trial <= 0 || attempt <= 0) return false;
   note->trial_id = trial;
   note->attempt = attempt;
+  note->lease_id = lease_id;
   note->error = "worker crashed with " + signal_name + " (rank " + std::to_string(rank) + ", pid " +
                 std::to_string(pid) + ")";
   return true;

@@ -19,7 +19,8 @@ std::vector<RoundTrial> ToRound(std::vector<protocol::LeasedTrial> leased, int g
                                 Status* fit) {
   std::vector<RoundTrial> trials;
   for (auto& l : leased) {
-    trials.push_back(RoundTrial{l.trial_id, l.attempt, 0, l.ranks, std::move(l.item)});
+    trials.push_back(
+        RoundTrial{l.trial_id, l.attempt, 0, l.ranks, std::move(l.item), std::move(l.lease_id)});
   }
   *fit = AssignRanks(&trials, group_size);
   return trials;
@@ -45,6 +46,23 @@ Leader::~Leader() {
   if (delivery_thread_.joinable()) delivery_thread_.join();
 }
 
+Status Leader::stopped() const {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  return stop_;
+}
+
+bool Leader::Stopping() const { return !stopped().ok(); }
+
+bool Leader::StopIfTold(const Status& s) {
+  if (s.code() != StatusCode::kCancelled) return false;
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (stop_.ok()) {
+    spdlog::error("worker: the coordinator told this group to stop: {}", s.message());
+    stop_ = s;
+  }
+  return true;
+}
+
 template <typename Call>
 Status Leader::Retry(const char* what, std::chrono::milliseconds patience, Call call) {
   Backoff backoff(options_.reconnect_initial, options_.reconnect_max);
@@ -67,7 +85,7 @@ bool Leader::Register() {
   nlohmann::json list = nlohmann::json::array();
   for (int r = 0; r < group_size_; ++r) list.push_back("cpu");
   for (;;) {
-    if (DrainRequested()) return false;
+    if (DrainRequested() || Stopping()) return false;
     Status s = Retry("register", std::chrono::seconds(5), [&]() -> Status {
       auto reg = client_.RegisterGroup(group_size_, list, options_.host, kChromatuneVersion,
                                        options_.label);
@@ -94,7 +112,8 @@ void Leader::ReportCrashNotes() {
   if (options_.crash_dir.empty()) return;
   for (const auto& note : CollectCrashNotes(options_.crash_dir)) {
     Status s = Retry("report crash", std::chrono::seconds(30), [&] {
-      return client_.Fail(note.trial_id, note.attempt, note.error, /*final=*/false);
+      return client_.Fail(note.trial_id, note.attempt, note.lease_id, note.error,
+                          /*final=*/false);
     });
     spdlog::info("worker: reported crash of trial {} attempt {} ({}): {}", note.trial_id,
                  note.attempt, note.error, s.ok() ? "recorded" : s.ToString());
@@ -118,7 +137,7 @@ std::vector<RoundTrial> Leader::NextTrials() {
     delivery_cv_.wait(lock, [this] { return !ahead_pending_; });
     trials.swap(ahead_);
   }
-  while (trials.empty() && !DrainRequested()) {
+  while (trials.empty() && !DrainRequested() && !Stopping()) {
     std::vector<protocol::LeasedTrial> leased;
     Status s = Retry("lease", std::chrono::seconds(5), [&]() -> Status {
       auto r = client_.Lease(group_id_, group_size_, group_size_, options_.long_poll);
@@ -126,6 +145,7 @@ std::vector<RoundTrial> Leader::NextTrials() {
       leased = std::move(r).value();
       return Status::Ok();
     });
+    if (StopIfTold(s)) break;
     if (s.code() == StatusCode::kNotFound) {
       spdlog::warn("worker: coordinator does not know group {}: registering again", group_id_);
       if (!Register()) break;
@@ -145,7 +165,7 @@ std::vector<RoundTrial> Leader::NextTrials() {
       trials.clear();
     }
   }
-  if (!trials.empty() && DrainRequested()) {
+  if (!trials.empty() && (DrainRequested() || Stopping())) {
     ReleaseAll(trials, "worker draining (SIGTERM)");
     trials.clear();
   }
@@ -165,6 +185,7 @@ void Leader::LeaseAhead() {
 void Leader::LeaseAheadNow(protocol::CoordinatorClient& client) {
   auto leased = client.Lease(group_id_, group_size_, group_size_, std::chrono::milliseconds(0));
   if (!leased.ok()) {
+    StopIfTold(leased.status());
     // NextTrials asks again, with its retries and re-registration.
     spdlog::debug("worker: lease ahead: {}", leased.status().ToString());
     return;
@@ -177,7 +198,9 @@ void Leader::TakeAhead(protocol::CoordinatorClient& client,
   Status fit;
   std::vector<RoundTrial> trials = ToRound(std::move(leased), group_size_, &fit);
   if (!fit.ok()) {
-    for (const auto& t : trials) (void)client.Release(t.trial_id, t.attempt, fit.ToString());
+    for (const auto& t : trials) {
+      (void)client.Release(t.trial_id, t.attempt, t.lease_id, fit.ToString());
+    }
     return;
   }
   if (trials.empty()) return;
@@ -185,7 +208,8 @@ void Leader::TakeAhead(protocol::CoordinatorClient& client,
     // Renewed with the running round, so a round that turns out long does not let them
     // expire while they wait.
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& t : trials) beats_[t.trial_id] = Beat{t.trial_id, t.attempt, -1.0, "", false};
+    for (const auto& t : trials)
+      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false};
   }
   std::lock_guard<std::mutex> lock(delivery_mu_);
   ahead_ = std::move(trials);
@@ -194,7 +218,7 @@ void Leader::TakeAhead(protocol::CoordinatorClient& client,
 void Leader::ReleaseAll(const std::vector<RoundTrial>& trials, const std::string& reason) {
   for (const auto& t : trials) {
     Status s = Retry("release", std::chrono::seconds(10),
-                     [&] { return client_.Release(t.trial_id, t.attempt, reason); });
+                     [&] { return client_.Release(t.trial_id, t.attempt, t.lease_id, reason); });
     if (!s.ok()) spdlog::warn("worker: release of trial {}: {}", t.trial_id, s.ToString());
   }
 }
@@ -204,7 +228,8 @@ void Leader::StartHeartbeats(const std::vector<RoundTrial>& trials) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     beats_.clear();
-    for (const auto& t : trials) beats_[t.trial_id] = Beat{t.trial_id, t.attempt, -1.0, "", false};
+    for (const auto& t : trials)
+      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false};
     beating_ = true;
   }
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
@@ -246,7 +271,7 @@ void Leader::HeartbeatLoop() {
     lock.unlock();
     bool reachable = true;
     for (const auto& b : beats) {
-      auto reply = client.Heartbeat(b.trial_id, b.attempt, b.progress, b.note);
+      auto reply = client.Heartbeat(b.trial_id, b.attempt, b.lease_id, b.progress, b.note);
       if (reply.ok()) {
         if (reply->cancel) {
           std::lock_guard<std::mutex> relock(mu_);
@@ -257,7 +282,7 @@ void Leader::HeartbeatLoop() {
         spdlog::warn("worker: heartbeat of trial {}: {} (trial keeps running)", b.trial_id,
                      reply.status().ToString());
         break;
-      } else {
+      } else if (!StopIfTold(reply.status())) {
         spdlog::warn("worker: heartbeat of trial {} refused: {}", b.trial_id,
                      reply.status().ToString());
       }
@@ -323,13 +348,14 @@ bool Leader::DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& t
     if (!result.ok()) {
       what = "fail";
       s = Retry(what, options_.delivery_patience, [&] {
-        return client.Fail(trial.trial_id, trial.attempt, result.status().ToString(), false);
+        return client.Fail(trial.trial_id, trial.attempt, trial.lease_id,
+                           result.status().ToString(), false);
       });
     } else if (lease_ahead) {
       std::vector<protocol::LeasedTrial> leased;
       s = Retry(what, options_.delivery_patience, [&]() -> Status {
-        auto r = client.CompleteAndLease(trial.trial_id, trial.attempt, *result, group_id_,
-                                         group_size_, group_size_);
+        auto r = client.CompleteAndLease(trial.trial_id, trial.attempt, trial.lease_id, *result,
+                                         group_id_, group_size_, group_size_);
         if (!r.ok()) return r.status();
         leased = std::move(r).value();
         return Status::Ok();
@@ -339,20 +365,23 @@ bool Leader::DeliverNow(protocol::CoordinatorClient& client, const RoundTrial& t
         carried = true;
       }
     } else {
-      s = Retry(what, options_.delivery_patience,
-                [&] { return client.Complete(trial.trial_id, trial.attempt, *result); });
+      s = Retry(what, options_.delivery_patience, [&] {
+        return client.Complete(trial.trial_id, trial.attempt, trial.lease_id, *result);
+      });
     }
   } else if (outcome.cancelled) {
     what = "release";
-    s = Retry(what, options_.delivery_patience,
-              [&] { return client.Release(trial.trial_id, trial.attempt, outcome.error); });
+    s = Retry(what, options_.delivery_patience, [&] {
+      return client.Release(trial.trial_id, trial.attempt, trial.lease_id, outcome.error);
+    });
   } else {
     what = "fail";
     s = Retry(what, options_.delivery_patience, [&] {
-      return client.Fail(trial.trial_id, trial.attempt, outcome.error, outcome.final);
+      return client.Fail(trial.trial_id, trial.attempt, trial.lease_id, outcome.error,
+                         outcome.final);
     });
   }
-  if (!s.ok()) {
+  if (!s.ok() && !StopIfTold(s)) {
     spdlog::warn("worker: {} of trial {} attempt {} not accepted: {}", what, trial.trial_id,
                  trial.attempt, s.ToString());
   }

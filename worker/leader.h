@@ -61,16 +61,23 @@ class Leader {
   void ReleaseAll(const std::vector<RoundTrial>& trials, const std::string& reason);
 
   int64_t group_id() const { return group_id_; }
+  // Set when the coordinator told this group to stop (it was quarantined: its leases kept
+  // expiring): NextTrials then returns no trials and the group exits with this error.
+  Status stopped() const;
 
  private:
   struct Beat {
     int64_t trial_id = 0;
     int attempt = 0;
+    std::string lease_id;
     double progress = -1.0;
     std::string note;
     bool cancel = false;
   };
   bool Register();
+  // Records a stop order (kCancelled from the coordinator) and logs it; true when `s` is one.
+  bool StopIfTold(const Status& s);
+  bool Stopping() const;
   void ReportCrashNotes();
   void HeartbeatLoop();
   void DeliveryLoop();
@@ -92,6 +99,9 @@ class Leader {
   protocol::CoordinatorClient client_;
   int64_t group_id_ = 0;
   int64_t heartbeat_interval_ms_ = 10000;
+
+  mutable std::mutex stop_mu_;
+  Status stop_;  // the coordinator's stop order, once given
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -9,7 +9,8 @@ std::string EncodeRound(const Round& round) {
                       {"attempt", t.attempt},
                       {"first_rank", t.first_rank},
                       {"ranks", t.ranks},
-                      {"item", t.item}});
+                      {"item", t.item},
+                      {"lease_id", t.lease_id}});
   }
   return nlohmann::json{{"stop", round.stop}, {"trials", std::move(trials)}}.dump();
 }
@@ -22,7 +23,7 @@ Result<Round> DecodeRound(const std::string& text) {
     for (const auto& t : j.at("trials")) {
       round.trials.push_back(RoundTrial{t.at("trial_id").get<int64_t>(), t.at("attempt").get<int>(),
                                         t.at("first_rank").get<int>(), t.at("ranks").get<int>(),
-                                        t.at("item")});
+                                        t.at("item"), t.value("lease_id", "")});
     }
     return round;
   } catch (const nlohmann::json::exception& e) {

@@ -20,6 +20,7 @@ struct RoundTrial {
   int first_rank = 0;  // ranks [first_rank, first_rank + ranks) run it
   int ranks = 1;
   nlohmann::json item;
+  std::string lease_id;  // of the grant: rank 0 reports with it, every rank's crash note names it
 };
 
 struct Round {

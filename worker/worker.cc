@@ -40,7 +40,7 @@ Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicato
       };
     }
   }
-  SetCrashContext(CrashContext(trial.trial_id, trial.attempt, rank, getpid()));
+  SetCrashContext(CrashContext(trial.trial_id, trial.attempt, rank, getpid(), trial.lease_id));
   TrialOutcomeMessage outcome = ExecuteTrial(runner, trial.item, ctx);
   SetCrashContext("");
   return outcome;
@@ -114,6 +114,8 @@ Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunn
   }
   if (leader) {
     leader->Flush();  // every outcome delivered (or given up on) before the group exits
+    // Told to stop (quarantined): exit with the coordinator's reason, not as a drain.
+    CT_RETURN_IF_ERROR(leader->stopped());
     spdlog::info("worker: drained after {} rounds", rounds);
   }
   return Status::Ok();

@@ -34,6 +34,7 @@ std::vector<LeasedTrial> LeasedTrials(const nlohmann::json& reply) {
     LeasedTrial l;
     l.trial_id = t.value("trial_id", int64_t{0});
     l.attempt = t.value("attempt", 0);
+    l.lease_id = t.value("lease_id", std::string());
     l.ranks = t.value("ranks", 1);
     l.sweep = t.value("sweep", std::string());
     l.item = t.value("item", nlohmann::json::object());
@@ -64,6 +65,10 @@ Result<nlohmann::json> CoordinatorClient::Call(const std::string& method, const 
   std::string message = j.is_object() && j.contains("error") && j["error"].is_string()
                             ? j["error"].get<std::string>()
                             : "HTTP " + std::to_string(reply.status);
+  // "stop": the coordinator quarantined this worker group (docs/protocol.md).
+  if (j.is_object() && j.value("stop", false) == true) {
+    return Cancelled(method + " " + target + ": " + message);
+  }
   return FromHttp(reply.status, method + " " + target + ": " + message);
 }
 
@@ -94,9 +99,11 @@ Result<std::vector<LeasedTrial>> CoordinatorClient::Lease(int64_t group_id, int 
   return LeasedTrials(j);
 }
 
-Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attempt, double progress,
+Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attempt,
+                                                    const std::string& lease_id, double progress,
                                                     const std::string& note) {
-  nlohmann::json body = {{"attempt", attempt}, {"progress", progress}, {"note", note}};
+  nlohmann::json body = {
+      {"attempt", attempt}, {"lease_id", lease_id}, {"progress", progress}, {"note", note}};
   CT_ASSIGN_OR_RETURN(nlohmann::json j,
                       Call("POST", TrialPath(trial_id, "heartbeat"), &body, timeout_));
   HeartbeatReply r;
@@ -104,18 +111,19 @@ Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attemp
   return r;
 }
 
-Status CoordinatorClient::Complete(int64_t trial_id, int attempt, const TrialResult& result) {
-  nlohmann::json body = {{"attempt", attempt}, {"result", EncodeResult(result)}};
+Status CoordinatorClient::Complete(int64_t trial_id, int attempt, const std::string& lease_id,
+                                   const TrialResult& result) {
+  nlohmann::json body = {
+      {"attempt", attempt}, {"lease_id", lease_id}, {"result", EncodeResult(result)}};
   return Call("POST", TrialPath(trial_id, "complete"), &body, timeout_).status();
 }
 
-Result<std::vector<LeasedTrial>> CoordinatorClient::CompleteAndLease(int64_t trial_id, int attempt,
-                                                                     const TrialResult& result,
-                                                                     int64_t group_id,
-                                                                     int free_ranks,
-                                                                     int max_trials) {
+Result<std::vector<LeasedTrial>> CoordinatorClient::CompleteAndLease(
+    int64_t trial_id, int attempt, const std::string& lease_id, const TrialResult& result,
+    int64_t group_id, int free_ranks, int max_trials) {
   nlohmann::json body = {
       {"attempt", attempt},
+      {"lease_id", lease_id},
       {"result", EncodeResult(result)},
       {"lease", {{"group_id", group_id}, {"free_ranks", free_ranks}, {"max_trials", max_trials}}}};
   CT_ASSIGN_OR_RETURN(nlohmann::json j,
@@ -123,14 +131,16 @@ Result<std::vector<LeasedTrial>> CoordinatorClient::CompleteAndLease(int64_t tri
   return LeasedTrials(j);
 }
 
-Status CoordinatorClient::Fail(int64_t trial_id, int attempt, const std::string& error,
-                               bool final) {
-  nlohmann::json body = {{"attempt", attempt}, {"error", error}, {"final", final}};
+Status CoordinatorClient::Fail(int64_t trial_id, int attempt, const std::string& lease_id,
+                               const std::string& error, bool final) {
+  nlohmann::json body = {
+      {"attempt", attempt}, {"lease_id", lease_id}, {"error", error}, {"final", final}};
   return Call("POST", TrialPath(trial_id, "fail"), &body, timeout_).status();
 }
 
-Status CoordinatorClient::Release(int64_t trial_id, int attempt, const std::string& reason) {
-  nlohmann::json body = {{"attempt", attempt}, {"reason", reason}};
+Status CoordinatorClient::Release(int64_t trial_id, int attempt, const std::string& lease_id,
+                                  const std::string& reason) {
+  nlohmann::json body = {{"attempt", attempt}, {"lease_id", lease_id}, {"reason", reason}};
   return Call("POST", TrialPath(trial_id, "release"), &body, timeout_).status();
 }
 

@@ -4,7 +4,12 @@
 // HTTP errors map to Status codes: 400 kInvalidArgument, 401/403 kPermissionDenied,
 // 404 kNotFound, 409 kFailedPrecondition (stale lease: the attempt is no longer current),
 // 413 kResourceExhausted, 5xx and transport errors kUnavailable (retry may help),
-// timeouts kDeadlineExceeded. Messages carry the server's "error" text.
+// timeouts kDeadlineExceeded; an error reply with "stop": true (the coordinator quarantined
+// this worker group) kCancelled: the worker stops. Messages carry the server's "error" text.
+//
+// Every report on a leased trial (heartbeat, complete, fail, release) carries the trial's
+// attempt and the lease id of its grant (LeasedTrial::lease_id) and must be sent with the
+// token that leased it (fencing).
 // Not thread-safe (one HttpClient); use one client per thread.
 #pragma once
 
@@ -30,6 +35,7 @@ struct GroupRegistration {
 struct LeasedTrial {
   int64_t trial_id = 0;
   int attempt = 0;
+  std::string lease_id;  // sent back with every report on the trial
   int ranks = 1;
   std::string sweep;
   nlohmann::json item;  // the plan item to run
@@ -50,19 +56,23 @@ class CoordinatorClient {
   // `wait` for one to become runnable. Empty when none came.
   Result<std::vector<LeasedTrial>> Lease(int64_t group_id, int free_ranks, int max_trials,
                                          std::chrono::milliseconds wait);
-  Result<HeartbeatReply> Heartbeat(int64_t trial_id, int attempt, double progress,
-                                   const std::string& note);
-  Status Complete(int64_t trial_id, int attempt, const TrialResult& result);
+  Result<HeartbeatReply> Heartbeat(int64_t trial_id, int attempt, const std::string& lease_id,
+                                   double progress, const std::string& note);
+  Status Complete(int64_t trial_id, int attempt, const std::string& lease_id,
+                  const TrialResult& result);
   // Completes, and in the same exchange leases (without waiting) up to `max_trials` trials
   // that fit `free_ranks` for group `group_id`: the trials leased, empty when none was
   // runnable, when the completion was a repeat, or when the lease part was refused (the
   // completion stands in every one of these cases).
   Result<std::vector<LeasedTrial>> CompleteAndLease(int64_t trial_id, int attempt,
+                                                    const std::string& lease_id,
                                                     const TrialResult& result, int64_t group_id,
                                                     int free_ranks, int max_trials);
   // `final`: do not retry (the error would repeat, e.g. a bad parameter).
-  Status Fail(int64_t trial_id, int attempt, const std::string& error, bool final);
-  Status Release(int64_t trial_id, int attempt, const std::string& reason);
+  Status Fail(int64_t trial_id, int attempt, const std::string& lease_id, const std::string& error,
+              bool final);
+  Status Release(int64_t trial_id, int attempt, const std::string& lease_id,
+                 const std::string& reason);
   // Submits sweep file text; returns the server's summary
   // {"sweep", "trials", "created", "reused", "requeued", "resumed"}.
   Result<nlohmann::json> SubmitSweep(const std::string& yaml, const std::string& origin);

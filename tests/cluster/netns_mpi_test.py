@@ -99,7 +99,9 @@ class NetnsMpiTest(RuntimeTestCase):
         self.env["CT_NETNS_MAP"] = " ".join(f"{h}={ns}" for h, ns in self.netns.items())
         self.tokens = os.path.join(self.dir, "tokens")
         with open(self.tokens, "w") as f:
-            f.write(f"tester {TOKEN}\n")
+            # One token for submitting and for the workers: an admin (issue 18: a user token
+            # may not lease; the launchers taking a worker token is part of the TLS work).
+            f.write(f"tester {TOKEN} admin\n")
         self.address = f"{ADDRESS['ns-a']}:{self.port}"
 
     def tearDown(self):

@@ -50,7 +50,9 @@ class SlurmTest(RuntimeTestCase):
         self.env["TMPDIR"] = self.dir
         self.tokens = os.path.join(self.dir, "tokens")
         with open(self.tokens, "w") as f:
-            f.write(f"tester {TOKEN}\n")
+            # One token for submitting and for the workers: an admin (issue 18: a user token
+            # may not lease; the launchers taking a worker token is part of the TLS work).
+            f.write(f"tester {TOKEN} admin\n")
         self.log_dir = os.path.join(self.dir, "slurm-logs")
 
     def tearDown(self):

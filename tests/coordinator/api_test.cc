@@ -10,7 +10,18 @@ namespace {
 using testing::NoopSweep;
 using testing::TempDir;
 
-const char* kToken = "alice-token-0123456789";
+// One token per role; Secure() calls with the admin's.
+const char* kToken = "admin-token-0123456789";
+const char* kAliceToken = "alice-token-0123456789";
+const char* kBobToken = "bob-token-0123456789xx";
+const char* kViewerToken = "viewer-token-0123456789";
+const char* kWorkerToken = "worker-token-0123456789";
+const char* kTokenFile =
+    "root admin-token-0123456789 admin\n"
+    "alice alice-token-0123456789\n"
+    "bob bob-token-0123456789xx user\n"
+    "vera viewer-token-0123456789 viewer\n"
+    "w worker-token-0123456789 worker\n";
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -19,7 +30,7 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     coordinator_ = std::make_unique<Coordinator>(store_.get(), nullptr, CoordinatorOptions{});
-    auto tokens = TokenTable::Parse(std::string("alice ") + kToken + "\n", "tokens");
+    auto tokens = TokenTable::Parse(kTokenFile, "tokens");
     ASSERT_TRUE(tokens.ok());
     secure_ = std::make_unique<Api>(coordinator_.get(), *tokens);
     insecure_ = std::make_unique<Api>(coordinator_.get(), std::nullopt);
@@ -41,7 +52,11 @@ class ApiTest : public ::testing::Test {
   }
   HttpResponse Secure(const std::string& method, const std::string& path,
                       const std::string& body = "") {
-    return Call(*secure_, method, path, body, std::string("Bearer ") + kToken);
+    return As(kToken, method, path, body);
+  }
+  HttpResponse As(const char* token, const std::string& method, const std::string& path,
+                  const std::string& body = "") {
+    return Call(*secure_, method, path, body, std::string("Bearer ") + token);
   }
   static std::string Error(const HttpResponse& r) {
     return nlohmann::json::parse(r.body).value("error", "");
@@ -100,7 +115,7 @@ TEST_F(ApiTest, MalformedBodiesAre400NamingTheProblem) {
   r = Secure("POST", "/api/v1/lease", "{\"group_id\": 1}");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(Error(r).find("free_ranks"), std::string::npos);
-  r = Secure("POST", "/api/v1/trials/1/complete", "{\"attempt\": 1}");
+  r = Secure("POST", "/api/v1/trials/1/complete", R"({"attempt": 1, "lease_id": "L1.1.x"})");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(Error(r).find("result"), std::string::npos);
   r = Secure("POST", "/api/v1/sweeps", "{\"yaml\": 5}");
@@ -113,15 +128,26 @@ TEST_F(ApiTest, SweepLifecycleThroughRoutes) {
   ASSERT_EQ(sub.status, 201) << sub.body;
   auto summary = nlohmann::json::parse(sub.body);
   EXPECT_EQ(summary["trials"], 2);
-  EXPECT_EQ(summary["user"], "alice");
+  EXPECT_EQ(summary["user"], "root");
   auto trial = LeaseOne(RegisterGroup());
   const std::string base = "/api/v1/trials/" + std::to_string(trial["trial_id"].get<int64_t>());
-  EXPECT_EQ(Secure("POST", base + "/heartbeat", R"({"attempt": 1, "progress": 0.5})").status, 200);
-  EXPECT_EQ(
-      Secure("POST", base + "/complete", R"({"attempt": 2, "result": {"metrics": {}}})").status,
-      409);
+  const std::string lease = trial["lease_id"];
+  auto with = [&](nlohmann::json j) {
+    j["lease_id"] = lease;
+    return j.dump();
+  };
+  EXPECT_EQ(Secure("POST", base + "/heartbeat", with({{"attempt", 1}, {"progress", 0.5}})).status,
+            200);
+  // Without the lease id: 400 naming the field.
+  auto missing = Secure("POST", base + "/heartbeat", R"({"attempt": 1})");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(Error(missing).find("lease_id"), std::string::npos);
+  EXPECT_EQ(Secure("POST", base + "/complete",
+                   with({{"attempt", 2}, {"result", {{"metrics", nlohmann::json::object()}}}}))
+                .status,
+            409);
   auto done = Secure("POST", base + "/complete",
-                     R"({"attempt": 1, "result": {"metrics": {"accuracy": 0.5}}})");
+                     with({{"attempt", 1}, {"result", {{"metrics", {{"accuracy", 0.5}}}}}}));
   EXPECT_EQ(done.status, 200) << done.body;
   auto info = Secure("GET", "/api/v1/sweeps/api");
   ASSERT_EQ(info.status, 200);
@@ -141,11 +167,15 @@ TEST_F(ApiTest, CompletionLeasesTheNextRoundInTheSameExchange) {
                 .status,
             201);
   const int64_t g = RegisterGroup();
-  const int64_t first = LeaseOne(g)["trial_id"];
+  const nlohmann::json granted = LeaseOne(g);
+  const int64_t first = granted["trial_id"];
+  std::string lease_id = granted["lease_id"];
   const std::string path = "/api/v1/trials/" + std::to_string(first) + "/complete";
   auto body = [&](const nlohmann::json& ask) {
-    return nlohmann::json{
-        {"attempt", 1}, {"result", {{"metrics", {{"accuracy", 0.5}}}}}, {"lease", ask}}
+    return nlohmann::json{{"attempt", 1},
+                          {"lease_id", lease_id},
+                          {"result", {{"metrics", {{"accuracy", 0.5}}}}},
+                          {"lease", ask}}
         .dump();
   };
   auto counts = [&] { return store_->GetSweep("next")->counts; };
@@ -179,6 +209,7 @@ TEST_F(ApiTest, CompletionLeasesTheNextRoundInTheSameExchange) {
   // A lease part the coordinator refuses (a group it does not know) leaves the completion
   // stored and says why.
   const int64_t second = nlohmann::json::parse(done.body)["trials"][0]["trial_id"];
+  lease_id = nlohmann::json::parse(done.body)["trials"][0]["lease_id"];
   auto unknown = Secure("POST", "/api/v1/trials/" + std::to_string(second) + "/complete",
                         body({{"group_id", g + 100}, {"free_ranks", 1}}));
   ASSERT_EQ(unknown.status, 200) << unknown.body;
@@ -209,9 +240,96 @@ TEST_F(ApiTest, GroupLabelsAreReported) {
   EXPECT_EQ(coordinator_->GroupLabels(), std::set<std::string>{"g0.0"});
 }
 
+// Every route against every role (docs/protocol.md, "Roles"): 403 names the rule.
+TEST_F(ApiTest, EachRoleReachesOnlyItsRoutes) {
+  const std::vector<const char*> everyone = {kToken, kAliceToken, kBobToken, kViewerToken,
+                                             kWorkerToken};
+  auto code = [&](const char* token, const std::string& method, const std::string& path,
+                  const std::string& body = "{}") { return As(token, method, path, body).status; };
+  const std::string sweep =
+      nlohmann::json{{"yaml", NoopSweep("alices", 3)}, {"origin", "a.yaml"}}.dump();
+  EXPECT_EQ(code(kViewerToken, "POST", "/api/v1/sweeps", sweep), 403);
+  EXPECT_EQ(code(kWorkerToken, "POST", "/api/v1/sweeps", sweep), 403);
+  EXPECT_EQ(code(kAliceToken, "POST", "/api/v1/sweeps", sweep), 201);
+  auto viewer_submit = As(kViewerToken, "POST", "/api/v1/sweeps", sweep);
+  EXPECT_NE(Error(viewer_submit).find("viewers may only read"), std::string::npos)
+      << viewer_submit.body;
+  // A takeover of alice's sweep by bob: 409 naming the owner.
+  auto takeover = As(kBobToken, "POST", "/api/v1/sweeps", sweep);
+  EXPECT_EQ(takeover.status, 409);
+  EXPECT_NE(Error(takeover).find("owned by alice"), std::string::npos) << takeover.body;
+
+  for (const char* path : {"/api/v1/status", "/api/v1/audit", "/api/v1/sweeps/alices"}) {
+    for (const char* token : everyone) {
+      EXPECT_EQ(code(token, "GET", path, ""), token == kWorkerToken ? 403 : 200)
+          << path << " " << token;
+    }
+  }
+  auto worker_read = As(kWorkerToken, "GET", "/api/v1/status");
+  EXPECT_NE(Error(worker_read).find("workers may only register groups"), std::string::npos);
+
+  // Worker routes: only workers (and admins) register groups and lease.
+  const std::string group = R"({"ranks": 1, "host": "h"})";
+  for (const char* token : {kAliceToken, kBobToken, kViewerToken}) {
+    EXPECT_EQ(code(token, "POST", "/api/v1/groups", group), 403) << token;
+    EXPECT_EQ(code(token, "POST", "/api/v1/lease", R"({"group_id": 1, "free_ranks": 1})"), 403);
+  }
+  auto user_group = As(kAliceToken, "POST", "/api/v1/groups", group);
+  EXPECT_NE(Error(user_group).find("worker token"), std::string::npos) << user_group.body;
+  auto reg = As(kWorkerToken, "POST", "/api/v1/groups", group);
+  ASSERT_EQ(reg.status, 201);
+  const int64_t g = nlohmann::json::parse(reg.body)["group_id"];
+  const std::string ask = nlohmann::json{{"group_id", g}, {"free_ranks", 1}}.dump();
+  EXPECT_EQ(code(kToken, "POST", "/api/v1/lease", ask), 403);  // not the group's user
+  auto lease = As(kWorkerToken, "POST", "/api/v1/lease", ask);
+  ASSERT_EQ(lease.status, 200) << lease.body;
+  auto trial = nlohmann::json::parse(lease.body)["trials"].at(0);
+  const std::string hb = "/api/v1/trials/" + std::to_string(trial["trial_id"].get<int64_t>());
+  const std::string beat =
+      nlohmann::json{{"attempt", 1}, {"lease_id", trial["lease_id"]}, {"progress", 0.1}}.dump();
+  for (const char* token : {kAliceToken, kBobToken, kViewerToken, kToken}) {
+    EXPECT_EQ(code(token, "POST", hb + "/heartbeat", beat), 403) << token;
+    EXPECT_EQ(code(token, "POST", hb + "/release", beat), 403) << token;
+  }
+  EXPECT_EQ(code(kWorkerToken, "POST", hb + "/heartbeat", beat), 200);
+
+  // Cancel and priority: the owner, or an admin; never a viewer or a worker.
+  const std::string prio = R"({"priority": 5})";
+  for (const char* token : {kBobToken, kViewerToken, kWorkerToken}) {
+    EXPECT_EQ(code(token, "POST", "/api/v1/sweeps/alices/priority", prio), 403) << token;
+    EXPECT_EQ(code(token, "POST", "/api/v1/sweeps/alices/cancel"), 403) << token;
+  }
+  auto bob_cancel = As(kBobToken, "POST", "/api/v1/sweeps/alices/cancel", "{}");
+  EXPECT_NE(Error(bob_cancel).find("user bob may not cancel sweep \"alices\" owned by alice"),
+            std::string::npos)
+      << bob_cancel.body;
+  EXPECT_EQ(store_->GetSweep("alices")->counts.cancelled, 0);
+  EXPECT_EQ(code(kAliceToken, "POST", "/api/v1/sweeps/alices/priority", R"({"priority": 101})"),
+            400);  // over --max-user-priority (100)
+  EXPECT_EQ(code(kAliceToken, "POST", "/api/v1/sweeps/alices/priority", prio), 200);
+  EXPECT_EQ(code(kToken, "POST", "/api/v1/sweeps/alices/priority", R"({"priority": 500})"), 200);
+  EXPECT_EQ(code(kAliceToken, "POST", "/api/v1/sweeps/alices/cancel"), 200);
+  auto audit = nlohmann::json::parse(Secure("GET", "/api/v1/audit").body)["audit"];
+  ASSERT_EQ(audit.size(), 4u) << audit.dump();
+  EXPECT_EQ(audit[0]["action"], "cancel");
+  EXPECT_EQ(audit[1]["user"], "root");
+}
+
+// SIGHUP swaps the token table: a revoked token is refused at once, a new one accepted.
+TEST_F(ApiTest, ReplacedTokensTakeEffectAtOnce) {
+  EXPECT_EQ(As(kBobToken, "GET", "/api/v1/status").status, 200);
+  auto table = TokenTable::Parse("bob a-new-token-for-bob-0123 viewer\n", "tokens");
+  ASSERT_TRUE(table.ok());
+  ASSERT_TRUE(secure_->ReplaceTokens(*table).ok());
+  EXPECT_EQ(As(kBobToken, "GET", "/api/v1/status").status, 401);
+  EXPECT_EQ(As("a-new-token-for-bob-0123", "GET", "/api/v1/status").status, 200);
+  EXPECT_FALSE(insecure_->ReplaceTokens(*table).ok());
+}
+
 TEST(HttpStatusForTest, Mapping) {
   EXPECT_EQ(HttpStatusFor(InvalidArgument("x")), 400);
-  EXPECT_EQ(HttpStatusFor(PermissionDenied("x")), 401);
+  EXPECT_EQ(HttpStatusFor(PermissionDenied("x")), 403);  // authentication: 401 by the Api
+  EXPECT_EQ(HttpStatusFor(Cancelled("x")), 403);
   EXPECT_EQ(HttpStatusFor(NotFound("x")), 404);
   EXPECT_EQ(HttpStatusFor(FailedPrecondition("x")), 409);
   EXPECT_EQ(HttpStatusFor(Unavailable("x")), 503);

@@ -14,10 +14,52 @@ TEST(AuthTest, ParsesUsersAndTokens) {
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   auto alice = t->Authenticate("Bearer 0123456789abcdefXYZ");
   ASSERT_TRUE(alice.ok());
-  EXPECT_EQ(*alice, "alice");
+  EXPECT_EQ(alice->user, "alice");
+  EXPECT_EQ(alice->role, Role::kUser);  // the default role
   auto bob = t->Authenticate("Bearer fedcba9876543210QQQ");
   ASSERT_TRUE(bob.ok());
-  EXPECT_EQ(*bob, "bob");
+  EXPECT_EQ(bob->user, "bob");
+}
+
+TEST(AuthTest, ParsesRoles) {
+  auto t = TokenTable::Parse(
+      "root 0123456789abcdefA admin\nalice 0123456789abcdefB user\nvera 0123456789abcdefC "
+      "viewer\nw 0123456789abcdefD worker\nalice 0123456789abcdefE worker\n",
+      "tokens.txt");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  const std::pair<const char*, Role> want[] = {{"A", Role::kAdmin},
+                                               {"B", Role::kUser},
+                                               {"C", Role::kViewer},
+                                               {"D", Role::kWorker},
+                                               {"E", Role::kWorker}};
+  for (const auto& [suffix, role] : want) {
+    auto who = t->Authenticate(std::string("Bearer 0123456789abcdef") + suffix);
+    ASSERT_TRUE(who.ok()) << suffix;
+    EXPECT_EQ(who->role, role) << suffix;
+  }
+  auto bad = TokenTable::Parse("alice 0123456789abcdefB\nbob 0123456789abcdefC root\n", "t.txt");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("t.txt:2:"), std::string::npos) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("unknown role \"root\""), std::string::npos);
+  EXPECT_FALSE(TokenTable::Parse("a 0123456789abcdefB user extra\n", "t.txt").ok());
+}
+
+TEST(AuthTest, AuthorizeNamesTheRule) {
+  const Identity viewer{"vera", Role::kViewer}, worker{"w", Role::kWorker};
+  const Identity user{"alice", Role::kUser}, admin{"root", Role::kAdmin};
+  for (Action a : {Action::kRead, Action::kSubmit, Action::kCancel, Action::kSetPriority,
+                   Action::kRegisterGroup, Action::kLease, Action::kReport}) {
+    const bool worker_action =
+        a == Action::kRegisterGroup || a == Action::kLease || a == Action::kReport;
+    EXPECT_TRUE(Authorize(admin, a, "x").ok());
+    EXPECT_EQ(Authorize(user, a, "x").ok(), !worker_action);
+    EXPECT_EQ(Authorize(worker, a, "x").ok(), worker_action);
+    EXPECT_EQ(Authorize(viewer, a, "x").ok(), a == Action::kRead);
+  }
+  Status s = Authorize(viewer, Action::kSubmit, "POST /api/v1/sweeps");
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(s.message(),
+            "user vera (role viewer) may not POST /api/v1/sweeps: viewers may only read");
 }
 
 TEST(AuthTest, RefusesMissingWrongAndOtherSchemes) {
@@ -65,6 +107,10 @@ TEST(AuthTest, ClientTokenFromEitherFileShape) {
   t = ReadClientToken(path);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, "justatoken0123456789");
+  { std::ofstream(path) << "w worker-token-0123456789 worker\n"; }
+  t = ReadClientToken(path);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, "worker-token-0123456789");
   { std::ofstream(path) << "\n"; }
   EXPECT_FALSE(ReadClientToken(path).ok());
   std::remove(path.c_str());

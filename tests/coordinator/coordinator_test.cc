@@ -2,83 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/coordinator/coordinator_test_util.h"
+#include "tests/coordinator/coordinator_fixture.h"
 
 namespace chromatune::coordinator {
 namespace {
 
+using testing::CoordinatorTest;
+using testing::kAlice;
+using testing::kWorker;
 using testing::NoopSweep;
-using testing::TempDir;
 using namespace std::chrono_literals;
-
-class RecordingSink final : public ArtifactSink {
- public:
-  Status WriteTrial(const std::string& sweep, int64_t, int, const nlohmann::json&,
-                    const TrialResult& result) override {
-    ++writes;
-    last_sweep = sweep;
-    last_arrays = result.arrays.size();
-    return fail ? IoError("disk full (test)") : Status::Ok();
-  }
-  int writes = 0;
-  std::string last_sweep;
-  size_t last_arrays = 0;
-  bool fail = false;
-};
-
-class CoordinatorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    StoreOptions so;
-    so.now_ms = [this] { return now_.load(); };
-    auto store = ResultStore::Open(dir_.File("runs.db"), StoreMode::kReadWrite, so);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    Reset();
-  }
-  void Reset() {
-    CoordinatorOptions o;
-    o.lease_timeout = 1000ms;
-    o.retry_backoff_base = 500ms;
-    o.now_ms = [this] { return now_.load(); };
-    coordinator_ = std::make_unique<Coordinator>(store_.get(), &sink_, o);
-  }
-  int64_t Group(int ranks = 1) {
-    WorkerGroupInfo info;
-    info.ranks = ranks;
-    info.host = "test";
-    auto r = coordinator_->RegisterGroup(info);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? r->group_id : 0;
-  }
-  void Submit(const std::string& yaml) {
-    auto s = coordinator_->SubmitSweep(yaml, "test.yaml", "alice");
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-  }
-  std::vector<LeaseGrant> LeaseNow(int64_t group, int free_ranks = 1, int max_trials = 1) {
-    std::vector<LeaseGrant> out;
-    bool called = false;
-    coordinator_->Lease(group, free_ranks, max_trials, 0, [&](Result<std::vector<LeaseGrant>> r) {
-      called = true;
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      out = *r;
-    });
-    EXPECT_TRUE(called);
-    return out;
-  }
-  TrialCounts Counts(const std::string& sweep) { return store_->GetSweep(sweep)->counts; }
-  TrialResult Metrics(double accuracy) {
-    TrialResult r;
-    r.metrics["accuracy"] = accuracy;
-    return r;
-  }
-
-  TempDir dir_;
-  std::atomic<int64_t> now_{1'000'000};
-  RecordingSink sink_;
-  std::unique_ptr<ResultStore> store_;
-  std::unique_ptr<Coordinator> coordinator_;
-};
 
 TEST_F(CoordinatorTest, LeaseCompleteAndRetriedCompleteIsIdempotent) {
   const int64_t g = Group();
@@ -87,10 +20,10 @@ TEST_F(CoordinatorTest, LeaseCompleteAndRetriedCompleteIsIdempotent) {
   ASSERT_EQ(grants.size(), 1u);
   EXPECT_EQ(grants[0].attempt, 1);
   EXPECT_EQ(grants[0].item["method"], "noop");
-  auto first = coordinator_->Complete(grants[0].trial_id, 1, Metrics(0.7));
+  auto first = coordinator_->Complete(grants[0].trial_id, Claim(grants[0]), Metrics(0.7));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_FALSE(*first);
-  auto again = coordinator_->Complete(grants[0].trial_id, 1, Metrics(0.9));
+  auto again = coordinator_->Complete(grants[0].trial_id, Claim(grants[0]), Metrics(0.9));
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(*again);  // duplicate: nothing stored
   EXPECT_DOUBLE_EQ(store_->GetMetrics(grants[0].trial_id)->at("accuracy"), 0.7);
@@ -124,7 +57,9 @@ TEST_F(CoordinatorTest, SweepReportCarriesTheRunningTrialsNote) {
   EXPECT_EQ((*before)["running_note"], "");
   auto grants = LeaseNow(g);
   ASSERT_EQ(grants.size(), 1u);
-  ASSERT_TRUE(coordinator_->Heartbeat(grants[0].trial_id, 1, 0.2, "pretraining backbone").ok());
+  ASSERT_TRUE(
+      coordinator_->Heartbeat(grants[0].trial_id, Claim(grants[0]), 0.2, "pretraining backbone")
+          .ok());
   auto during = coordinator_->SweepReport("s");
   ASSERT_TRUE(during.ok());
   EXPECT_EQ((*during)["running_note"], "pretraining backbone");
@@ -141,10 +76,10 @@ TEST_F(CoordinatorTest, ExpiredLeaseIsFencedOff) {
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].trial_id, first[0].trial_id);
   EXPECT_EQ(second[0].attempt, 2);
-  auto stale = coordinator_->Complete(first[0].trial_id, 1, Metrics(0.1));
+  auto stale = coordinator_->Complete(first[0].trial_id, Claim(first[0]), Metrics(0.1));
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(coordinator_->Complete(second[0].trial_id, 2, Metrics(0.2)).ok());
+  ASSERT_TRUE(coordinator_->Complete(second[0].trial_id, Claim(second[0]), Metrics(0.2)).ok());
   EXPECT_DOUBLE_EQ(store_->GetMetrics(first[0].trial_id)->at("accuracy"), 0.2);
 }
 
@@ -153,7 +88,7 @@ TEST_F(CoordinatorTest, FailureIsRetriedAfterBackoffThenFailsForGood) {
   Submit(NoopSweep("s", 1, "", /*retries=*/1));
   auto a1 = LeaseNow(g);
   ASSERT_EQ(a1.size(), 1u);
-  auto state = coordinator_->Fail(a1[0].trial_id, 1, "boom", false);
+  auto state = coordinator_->Fail(a1[0].trial_id, Claim(a1[0]), "boom", false);
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(*state, TrialState::kPending);
   EXPECT_TRUE(LeaseNow(g).empty());  // backing off
@@ -161,7 +96,7 @@ TEST_F(CoordinatorTest, FailureIsRetriedAfterBackoffThenFailsForGood) {
   auto a2 = LeaseNow(g);
   ASSERT_EQ(a2.size(), 1u);
   EXPECT_EQ(a2[0].attempt, 2);
-  state = coordinator_->Fail(a2[0].trial_id, 2, "boom again", false);
+  state = coordinator_->Fail(a2[0].trial_id, Claim(a2[0]), "boom again", false);
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(*state, TrialState::kFailed);
   EXPECT_EQ(store_->GetTrial(a1[0].trial_id)->error, "boom again");
@@ -171,12 +106,12 @@ TEST_F(CoordinatorTest, FinalFailureSkipsRetriesAndReleaseDoesNotCount) {
   const int64_t g = Group();
   Submit(NoopSweep("s", 2, "", /*retries=*/3));
   auto a = LeaseNow(g);
-  ASSERT_TRUE(coordinator_->Release(a[0].trial_id, 1, "draining").ok());
+  ASSERT_TRUE(coordinator_->Release(a[0].trial_id, Claim(a[0]), "draining").ok());
   auto again = LeaseNow(g);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].trial_id, a[0].trial_id);
   EXPECT_EQ(store_->GetTrial(a[0].trial_id)->failures, 0);
-  EXPECT_EQ(*coordinator_->Fail(again[0].trial_id, again[0].attempt, "bad param", true),
+  EXPECT_EQ(*coordinator_->Fail(again[0].trial_id, Claim(again[0]), "bad param", true),
             TrialState::kFailed);
 }
 
@@ -184,23 +119,30 @@ TEST_F(CoordinatorTest, LongPollIsAnsweredBySubmitOrTimesOut) {
   const int64_t g = Group();
   int calls = 0;
   std::vector<LeaseGrant> got;
-  coordinator_->Lease(g, 1, 1, 5000, [&](Result<std::vector<LeaseGrant>> r) {
-    ++calls;
-    got = *r;
-  });
+  coordinator_->Lease(
+      g, 1, 1, 5000,
+      [&](Result<std::vector<LeaseGrant>> r) {
+        ++calls;
+        got = *r;
+      },
+      kWorker);
   EXPECT_EQ(calls, 0);
   Submit(NoopSweep("s", 1));
   EXPECT_EQ(calls, 1);
   ASSERT_EQ(got.size(), 1u);
 
-  coordinator_->Lease(g, 1, 1, 1000, [&](Result<std::vector<LeaseGrant>> r) {
-    ++calls;
-    got = *r;
-  });
+  coordinator_->Lease(
+      g, 1, 1, 1000,
+      [&](Result<std::vector<LeaseGrant>> r) {
+        ++calls;
+        got = *r;
+      },
+      kWorker);
   coordinator_->Tick();
   EXPECT_EQ(calls, 1);
   now_ += 1001;
-  coordinator_->Lease(g, 1, 1, 0, [](Result<std::vector<LeaseGrant>>) {});  // keeps g alive
+  coordinator_->Lease(
+      g, 1, 1, 0, [](Result<std::vector<LeaseGrant>>) {}, kWorker);  // keeps g alive
   EXPECT_EQ(calls, 2);  // the group's newer request answered the older one
   EXPECT_TRUE(got.empty());
 }
@@ -218,7 +160,8 @@ TEST_F(CoordinatorTest, SilentGroupIsMarkedGone) {
   now_ += 3500;  // > 3 lease timeouts
   coordinator_->Tick();
   Status seen;
-  coordinator_->Lease(g, 1, 1, 0, [&](Result<std::vector<LeaseGrant>> r) { seen = r.status(); });
+  coordinator_->Lease(
+      g, 1, 1, 0, [&](Result<std::vector<LeaseGrant>> r) { seen = r.status(); }, kWorker);
   EXPECT_EQ(seen.code(), StatusCode::kNotFound);
 }
 
@@ -227,18 +170,19 @@ TEST_F(CoordinatorTest, HeartbeatRenewsMarksRunningAndReportsCancel) {
   Submit(NoopSweep("s", 1));
   auto a = LeaseNow(g);
   now_ += 800;
-  auto hb = coordinator_->Heartbeat(a[0].trial_id, 1, 0.5, "half");
+  auto hb = coordinator_->Heartbeat(a[0].trial_id, Claim(a[0]), 0.5, "half");
   ASSERT_TRUE(hb.ok()) << hb.status().ToString();
   EXPECT_FALSE(*hb);
   EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kRunning);
   now_ += 800;  // 1.6 s after the lease, 0.8 s after the heartbeat
   coordinator_->Tick();
   EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kRunning);
-  auto stale = coordinator_->Heartbeat(a[0].trial_id, 7, 0.9, "");
+  auto stale =
+      coordinator_->Heartbeat(a[0].trial_id, LeaseClaim{7, a[0].lease_id, kWorker}, 0.9, "");
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(coordinator_->CancelSweep("s").ok());
-  auto cancelled = coordinator_->Heartbeat(a[0].trial_id, 1, 0.9, "");
+  ASSERT_TRUE(coordinator_->CancelSweep("s", kAlice).ok());
+  auto cancelled = coordinator_->Heartbeat(a[0].trial_id, Claim(a[0]), 0.9, "");
   ASSERT_TRUE(cancelled.ok());
   EXPECT_TRUE(*cancelled);
 }
@@ -276,7 +220,7 @@ TEST_F(CoordinatorTest, RecoverGivesHeldLeasesAGracePeriod) {
   now_ += 900;
   coordinator_->Tick();
   EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kLeased);
-  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, 1, Metrics(0.3)).ok());
+  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, Claim(a[0]), Metrics(0.3)).ok());
   // The group is known again after the restart.
   EXPECT_TRUE(LeaseNow(g).empty());
 }
@@ -287,13 +231,13 @@ TEST_F(CoordinatorTest, ArraysGoToTheSinkAndASinkFailureFailsTheAttempt) {
   TrialResult r = Metrics(0.5);
   r.arrays.push_back({"predictions", {2}, {1.f, 0.f}});
   auto a = LeaseNow(g);
-  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, 1, r).ok());
+  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, Claim(a[0]), r).ok());
   EXPECT_EQ(sink_.writes, 1);
   EXPECT_EQ(sink_.last_sweep, "s");
   EXPECT_EQ(sink_.last_arrays, 1u);
   sink_.fail = true;
   auto b = LeaseNow(g);
-  auto failed = coordinator_->Complete(b[0].trial_id, 1, r);
+  auto failed = coordinator_->Complete(b[0].trial_id, Claim(b[0]), r);
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.status().message().find("disk full"), std::string::npos);
   auto t = store_->GetTrial(b[0].trial_id);
@@ -302,7 +246,7 @@ TEST_F(CoordinatorTest, ArraysGoToTheSinkAndASinkFailureFailsTheAttempt) {
 }
 
 TEST_F(CoordinatorTest, BadSweepIsRejectedWithEveryProblem) {
-  auto s = coordinator_->SubmitSweep("name: x\ntask: nope\n", "bad.yaml", "alice");
+  auto s = coordinator_->SubmitSweep("name: x\ntask: nope\n", "bad.yaml", kAlice);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.status().message().find("bad.yaml"), std::string::npos);

@@ -49,7 +49,8 @@ TEST(ServerTest, ListenAddressParsing) {
 
 TEST(ServerTest, ServesTheApiWithTokensAndRecordsTheSubmitter) {
   TempDir dir;
-  { std::ofstream(dir.File("tokens")) << "bob bob-token-0123456789abc\n"; }
+  // bob submits and runs his own worker group: an admin (a user token may not lease).
+  { std::ofstream(dir.File("tokens")) << "bob bob-token-0123456789abc admin\n"; }
   ServerConfig c;
   c.db_path = dir.File("runs.db");
   c.token_file = dir.File("tokens");
@@ -70,13 +71,45 @@ TEST(ServerTest, ServesTheApiWithTokensAndRecordsTheSubmitter) {
   TrialResult r;
   r.metrics["accuracy"] = 0.25;
   r.arrays.push_back({"predictions", {3}, {1.f, 2.f, 3.f}});
-  ASSERT_TRUE(bob.Complete((*leased)[0].trial_id, (*leased)[0].attempt, r).ok());
-  auto stale = bob.Complete((*leased)[0].trial_id, (*leased)[0].attempt + 1, r);
+  const auto& t = (*leased)[0];
+  ASSERT_EQ(t.lease_id.size(), t.lease_id.rfind('.') + 33) << t.lease_id;
+  EXPECT_EQ(bob.Complete(t.trial_id, t.attempt, t.lease_id + "0", r).code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(bob.Complete(t.trial_id, t.attempt, t.lease_id, r).ok());
+  auto stale = bob.Complete(t.trial_id, t.attempt + 1, t.lease_id, r);
   EXPECT_EQ(stale.code(), StatusCode::kFailedPrecondition);
   auto status = bob.GetStatus();
   ASSERT_TRUE(status.ok());
   EXPECT_EQ((*status)["sweeps"][0]["user"], "bob");
   EXPECT_EQ((*status)["sweeps"][0]["counts"]["done"], 1);
+  (*server)->Stop();
+}
+
+// SIGHUP (`chromatune coordinator`) re-reads the token file: a revoked token is refused at
+// once; a bad file keeps the tokens in force and says why.
+TEST(ServerTest, ReloadTokensSwapsTheTableOrKeepsTheOldOne) {
+  TempDir dir;
+  { std::ofstream(dir.File("tokens")) << "bob bob-token-0123456789abc\n"; }
+  ServerConfig c;
+  c.db_path = dir.File("runs.db");
+  c.token_file = dir.File("tokens");
+  auto server = CoordinatorServer::Start(c);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  protocol::Endpoint e{"127.0.0.1", (*server)->port()};
+  protocol::CoordinatorClient bob(e, "bob-token-0123456789abc");
+  protocol::CoordinatorClient carol(e, "carol-token-0123456789");
+  ASSERT_TRUE(bob.GetStatus().ok());
+  { std::ofstream(dir.File("tokens")) << "carol carol-token-0123456789 viewer\nbroken\n"; }
+  auto bad = (*server)->ReloadTokens();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(":2:"), std::string::npos) << bad.status().ToString();
+  EXPECT_TRUE(bob.GetStatus().ok());  // the old table is still in force
+  { std::ofstream(dir.File("tokens")) << "carol carol-token-0123456789 viewer\n"; }
+  auto good = (*server)->ReloadTokens();
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(*good, 1u);
+  EXPECT_EQ(bob.GetStatus().status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(carol.GetStatus().ok());
   (*server)->Stop();
 }
 

@@ -18,7 +18,8 @@ class BadRequestsTest(RuntimeTestCase):
         super().setUp()
         tokens = os.path.join(self.dir, "tokens.txt")
         with open(tokens, "w") as f:
-            f.write(f"# user token\nalice {TOKEN}\nbob another-token-for-bob-98765\n")
+            # alice: an admin, so that malformed bodies reach every route (roles: roles_test.py).
+            f.write(f"# user token role\nalice {TOKEN} admin\nbob another-token-for-bob-98765\n")
         self.start_coordinator("--request-timeout", "2", "--body-limit-mb", "1",
                                token_file=tokens)
 
@@ -72,7 +73,8 @@ class BadRequestsTest(RuntimeTestCase):
         status, body = self.request("POST", "/api/v1/sweeps", {"yaml": "name: [oops"}, token=TOKEN)
         self.assertEqual(status, 400)
         status, body = self.request("POST", "/api/v1/trials/99/complete",
-                                    {"attempt": 1, "result": {"metrics": {}}}, token=TOKEN)
+                                    {"attempt": 1, "lease_id": "L99.1.0", "result": {"metrics": {}}},
+                                    token=TOKEN)
         self.assertIn(status, (404, 409))
 
     def test_unknown_routes(self):

@@ -46,6 +46,7 @@ def noop_sweep(name, trials_per_method, methods, retries=2, ranks=1):
 
 class RuntimeTestCase(unittest.TestCase):
     lease_timeout = 2.0
+    api_token = None  # the token counts() and wait_finished() read with (token mode)
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="ct-integration-")
@@ -147,7 +148,7 @@ class RuntimeTestCase(unittest.TestCase):
         return out.stdout
 
     def counts(self, sweep):
-        status, body = self.request("GET", f"/api/v1/sweeps/{sweep}")
+        status, body = self.request("GET", f"/api/v1/sweeps/{sweep}", token=self.api_token)
         self.assertEqual(status, 200, body)
         return body["counts"]
 

@@ -37,6 +37,26 @@ TEST(MigrationsTest, FreshDatabaseMigratesToLatestOnceAndRecordsIt) {
   EXPECT_EQ(rows->ColumnInt(1), 123);
 }
 
+// Readers outside the binary (python/chromatune) check meta.reader_version; the latest
+// migration must leave the value this binary states, on new and on upgraded files.
+TEST(MigrationsTest, MetaHoldsTheReaderVersionOnNewAndUpgradedFiles) {
+  testing::ScratchDir dir;
+  for (int from : {0, 4}) {
+    const std::string path = dir.File("r" + std::to_string(from) + ".db");
+    auto db = SqliteDb::Open(path, false, 1000);
+    ASSERT_TRUE(db.ok());
+    if (from > 0) {
+      ASSERT_TRUE(MigrateTo(db->get(), from, 1).ok());
+    }
+    ASSERT_TRUE(Migrate(db->get(), 2).ok());
+    auto meta = (*db)->Prepare("SELECT value FROM meta WHERE key = 'reader_version'");
+    ASSERT_TRUE(meta.ok());
+    auto row = meta->Step();
+    ASSERT_TRUE(row.ok() && *row) << "no reader_version after migrating from " << from;
+    EXPECT_EQ(meta->ColumnText(0), std::to_string(kReaderVersion));
+  }
+}
+
 TEST(MigrationsTest, NewerDatabaseIsRefusedAndLeftUntouched) {
   testing::ScratchDir dir;
   const std::string path = dir.File("a.db");
@@ -222,6 +242,36 @@ TEST(MigrationsTest, Version2StoreUpgradesKeepingEveryRowAndReuse) {
   ASSERT_TRUE(raw.ok());
   ASSERT_TRUE((*raw)->Exec("PRAGMA foreign_keys = ON").ok());
   EXPECT_FALSE((*raw)->Exec("INSERT INTO metrics VALUES (999, 'accuracy', 1)").ok());
+}
+
+}  // namespace
+}  // namespace chromatune
+
+namespace chromatune {
+namespace {
+
+// Schema 4 (issue 18) is additive: groups registered under schema 3 keep their rows, with
+// user and role '' (their results stay reusable), and the audit table starts empty.
+TEST(MigrationsTest, GroupOwnersAndAuditAreAddedToAnOlderStore) {
+  testing::ScratchDir dir;
+  auto db = SqliteDb::Open(dir.File("v3.db"), false, 1000);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(MigrateTo(db->get(), 3, 1).ok());
+  ASSERT_TRUE((*db)
+                  ->Exec("INSERT INTO worker_groups(host, ranks, devices_json, version, state, "
+                         "registered_ms, last_heartbeat_ms) VALUES ('old', 2, '[]', 'v', "
+                         "'active', 1, 1)")
+                  .ok());
+  ASSERT_TRUE(MigrateTo(db->get(), 4, 2).ok());
+  auto row = (*db)->Prepare(
+      "SELECT host, user, role, (SELECT count(*) FROM audit) "
+      "FROM worker_groups");
+  ASSERT_TRUE(row.ok());
+  ASSERT_TRUE(*row->Step());
+  EXPECT_EQ(row->ColumnText(0), "old");
+  EXPECT_EQ(row->ColumnText(1), "");
+  EXPECT_EQ(row->ColumnText(2), "");
+  EXPECT_EQ(row->ColumnInt(3), 0);
 }
 
 }  // namespace

@@ -205,7 +205,10 @@ TEST_F(TransitionsTest, ExpiredLeaseIsFencedAndTheResultStoredExactlyOnce) {
   expired = store_->ExpireLeases(now_ + 1001);
   ASSERT_TRUE(expired.ok());
   ASSERT_EQ(expired->size(), 1u);
-  EXPECT_EQ((*expired)[0], std::make_pair(trial, TrialState::kPending));
+  EXPECT_EQ((*expired)[0].trial_id, trial);
+  EXPECT_EQ((*expired)[0].state, TrialState::kPending);
+  EXPECT_TRUE((*expired)[0].started);
+  EXPECT_EQ(store_->GetTrial(trial)->failures, 1);
   auto again = store_->Lease(trial, group_, now_ + 5000);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->attempt, 2);
@@ -234,9 +237,11 @@ TEST_F(TransitionsTest, RetriesAreCountedAndExhausted) {
       continue;
     }
     if (attempt == 3) {
+      // Started work whose lease expires counts (a poison trial may kill its worker).
+      ASSERT_TRUE(store_->MarkRunning(trial, attempt).ok());
       auto expired = store_->ExpireLeases(now_ + 11);
       ASSERT_EQ(expired->size(), 1u);
-      EXPECT_EQ((*expired)[0].second, TrialState::kPending);
+      EXPECT_EQ((*expired)[0].state, TrialState::kPending);
       continue;
     }
     EXPECT_EQ(*store_->FailAttempt(trial, attempt, "boom", now_), TrialState::kPending);
@@ -250,6 +255,29 @@ TEST_F(TransitionsTest, RetriesAreCountedAndExhausted) {
   auto events = store_->ListEvents(0, 100);
   EXPECT_EQ(events->back().kind, "trial.failed");
   EXPECT_EQ(events->back().trial_id, trial);
+}
+
+// INTERFACES.md, "Failure accounting": an expired lease of started work is a failed attempt
+// retried after the backoff; one that never started (a lost grant) is not counted.
+TEST_F(TransitionsTest, ExpiryCountsStartedWorkOnlyAndBacksOff) {
+  const int64_t unstarted = TrialIn(TrialState::kLeased);
+  const int64_t started = TrialIn(TrialState::kRunning);
+  auto expired = store_->ExpireLeases(now_ + 1001, [](int failures) { return 700 * failures; });
+  ASSERT_TRUE(expired.ok()) << expired.status().ToString();
+  ASSERT_EQ(expired->size(), 2u);
+  auto u = store_->GetTrial(unstarted);
+  EXPECT_EQ(u->state, TrialState::kPending);
+  EXPECT_EQ(u->failures, 0);
+  EXPECT_EQ(u->not_before_ms, now_ + 1001);
+  EXPECT_NE(u->error.find("before the work started"), std::string::npos) << u->error;
+  auto s = store_->GetTrial(started);
+  EXPECT_EQ(s->state, TrialState::kPending);
+  EXPECT_EQ(s->failures, 1);
+  EXPECT_EQ(s->not_before_ms, now_ + 1001 + 700);
+  for (const auto& e : *expired) {
+    EXPECT_EQ(e.started, e.trial_id == started);
+    EXPECT_EQ(e.worker_group, group_);
+  }
 }
 
 TEST_F(TransitionsTest, FinalFailureIgnoresRetriesLeft) {

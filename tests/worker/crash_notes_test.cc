@@ -20,6 +20,11 @@ TEST(CrashNotesTest, ParsesNotes) {
   EXPECT_FALSE(ParseCrashNote("12 3 rank 1 pid 999", &n));
   EXPECT_FALSE(ParseCrashNote("0 3 rank 1 pid 999 SIGSEGV", &n));
   EXPECT_EQ(CrashContext(5, 1, 0, 42), "5 1 rank 0 pid 42");
+  EXPECT_EQ(CrashContext(5, 1, 0, 42, "L5.1.ab"), "5 1 rank 0 pid 42 lease L5.1.ab");
+  ASSERT_TRUE(ParseCrashNote("5 1 rank 0 pid 42 lease L5.1.ab SIGBUS", &n));
+  EXPECT_EQ(n.lease_id, "L5.1.ab");
+  EXPECT_NE(n.error.find("SIGBUS"), std::string::npos);
+  EXPECT_FALSE(ParseCrashNote("5 1 rank 0 pid 42 lease L5.1.ab", &n));
 }
 
 TEST(CrashNotesTest, CollectsNotesOfDeadProcessesOnly) {

@@ -24,13 +24,14 @@ TEST(RoundTest, AssignsContiguousRankBlocks) {
 
 TEST(RoundTest, MessagesRoundTrip) {
   Round round;
-  round.trials.push_back(RoundTrial{7, 2, 0, 1, {{"method", "noop"}}});
+  round.trials.push_back(RoundTrial{7, 2, 0, 1, {{"method", "noop"}}, "L7.2.00ff"});
   auto back = DecodeRound(EncodeRound(round));
   ASSERT_TRUE(back.ok());
   EXPECT_FALSE(back->stop);
   ASSERT_EQ(back->trials.size(), 1u);
   EXPECT_EQ(back->trials[0].trial_id, 7);
   EXPECT_EQ(back->trials[0].attempt, 2);
+  EXPECT_EQ(back->trials[0].lease_id, "L7.2.00ff");  // every rank's crash note names it
   EXPECT_EQ(back->trials[0].item["method"], "noop");
   EXPECT_TRUE(DecodeRound(EncodeRound(Round{true, {}}))->stop);
   EXPECT_FALSE(DecodeRound("{").ok());

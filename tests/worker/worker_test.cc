@@ -41,7 +41,11 @@ std::unique_ptr<coordinator::CoordinatorServer> ServeSweep(coordinator::ServerCo
   config.insecure_loopback = true;
   auto server = coordinator::CoordinatorServer::Start(config);
   if (!server.ok()) std::_Exit(10);
-  if (!(*server)->coordinator().SubmitSweep(sweep_yaml, tag + ".yaml", "t").ok()) std::_Exit(11);
+  if (!(*server)
+           ->coordinator()
+           .SubmitSweep(sweep_yaml, tag + ".yaml", {"t", coordinator::Role::kAdmin})
+           .ok())
+    std::_Exit(11);
   return std::move(server).value();
 }
 
