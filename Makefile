@@ -10,7 +10,7 @@ export CCACHE_NOHASHDIR := true
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_MAXSIZE ?= 5G
 
-.PHONY: setup configure build test demo asan format format-check clean
+.PHONY: setup configure build test demo python asan format format-check clean
 
 setup:
 	bash scripts/setup
@@ -26,6 +26,13 @@ test: build
 
 demo: build
 	$(BUILD)/chromatune demo
+
+# The Python reader (python/chromatune, docs/analysis.md) importable by Debian's python3: a
+# .pth file in the user's site-packages naming python/ (Debian refuses pip outside a venv).
+python:
+	@dir=$$(/usr/bin/python3 -m site --user-site) && mkdir -p "$$dir" && \
+	  echo "$(CURDIR)/python" > "$$dir/chromatune.pth" && \
+	  echo "python: $$dir/chromatune.pth -> $(CURDIR)/python (import chromatune)"
 
 # The non-LibTorch libraries and their tests under AddressSanitizer + UBSan. Leak checking
 # is off: OpenMPI's MCA plugins and Beast's shutdown leave allocations LeakSanitizer reports
