@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <map>
 
-#include "datasets/image_io.h"
 #include "datasets/json_file.h"
 
 namespace chromatune::datasets {
@@ -82,21 +81,6 @@ Result<CoopSplit> ReadCoopSplit(const std::string& json_path, const std::string&
     }
   }
   return split;
-}
-
-Result<std::vector<Image>> LoadCoopImages(const std::vector<CoopEntry>& entries,
-                                          const std::vector<int64_t>& indices, int size) {
-  std::vector<Image> out;
-  out.reserve(indices.size());
-  for (int64_t i : indices) {
-    if (i < 0 || static_cast<size_t>(i) >= entries.size()) {
-      return InvalidArgument("coop split: image index " + std::to_string(i) + " out of range");
-    }
-    CT_ASSIGN_OR_RETURN(Image image, ReadImageFile(entries[static_cast<size_t>(i)].path));
-    out.push_back(image.height == size && image.width == size ? std::move(image)
-                                                              : ResizeBilinear(image, size, size));
-  }
-  return out;
 }
 
 }  // namespace chromatune::datasets

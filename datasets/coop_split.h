@@ -8,8 +8,7 @@
 // Errors name the file and the field, e.g. `split.json: "train"[3][1]: label must be a
 // non-negative integer`, a class named twice differently, a path listed twice (in any
 // parts), an image_root that is not a folder. The JSON must be a regular file.
-// Images are decoded lazily by LoadCoopImages (a whole split at once with one bad file would
-// otherwise fail late): the index itself is cheap.
+// No image is opened here: trials decode the images they use (image_cache.h).
 #pragma once
 
 #include <string>
@@ -33,10 +32,5 @@ struct CoopSplit {
 
 // Reads and validates the split JSON (no image is opened).
 Result<CoopSplit> ReadCoopSplit(const std::string& json_path, const std::string& image_root = "");
-
-// Decodes the images of `entries` at `indices`, each resized (bilinear) to size x size RGB;
-// the first unreadable file is the error.
-Result<std::vector<Image>> LoadCoopImages(const std::vector<CoopEntry>& entries,
-                                          const std::vector<int64_t>& indices, int size);
 
 }  // namespace chromatune::datasets

@@ -4,14 +4,16 @@
 
 #include "datasets/coop_split.h"
 #include "datasets/fashion_mnist.h"
+#include "datasets/image_cache.h"
 #include "datasets/refexp.h"
 #include "datasets/shift.h"
+#include "datasets/sources/fewshot.h"
+#include "datasets/sources/manifest.h"
 
 namespace chromatune::datasets {
 
 namespace {
 
-constexpr const char* kCoopPrefix = "coop-split:";
 constexpr const char* kRefexpPrefix = "refexp:";
 
 bool StartsWith(const std::string& s, const std::string& prefix) {
@@ -19,9 +21,11 @@ bool StartsWith(const std::string& s, const std::string& prefix) {
 }
 
 Status UnknownDataset(const std::string& dataset, const char* task) {
-  return InvalidArgument("dataset: \"" + dataset + "\" is not a " + task +
-                         " dataset (fashion-mnist, fashion-mnist-shift, coop-split:PATH; "
-                         "grounding: fashion-ref, fashion-ref-shift, refexp:PATH)");
+  return InvalidArgument(
+      "dataset: \"" + dataset + "\" is not a " + task +
+      " dataset (fashion-mnist, fashion-mnist-shift, imagefolder:ROOT, csv:FILE, "
+      "coop-split:FILE; "
+      "grounding: fashion-ref, fashion-ref-shift, refexp:PATH)");
 }
 
 std::vector<int> AsInts(const std::vector<uint8_t>& labels) {
@@ -49,30 +53,74 @@ Result<ClassificationTask> FashionClassification(Domain domain, const FewShotSpe
   return task;
 }
 
-Result<ClassificationTask> CoopClassification(const std::string& path, const FewShotSpec& spec,
-                                              const TaskDataOptions& o) {
-  CT_ASSIGN_OR_RETURN(CoopSplit split, ReadCoopSplit(path));
-  ClassificationTask task;
-  task.class_names = split.class_names;
-  const int classes = static_cast<int>(split.class_names.size());
-  auto labels_of = [](const std::vector<CoopEntry>& entries) {
-    std::vector<int> labels;
-    for (const CoopEntry& e : entries) labels.push_back(e.label);
-    return labels;
-  };
-  CT_ASSIGN_OR_RETURN(auto support, SampleSupport(labels_of(split.train), classes, spec));
-  const auto eval = EvaluationSubset(labels_of(split.test), classes, o.eval_size);
-  auto fill = [&](const std::vector<CoopEntry>& entries, const std::vector<int64_t>& indices,
-                  ClassificationSet* set) -> Status {
-    CT_ASSIGN_OR_RETURN(set->images, LoadCoopImages(entries, indices, o.image_size));
-    for (int64_t i : indices) {
-      set->labels.push_back(entries[static_cast<size_t>(i)].label);
-      set->source_ids.push_back(i);
+// The items of `split` at `indices` as a ClassificationSet (source ids: positions in the
+// split), decoded and preprocessed through the image cache.
+Result<ClassificationSet> ManifestSet(const DatasetManifest& manifest, const std::string& split,
+                                      const std::vector<int64_t>& indices,
+                                      const TaskDataOptions& o) {
+  const auto& items = manifest.Split(split);
+  ClassificationSet set;
+  std::vector<std::string> paths;
+  for (int64_t i : indices) {
+    const ManifestItem& item = items[static_cast<size_t>(i)];
+    paths.push_back(manifest.FullPath(item));
+    set.labels.push_back(item.label);
+    set.source_ids.push_back(i);
+  }
+  ImageLoadOptions load;
+  load.size = o.image_size;
+  load.cache_dir = o.image_cache_dir;
+  load.threads = o.decode_threads;
+  CT_ASSIGN_OR_RETURN(set.images, LoadPreprocessedImages(paths, load));
+  return set;
+}
+
+// Which items of `split` are evaluated: all of them, or a class-stratified subset of N.
+std::vector<int64_t> EvalIndices(const DatasetManifest& manifest, const std::string& split,
+                                 int64_t size) {
+  const std::vector<int> labels = manifest.Labels(split);
+  if (size > 0) {
+    return EvaluationSubset(labels, static_cast<int>(manifest.classes.size()), size);
+  }
+  std::vector<int64_t> all(labels.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+  return all;
+}
+
+Result<ClassificationTask> ManifestClassification(const std::string& dataset,
+                                                  const FewShotSpec& spec,
+                                                  const TaskDataOptions& o) {
+  CT_ASSIGN_OR_RETURN(DatasetManifest manifest, ReadManifest(dataset, o.dataset));
+  std::vector<std::string> splits =
+      o.dataset.eval.splits.empty() ? manifest.default_eval_splits : o.dataset.eval.splits;
+  if (splits.empty()) return InvalidArgument("no split to evaluate on");
+  for (const std::string& split : splits) {
+    if (manifest.Split(split).empty()) {
+      return InvalidArgument("eval.split \"" + split + "\" has no items");
     }
-    return Status::Ok();
-  };
-  CT_RETURN_IF_ERROR(fill(split.train, support, &task.support));
-  CT_RETURN_IF_ERROR(fill(split.test, eval, &task.eval));
+  }
+  CT_ASSIGN_OR_RETURN(FewShotDraw draw, SampleFewShot(manifest, spec, splits));
+  ClassificationTask task;
+  task.class_names = manifest.classes;
+  CT_ASSIGN_OR_RETURN(task.support, ManifestSet(manifest, kTrainSplit, draw.train, o));
+  if (!draw.val.empty()) {
+    CT_ASSIGN_OR_RETURN(task.val, ManifestSet(manifest, kValSplit, draw.val, o));
+  }
+  // Users' datasets are evaluated on everything unless the sweep asks for a subset;
+  // eval_size (tests, benches) bounds it too.
+  int64_t size = o.dataset.eval.size > 0 ? o.dataset.eval.size : 0;
+  if (o.eval_size != kDefaultEvalSize && (size == 0 || o.eval_size < size)) size = o.eval_size;
+  for (size_t k = 0; k < splits.size(); ++k) {
+    CT_ASSIGN_OR_RETURN(
+        ClassificationSet set,
+        ManifestSet(manifest, splits[k], EvalIndices(manifest, splits[k], size), o));
+    if (k == 0) {
+      task.eval = std::move(set);
+      task.eval_split = splits[k];
+    } else {
+      task.more_evals.emplace_back(splits[k], std::move(set));
+    }
+  }
   return task;
 }
 
@@ -99,35 +147,52 @@ Result<GroundingTask> FashionGrounding(Domain domain, const FewShotSpec& spec,
 
 Result<GroundingTask> RefexpGrounding(const std::string& path, const FewShotSpec& spec,
                                       const TaskDataOptions& o) {
-  CT_ASSIGN_OR_RETURN(RefexpSet set, ReadRefexp(path));
+  CT_ASSIGN_OR_RETURN(RefexpSet set, ReadRefexp(path, o.dataset.image_root, o.dataset.proposals));
   GroundingTask task;
   task.class_names = set.category_names;
   const int classes = static_cast<int>(set.category_names.size());
-  std::vector<int64_t> train_ids, eval_ids;
-  std::vector<int> train_labels, eval_labels;
-  for (size_t i = 0; i < set.entries.size(); ++i) {
-    const RefexpEntry& e = set.entries[i];
-    const int label = e.target_category;
-    if (e.split == "train") {
-      train_ids.push_back(static_cast<int64_t>(i));
-      train_labels.push_back(label);
-    } else {
-      eval_ids.push_back(static_cast<int64_t>(i));
-      eval_labels.push_back(label);
-    }
-  }
-  if (eval_ids.empty()) {
+  const std::vector<std::string> splits =
+      o.dataset.eval.splits.empty() ? set.default_eval_splits : o.dataset.eval.splits;
+  if (splits.empty()) {
     return InvalidArgument(path +
                            ": \"refs\": no ref with a split other than \"train\" to evaluate on");
   }
-  CT_ASSIGN_OR_RETURN(auto support, SampleSupport(train_labels, classes, spec));
-  std::vector<int64_t> support_ids, chosen_eval;
+  auto labels_of = [&](const std::vector<int64_t>& ids) {
+    std::vector<int> labels;
+    for (int64_t i : ids) labels.push_back(set.entries[static_cast<size_t>(i)].target_category);
+    return labels;
+  };
+  const auto train_it = set.split_entries.find("train");
+  const std::vector<int64_t> train_ids =
+      train_it == set.split_entries.end() ? std::vector<int64_t>{} : train_it->second;
+  CT_ASSIGN_OR_RETURN(auto support, SampleSupport(labels_of(train_ids), classes, spec));
+  std::vector<int64_t> support_ids;
   for (int64_t k : support) support_ids.push_back(train_ids[static_cast<size_t>(k)]);
-  for (int64_t k : EvaluationSubset(eval_labels, classes, o.eval_size)) {
-    chosen_eval.push_back(eval_ids[static_cast<size_t>(k)]);
-  }
   CT_ASSIGN_OR_RETURN(task.support, LoadRefexpExamples(set, support_ids, o.image_size));
-  CT_ASSIGN_OR_RETURN(task.eval, LoadRefexpExamples(set, chosen_eval, o.image_size));
+  // Every split apart, all of its expressions unless the sweep asks for a subset.
+  int64_t size = o.dataset.eval.size > 0 ? o.dataset.eval.size : 0;
+  if (o.eval_size != kDefaultEvalSize && (size == 0 || o.eval_size < size)) size = o.eval_size;
+  for (size_t k = 0; k < splits.size(); ++k) {
+    const auto it = set.split_entries.find(splits[k]);
+    if (it == set.split_entries.end() || splits[k] == "train") {
+      return InvalidArgument(path + ": eval.split \"" + splits[k] + "\" has no refs to evaluate");
+    }
+    std::vector<int64_t> chosen = it->second;
+    if (size > 0) {
+      std::vector<int64_t> subset;
+      for (int64_t j : EvaluationSubset(labels_of(it->second), classes, size)) {
+        subset.push_back(it->second[static_cast<size_t>(j)]);
+      }
+      chosen = std::move(subset);
+    }
+    CT_ASSIGN_OR_RETURN(auto examples, LoadRefexpExamples(set, chosen, o.image_size));
+    if (k == 0) {
+      task.eval = std::move(examples);
+      task.eval_split = splits[k];
+    } else {
+      task.more_evals.emplace_back(splits[k], std::move(examples));
+    }
+  }
   return task;
 }
 
@@ -156,8 +221,8 @@ Result<ClassificationTask> LoadClassificationTask(const std::string& dataset,
     task = FashionClassification(Domain::kPlain, spec, options);
   } else if (dataset == "fashion-mnist-shift") {
     task = FashionClassification(Domain::kShift, spec, options);
-  } else if (StartsWith(dataset, kCoopPrefix)) {
-    task = CoopClassification(dataset.substr(std::string(kCoopPrefix).size()), spec, options);
+  } else if (IsManifestDataset(dataset)) {
+    task = ManifestClassification(dataset, spec, options);
   }
   if (!task.ok()) return task.status().WithContext("dataset " + dataset);
   return task;

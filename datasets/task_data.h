@@ -7,8 +7,12 @@
 //   "fashion-mnist-shift"  the same items rendered in Domain::kShift (shift.h): support from
 //                          shifted train items, evaluation on the same 2,000 shifted test
 //                          items.
-//   "coop-split:PATH"      support from "train", evaluation on "test" (EvaluationSubset of it
-//                          when larger than eval_size), images resized to image_size.
+//   "imagefolder:ROOT", "csv:FILE", "coop-split:FILE"   (datasets/sources/manifest.h)
+//                          CoOp's few-shot rule (sources/fewshot.h): support from "train",
+//                          a validation set from "val"; evaluation on every split the sweep
+//                          lists (default: the manifest's), all items unless eval.size asks
+//                          for a class-stratified subset; images decoded once per file and
+//                          preprocessed as CLIP does (image_cache.h).
 // Grounding datasets:
 //   "fashion-ref"          support from FashionRefPool::kSupport (a pool of 1,000 examples),
 //                          evaluation on the first eval_size examples of kEval.
@@ -28,6 +32,7 @@
 #include "datasets/fashion_ref.h"
 #include "datasets/image.h"
 #include "datasets/sampler.h"
+#include "datasets/sources/dataset_options.h"
 
 namespace chromatune::datasets {
 
@@ -36,6 +41,12 @@ struct TaskDataOptions {
   int64_t eval_size = kDefaultEvalSize;
   int64_t grounding_support_pool = 1000;
   std::string fashion_dir;  // "" = default (fashion_mnist.h)
+  // The sweep's dataset mapping (image root, eval splits and size): users' datasets only.
+  DatasetOptions dataset;
+  // Where decoded, preprocessed images of users' datasets are kept ("" = decode every time),
+  // and how many threads decode them (image_cache.h).
+  std::string image_cache_dir;
+  int decode_threads = 2;
 };
 
 struct ClassificationSet {
@@ -48,12 +59,22 @@ struct ClassificationTask {
   std::vector<std::string> class_names;  // caption words for Fashion-MNIST
   ClassificationSet support;
   ClassificationSet eval;
+  // Users' datasets: the split `eval` holds ("test", "val", ...), further evaluated splits
+  // (each reported as accuracy/<split>), and CoOp's few-shot validation set (min(K, 4) per
+  // class from "val", for tuning and early stopping; empty when there is none).
+  std::string eval_split;
+  std::vector<std::pair<std::string, ClassificationSet>> more_evals;
+  ClassificationSet val;
 };
 
 struct GroundingTask {
   std::vector<std::string> class_names;
   std::vector<GroundingExample> support;
   std::vector<GroundingExample> eval;
+  // refexp: the split `eval` holds (RefCOCO: "val"), and the further evaluated splits
+  // ("testA", "testB"), each reported as accuracy/<split>.
+  std::string eval_split;
+  std::vector<std::pair<std::string, std::vector<GroundingExample>>> more_evals;
 };
 
 bool IsGroundingDataset(const std::string& dataset);  // fashion-ref*, refexp:*

@@ -164,28 +164,36 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
     torch::Tensor img = m.image->Encode(images, keys);
     return m.head->Classify(img, m.text->Encode(classes).to(img.device()));
   };
-  const int64_t n_eval = static_cast<int64_t>(task.eval.images.size());
-  std::vector<float> predictions;
-  auto evaluate = [&](int64_t limit) -> Result<double> {
+  // Accuracy over the first `limit` items of `set` (all when limit <= 0); fills `predictions`.
+  auto evaluate_set = [&](const datasets::ClassificationSet& set, const std::string& part,
+                          int64_t limit, std::vector<float>* predictions) -> Result<double> {
     torch::NoGradGuard no_grad;
     m.image->SetTraining(false);
-    const int64_t n = EvalCount(limit, n_eval);
+    const int64_t n_set = static_cast<int64_t>(set.images.size());
+    const int64_t n = EvalCount(limit, n_set);
     const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
-    std::vector<float> sums(n_eval + 1, 0.0f);  // predictions, then the correct count
+    std::vector<float> sums(n_set + 1, 0.0f);  // predictions, then the correct count
     for (int64_t s = b; s < e; s += kEvalImageChunk) {
       std::vector<int64_t> idx;
       for (int64_t i = s; i < std::min(e, s + kEvalImageChunk); ++i) idx.push_back(i);
-      const torch::Tensor pred = batch_logits(task.eval, "eval", idx).argmax(1).to(torch::kCPU);
+      const torch::Tensor pred = batch_logits(set, part.c_str(), idx).argmax(1).to(torch::kCPU);
       for (size_t j = 0; j < idx.size(); ++j) {
         const int64_t p = pred[static_cast<int64_t>(j)].item<int64_t>();
         sums[idx[j]] = static_cast<float>(p);
-        if (p == task.eval.labels[idx[j]]) sums[n_eval] += 1.0f;
+        if (p == set.labels[idx[j]]) sums[n_set] += 1.0f;
       }
     }
     CT_RETURN_IF_ERROR(SumOverRanks(&sums, ctx.comm));
     m.image->SetTraining(true);
-    predictions.assign(sums.begin(), sums.end() - 1);
-    return n == 0 ? 0.0 : sums[n_eval] / static_cast<double>(n);
+    predictions->assign(sums.begin(), sums.end() - 1);
+    return n == 0 ? 0.0 : sums[n_set] / static_cast<double>(n);
+  };
+  const int64_t n_eval = static_cast<int64_t>(task.eval.images.size());
+  std::vector<float> predictions;
+  // Feature-cache keys name the split, so trials evaluating other splits never share rows.
+  const std::string eval_part = task.eval_split.empty() ? "eval" : "eval/" + task.eval_split;
+  auto evaluate = [&](int64_t limit) -> Result<double> {
+    return evaluate_set(task.eval, eval_part, limit, &predictions);
   };
   TrialResult r;
   std::optional<double> final_accuracy;
@@ -222,6 +230,24 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
   r.metrics["support_size"] = static_cast<double>(task.support.images.size());
   r.info["support_ids"] = task.support.source_ids;
   r.arrays.push_back({"predictions", {n_eval}, predictions});
+  // Users' datasets: every evaluated split apart (accuracy/<split>, the first is "accuracy"),
+  // and the few-shot validation set CoOp's rule draws (val_accuracy: what search tunes on).
+  if (!task.eval_split.empty()) r.metrics["accuracy/" + task.eval_split] = acc;
+  for (const auto& [split, set] : task.more_evals) {
+    std::vector<float> split_predictions;
+    CT_ASSIGN_OR_RETURN(double split_acc,
+                        evaluate_set(set, "eval/" + split, 0, &split_predictions));
+    const auto n = static_cast<int64_t>(set.images.size());
+    r.metrics["accuracy/" + split] = split_acc;
+    r.metrics["eval_size/" + split] = static_cast<double>(n);
+    r.arrays.push_back({"predictions/" + split, {n}, split_predictions});
+  }
+  if (!task.val.images.empty()) {
+    std::vector<float> val_predictions;
+    CT_ASSIGN_OR_RETURN(r.metrics["val_accuracy"],
+                        evaluate_set(task.val, "val", 0, &val_predictions));
+    r.metrics["val_size"] = static_cast<double>(task.val.images.size());
+  }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
@@ -232,7 +258,9 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
   const auto start = std::chrono::steady_clock::now();
   {
     std::vector<TextRequest> all;
-    for (const auto* set : {&task.support, &task.eval}) {
+    std::vector<const std::vector<datasets::GroundingExample>*> sets = {&task.support, &task.eval};
+    for (const auto& split : task.more_evals) sets.push_back(&split.second);
+    for (const auto* set : sets) {
       for (const auto& ex : *set) {
         for (const auto& t : view_fn(ex, key_prefix).texts) all.push_back(t);
       }
@@ -316,8 +344,31 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
     AddTrainOutcome(o, &r);
     final_accuracy = o.final_accuracy;
   }
+  // refexp: the further splits (RefCOCO's testA, testB) apart, accuracy only.
+  for (const auto& [split, set] : task.more_evals) {
+    torch::NoGradGuard no_grad;
+    m.image->SetTraining(false);
+    const ViewFn views = prefixed(key_prefix + "/eval");  // example ids are unique per file
+    const int64_t n = static_cast<int64_t>(set.size());
+    const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
+    std::vector<float> correct(1, 0.0f);
+    for (int64_t s = b; s < e; s += kEvalExampleChunk) {
+      std::vector<const datasets::GroundingExample*> exs;
+      for (int64_t i = s; i < std::min(e, s + kEvalExampleChunk); ++i) exs.push_back(&set[i]);
+      const torch::Tensor pred =
+          ScoreExamples(exs, "", views, m, false).logits.argmax(1).to(torch::kCPU);
+      for (size_t j = 0; j < exs.size(); ++j) {
+        if (pred[static_cast<int64_t>(j)].item<int64_t>() == exs[j]->target) correct[0] += 1.0f;
+      }
+    }
+    CT_RETURN_IF_ERROR(SumOverRanks(&correct, ctx.comm));
+    m.image->SetTraining(true);
+    r.metrics["accuracy/" + split] = n == 0 ? 0.0 : correct[0] / static_cast<double>(n);
+    r.metrics["eval_size/" + split] = static_cast<double>(n);
+  }
   CT_RETURN_IF_ERROR(FinishGroundingResult(task, final_accuracy, evaluate, n_eval, pmax,
                                            predictions, proposal_scores, &r));
+  if (!task.eval_split.empty()) r.metrics["accuracy/" + task.eval_split] = r.metrics["accuracy"];
   if (cpt_scores) r.arrays.push_back({"cpt_color_scores", {n_eval, rmax, cmax}, color_scores});
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

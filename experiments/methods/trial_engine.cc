@@ -45,7 +45,8 @@ Result<datasets::FewShotSpec> FewShot(const TrialSpec& spec) {
 
 std::string TaskKey(const TrialSpec& spec, int image_size, int64_t eval_size) {
   return spec.dataset + "|" + std::to_string(image_size) + "|" + std::to_string(spec.shots) + "|" +
-         spec.shot_unit + "|" + std::to_string(spec.data_seed) + "|" + std::to_string(eval_size);
+         spec.shot_unit + "|" + std::to_string(spec.data_seed) + "|" + std::to_string(eval_size) +
+         "|" + datasets::DatasetOptionsToJson(spec.dataset_options).dump();
 }
 
 // The task of `spec` at `image_size` from `cache`, or loaded by `load(dataset, few, options)`
@@ -53,13 +54,16 @@ std::string TaskKey(const TrialSpec& spec, int image_size, int64_t eval_size) {
 template <typename TaskT, typename Load>
 Result<std::shared_ptr<const TaskT>> CachedTask(
     std::map<std::string, std::shared_ptr<const TaskT>>* cache, const TrialSpec& spec,
-    int image_size, Load load) {
+    int image_size, const std::string& image_cache_dir, int decode_threads, Load load) {
   const std::string key = TaskKey(spec, image_size, spec.eval_size);
   if (auto it = cache->find(key); it != cache->end()) return it->second;
   CT_ASSIGN_OR_RETURN(datasets::FewShotSpec few, FewShot(spec));
   datasets::TaskDataOptions opt;
   opt.image_size = image_size;
   if (spec.eval_size > 0) opt.eval_size = spec.eval_size;
+  opt.dataset = spec.dataset_options;
+  opt.image_cache_dir = image_cache_dir;
+  opt.decode_threads = decode_threads;
   CT_ASSIGN_OR_RETURN(TaskT task, load(spec.dataset, few, opt));
   auto shared = std::make_shared<const TaskT>(std::move(task));
   (*cache)[key] = shared;
@@ -109,6 +113,10 @@ Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::strin
   return backbone;
 }
 
+std::string TrialEngine::ImageCacheDir() const {
+  return options_.cache_dir.empty() ? "" : options_.cache_dir + "/images";
+}
+
 FeatureCache& TrialEngine::features(const std::string& name) {
   for (const auto& [key, backbone] : backbones_) {
     if (key.rfind(name + '\n', 0) == 0) return features_[backbone->fingerprint];
@@ -118,12 +126,14 @@ FeatureCache& TrialEngine::features(const std::string& name) {
 
 Result<std::shared_ptr<const datasets::ClassificationTask>> TrialEngine::Classification(
     const TrialSpec& spec, int image_size) {
-  return CachedTask(&classification_, spec, image_size, &datasets::LoadClassificationTask);
+  return CachedTask(&classification_, spec, image_size, ImageCacheDir(), options_.threads,
+                    &datasets::LoadClassificationTask);
 }
 
 Result<std::shared_ptr<const datasets::GroundingTask>> TrialEngine::Grounding(const TrialSpec& spec,
                                                                               int image_size) {
-  return CachedTask(&grounding_, spec, image_size, &datasets::LoadGroundingTask);
+  return CachedTask(&grounding_, spec, image_size, ImageCacheDir(), options_.threads,
+                    &datasets::LoadGroundingTask);
 }
 
 Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& ctx) {

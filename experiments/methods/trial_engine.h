@@ -50,6 +50,8 @@ class TrialEngine {
 
  private:
   Result<std::shared_ptr<models::Backbone>> Backbone(const std::string& name, TrialContext& ctx);
+  // Where users' decoded images are kept: <cache_dir>/images (datasets/image_cache.h).
+  std::string ImageCacheDir() const;
   Result<std::shared_ptr<const datasets::ClassificationTask>> Classification(const TrialSpec& spec,
                                                                              int image_size);
   Result<std::shared_ptr<const datasets::GroundingTask>> Grounding(const TrialSpec& spec,

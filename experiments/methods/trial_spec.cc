@@ -65,6 +65,11 @@ Result<TrialSpec> ParseTrialSpec(const nlohmann::json& item) {
     }
     spec.eval_size = v.get<int64_t>();
   }
+  if (item.contains("dataset_options")) {
+    auto options = datasets::DatasetOptionsFromJson(item["dataset_options"]);
+    if (!options.ok()) return options.status().WithContext("plan item");
+    spec.dataset_options = std::move(options).value();
+  }
   if (item.contains("params")) {
     if (!item["params"].is_object()) return FieldError("params", "expected an object");
     spec.params = item["params"];

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "datasets/sources/dataset_options.h"
 
 namespace chromatune::methods {
 
@@ -32,6 +33,9 @@ struct TrialSpec {
   // Optional top-level "eval_size": the evaluation subset size (0 = the dataset's default,
   // datasets/task_data.h). The plan never sets it; tests and benches use it to stay fast.
   int64_t eval_size = 0;
+  // The plan item's "dataset_options" (the sweep's dataset mapping: image root, eval splits
+  // and size, proposals), empty for a plain dataset string.
+  datasets::DatasetOptions dataset_options;
 };
 
 // Parses the item; errors name the field ("plan item: field \"shots\": ...").

@@ -50,22 +50,6 @@ TEST(CoopSplitTest, ReadsEntriesAndClassNames) {
   EXPECT_EQ(rooted->val.size(), 1u);
 }
 
-TEST(CoopSplitTest, LoadsAndResizesImages) {
-  TempDir dir;
-  auto split = ReadCoopSplit(MakeFixture(dir));
-  ASSERT_TRUE(split.ok());
-  auto images = LoadCoopImages(split->train, {1, 2}, 16);
-  ASSERT_TRUE(images.ok()) << images.status().ToString();
-  ASSERT_EQ(images->size(), 2u);
-  EXPECT_EQ((*images)[0], Image::Filled(16, 16, {0, 0, 200}));
-  EXPECT_EQ((*images)[1], Image::Filled(16, 16, {200, 0, 0}));
-  std::filesystem::remove(dir.File("images/dog_0.png"));
-  auto missing = LoadCoopImages(split->train, {1}, 16);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("dog_0.png"), std::string::npos);
-  EXPECT_FALSE(LoadCoopImages(split->train, {9}, 16).ok());
-}
-
 TEST(CoopSplitTest, BadFilesNameTheFieldAndTheFile) {
   TempDir dir;
   struct Case {
