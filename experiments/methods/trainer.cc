@@ -2,6 +2,7 @@
 
 #include "experiments/ddp/gradient_reducer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -58,6 +59,25 @@ Result<bool> CancelledEverywhere(TrialContext& ctx) {
   uint8_t flag = (ctx.comm->rank() == 0 && ctx.cancelled && ctx.cancelled()) ? 1 : 0;
   if (ctx.comm->size() > 1) CT_RETURN_IF_ERROR(ctx.comm->Broadcast(&flag, 1, 0));
   return flag != 0;
+}
+
+// After an epoch that is a rung of the search (ctx.rung_epochs): the accuracy on the whole
+// evaluation set, as the final metric is measured (every rank evaluates; rank 0 reports).
+Status ReportRung(int64_t epochs_done, const TrainHooks& hooks, TrialContext& ctx,
+                  const std::optional<double>& final_accuracy) {
+  const auto& rungs = ctx.rung_epochs;
+  auto it = std::find(rungs.begin(), rungs.end(), epochs_done);
+  if (it == rungs.end() || !hooks.evaluate) return Status::Ok();
+  double value = 0.0;
+  if (final_accuracy) {
+    value = *final_accuracy;  // the last epoch: evaluated already
+  } else {
+    CT_ASSIGN_OR_RETURN(value, hooks.evaluate(0));
+  }
+  if (ctx.comm->rank() == 0 && ctx.report_rung) {
+    ctx.report_rung(static_cast<int>(it - rungs.begin()), epochs_done, {{"accuracy", value}});
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -133,6 +153,7 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
       }
       out.curves.push_back({"accuracy", epoch + 1, point});
     }
+    CT_RETURN_IF_ERROR(ReportRung(epoch + 1, hooks, ctx, out.final_accuracy));
     if (ctx.progress && rank == 0) {
       ctx.progress(static_cast<double>(epoch + 1) / train.epochs,
                    "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(train.epochs));

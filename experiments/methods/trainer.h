@@ -20,7 +20,9 @@
 // shot counts; a curve point is then an estimate (standard error ~3 points at 256 items), the
 // metric is not.
 // Cancellation: ctx.cancelled is polled by rank 0 each epoch and its answer broadcast, so
-// every rank stops together with kCancelled.
+// every rank stops together with kCancelled (a search's stop at a rung arrives this way).
+// Rungs: after each epoch in ctx.rung_epochs the whole evaluation set is evaluated and rank 0
+// calls ctx.report_rung with {"accuracy": value} (the search's early stopping, ASHA).
 #pragma once
 
 #include <cstdint>
