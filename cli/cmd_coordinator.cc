@@ -1,10 +1,13 @@
 // `chromatune coordinator --db FILE --listen HOST:PORT [--token-file F]
-//  [--insecure-loopback] [--lease-timeout S] [--address-file F] [--max-user-priority N]`:
+//  [--insecure-loopback] [--tls-cert F --tls-key F | --insecure-plaintext] [--lease-timeout S]
+//  [--address-file F] [--max-user-priority N] [--max-connections N]
+//  [--max-connections-per-peer N] [--data-root DIR]...`:
 // serves the coordinator API until SIGTERM or SIGINT; SIGUSR1 closes every open connection
 // (docs/runtime.md, docs/protocol.md); SIGHUP re-reads the token file (a bad file keeps the
 // tokens in force and logs why). --address-file announces "HOST:PORT" to workers started elsewhere
 // (docs/cluster.md); the file is removed when the coordinator stops.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <iostream>
@@ -26,6 +29,12 @@ struct CoordinatorArgs {
   std::string artifacts;
   std::string address_file;
   bool insecure_loopback = false;
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_plaintext = false;
+  size_t max_connections = coordinator::HttpServerOptions{}.max_connections;
+  size_t max_connections_per_peer = 0;
+  std::vector<std::string> data_roots;
   double lease_timeout_s = 30;
   double request_timeout_s = 15;
   double retry_backoff_s = 1;
@@ -35,6 +44,29 @@ struct CoordinatorArgs {
 
 std::chrono::milliseconds Ms(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+// Raises the soft limit of open files to the hard limit: every worker group holds a
+// connection, and the default soft limit (1024) is below a lab's thousand groups. Warns when
+// --max-connections would still run into it (accept then fails with EMFILE and backs off).
+void RaiseFileLimit(size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  // Room for the stores, logs and the threads' own descriptors.
+  constexpr rlim_t kReserve = 64;
+  if (max_connections == 0 || limit.rlim_cur < max_connections + kReserve) {
+    spdlog::warn(
+        "coordinator: open-file limit {} is below --max-connections {} + {}: connections past "
+        "it fail to be accepted (the server backs off) instead of being refused with a log "
+        "line; raise `ulimit -n` or lower --max-connections",
+        static_cast<unsigned long long>(limit.rlim_cur), max_connections,
+        static_cast<unsigned long long>(kReserve));
+  }
 }
 
 int RunCoordinator(const CoordinatorArgs& args) {
@@ -53,6 +85,13 @@ int RunCoordinator(const CoordinatorArgs& args) {
   config.coordinator.max_user_priority = args.max_user_priority;
   config.http.request_timeout = Ms(args.request_timeout_s);
   config.http.body_limit = static_cast<size_t>(args.body_limit_mb) * 1024 * 1024;
+  config.http.tls_cert_file = args.tls_cert;
+  config.http.tls_key_file = args.tls_key;
+  config.http.max_connections = args.max_connections;
+  config.http.max_connections_per_peer = args.max_connections_per_peer;
+  config.insecure_plaintext = args.insecure_plaintext;
+  config.coordinator.data_roots = args.data_roots;
+  RaiseFileLimit(args.max_connections);
   // The coordinator also serves the read-only dashboard (its own read-only connection).
   config.extra_routes = &dashboards::MakeDashboardRoutes;
 
@@ -72,11 +111,14 @@ int RunCoordinator(const CoordinatorArgs& args) {
     return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ? kExitBadInput
                                                                                  : kExitFailure;
   }
-  // Machine-readable first line (tests and scripts read the port from it).
-  std::cout << "coordinator listening on " << config.host << ":" << (*server)->port() << std::endl;
+  // Machine-readable first line (tests and scripts read the port from it); with TLS the
+  // address is "https://HOST:PORT", as clients are given it.
+  const std::string scheme = (*server)->http().tls() ? "https://" : "";
+  std::cout << "coordinator listening on " << scheme << config.host << ":" << (*server)->port()
+            << std::endl;
   if (!args.address_file.empty()) {
     Status written = coordinator::WriteAddressFile(
-        args.address_file, coordinator::AdvertisedAddress(config.host, (*server)->port()));
+        args.address_file, scheme + coordinator::AdvertisedAddress(config.host, (*server)->port()));
     if (!written.ok()) {
       std::cerr << "chromatune coordinator: " << written.message() << "\n";
       (*server)->Stop();
@@ -122,6 +164,29 @@ const CommandRegistrar kRegisterCoordinator("coordinator", [](CLI::App& root) {
                   "re-read on SIGHUP)");
   app->add_flag("--insecure-loopback", args->insecure_loopback,
                 "no authentication; only allowed on a loopback address");
+  auto* cert = app->add_option("--tls-cert", args->tls_cert,
+                               "PEM certificate (chain) to speak HTTPS with (docs/cluster.md)")
+                   ->check(CLI::ExistingFile);
+  auto* key = app->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  app->add_flag("--insecure-plaintext", args->insecure_plaintext,
+                "allow a non-loopback --listen without TLS (tokens and results then cross the "
+                "network in clear text)")
+      ->excludes(cert);
+  app->add_option("--max-connections", args->max_connections,
+                  "open connections at most; more are closed at once with a log line (0: no "
+                  "cap)")
+      ->capture_default_str();
+  app->add_option("--max-connections-per-peer", args->max_connections_per_peer,
+                  "open connections from one address at most (0: no cap; worker groups on one "
+                  "host share it)")
+      ->capture_default_str();
+  app->add_option("--data-root", args->data_roots,
+                  "dataset and backbone paths of sweep files must resolve (symlinks followed) "
+                  "to files under this directory; repeatable (default: any regular file)")
+      ->check(CLI::ExistingDirectory);
   app->add_option("--lease-timeout", args->lease_timeout_s,
                   "seconds without heartbeat after which a lease expires")
       ->check(CLI::Range(0.2, 3600.0))

@@ -1,8 +1,9 @@
-// `chromatune dashboard --db FILE [--listen HOST:PORT] [--token-file F] [--artifacts FILE]`:
-// serves the read-only web dashboard (dashboards/dashboard.h) until SIGTERM or SIGINT.
-// Binds to loopback by default; off loopback a token file is required and every API
-// request must carry "Authorization: Bearer TOKEN" (the page itself is public: it holds no
-// data).
+// `chromatune dashboard --db FILE [--listen HOST:PORT] [--token-file F] [--artifacts FILE]
+//  [--tls-cert F --tls-key F | --insecure-plaintext]`: serves the read-only web dashboard
+// (dashboards/dashboard.h) until SIGTERM or SIGINT. Binds to loopback by default, in local
+// mode (coordinator/web_gate.h: loopback Host and Origin only). With a token file every API
+// request needs a token or a login session (the page itself holds no data, and shows the
+// login form); off loopback a token file is required, and TLS unless --insecure-plaintext.
 #include <signal.h>
 
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "coordinator/auth.h"
 #include "coordinator/http_server.h"
 #include "coordinator/server.h"
+#include "coordinator/web_gate.h"
 #include "dashboards/dashboard.h"
 
 namespace chromatune::cli {
@@ -23,6 +25,9 @@ struct DashboardArgs {
   std::string listen = "127.0.0.1:7322";
   std::string token_file;
   std::string artifacts;
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_plaintext = false;
 };
 
 int RunDashboard(const DashboardArgs& args) {
@@ -46,6 +51,12 @@ int RunDashboard(const DashboardArgs& args) {
               << " (not loopback) requires --token-file\n";
     return kExitBadInput;
   }
+  if (!coordinator::IsLoopbackHost(host) && args.tls_cert.empty() && !args.insecure_plaintext) {
+    std::cerr << "chromatune dashboard: listening on " << host
+              << " (not loopback) without TLS would send tokens and results in clear text: "
+                 "give --tls-cert F --tls-key F, or --insecure-plaintext\n";
+    return kExitBadInput;
+  }
   auto dashboard = dashboards::Dashboard::Open({args.db, args.artifacts});
   if (!dashboard.ok()) {
     std::cerr << "chromatune dashboard: " << dashboard.status().message() << "\n";
@@ -62,18 +73,34 @@ int RunDashboard(const DashboardArgs& args) {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
+  auto gate = std::make_shared<coordinator::WebGate>(std::move(tokens));
+  coordinator::HttpServerOptions options;
+  options.tls_cert_file = args.tls_cert;
+  options.tls_key_file = args.tls_key;
+  options.authorized = [gate](const coordinator::HttpRequest& head) {
+    return gate->Authorized(head);
+  };
   coordinator::HttpServer server(
-      coordinator::HttpServerOptions{},
-      [shared, tokens](coordinator::HttpRequest request, coordinator::Responder respond) {
-        const bool api = request.path.rfind("/api/", 0) == 0;
-        if (api && tokens) {
-          auto user = tokens->Authenticate(request.authorization);
-          if (!user.ok()) {
-            auto r = coordinator::HttpResponse::Error(401, user.status().message());
-            r.headers["WWW-Authenticate"] = "Bearer";
-            respond(std::move(r));
+      options, [shared, gate](coordinator::HttpRequest request, coordinator::Responder respond) {
+        if (auto session = gate->HandleSession(request)) {
+          respond(std::move(*session));
+          return;
+        }
+        if (request.path.rfind("/api/", 0) == 0) {
+          auto who = gate->Authenticate(request);
+          if (!who.ok()) {
+            respond(gate->Refusal(who.status()));
             return;
           }
+          Status allowed = coordinator::Authorize(*who, coordinator::Action::kRead,
+                                                  request.method + " " + request.path);
+          if (!allowed.ok()) {
+            respond(coordinator::HttpResponse::Error(403, allowed.message()));
+            return;
+          }
+        } else if (Status local = gate->CheckLocal(request); !local.ok()) {
+          respond(gate->Refusal(local));
+          return;
         }
         respond(shared->Handle(request));
       });
@@ -83,7 +110,8 @@ int RunDashboard(const DashboardArgs& args) {
     return kExitFailure;
   }
   server.Start();
-  std::cout << "dashboard at http://" << host << ":" << *bound << "/" << std::endl;
+  std::cout << "dashboard at " << (server.tls() ? "https://" : "http://") << host << ":" << *bound
+            << "/" << std::endl;
   int sig = 0;
   sigwait(&stop, &sig);
   server.Stop();
@@ -98,6 +126,15 @@ const CommandRegistrar kRegisterDashboard("dashboard", [](CLI::App& root) {
       ->capture_default_str();
   app->add_option("--token-file", args->token_file,
                   "bearer tokens (\"USER TOKEN\" lines); required off loopback");
+  auto* cert = app->add_option("--tls-cert", args->tls_cert, "PEM certificate to speak HTTPS with")
+                   ->check(CLI::ExistingFile);
+  auto* key = app->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  app->add_flag("--insecure-plaintext", args->insecure_plaintext,
+                "allow a non-loopback --listen without TLS")
+      ->excludes(cert);
   app->add_option("--artifacts", args->artifacts,
                   "HDF5 artifact file (default: DB with its extension replaced by .h5)");
   return CommandSetup{app, [args] { return RunDashboard(*args); }};

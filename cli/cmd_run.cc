@@ -5,7 +5,9 @@
 // command again resumes the sweep (finished trials are kept). With `--hostfile F` the groups'
 // ranks go to the hosts of F (mpirun --hostfile); the coordinator then listens on
 // `--listen HOST:PORT` with `--token-file` (docs/cluster.md).
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include "common/log.h"
 #include "coordinator/address_file.h"
 #include "coordinator/server.h"
+#include "coordinator/web_gate.h"
 #include "dashboards/dashboard.h"
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
@@ -50,6 +53,11 @@ struct RunArgs {
   std::string listen = "127.0.0.1:0";  // beyond loopback needs token_file
   std::string token_file;
   std::string hostfile;  // mpirun --hostfile for every group
+  // TLS of the coordinator (beyond loopback), and the CA file the workers verify it with.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string ca_file;
+  bool insecure_plaintext = false;
   // LibTorch threads per rank; 0: this machine's cores shared out over all local ranks, so
   // workers x ranks x threads does not oversubscribe the cores (on 2 cores, 2 groups of one
   // rank get 1 thread each: two 1-thread trials beat two 2-thread trials fighting for cores).
@@ -67,6 +75,16 @@ int ThreadsPerRank(const RunArgs& args) {
   if (!args.hostfile.empty()) return 0;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::max(1, cores / std::max(1, args.workers * args.ranks));
+}
+
+// Writes `text` to a new file of mode 600 (a token); kIoError naming the path.
+Status WriteSecret(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return IoError("cannot create " + path);
+  const bool ok = fchmod(fd, 0600) == 0 &&
+                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok ? Status::Ok() : IoError("cannot write " + path);
 }
 
 std::atomic<bool> g_interrupted{false};
@@ -152,6 +170,7 @@ int RunEmbedded(const RunArgs& args) {
     std::cerr << spec.status().message() << "\n";
     return kExitBadInput;
   }
+  for (const auto& warning : spec->warnings) std::cerr << "warning: " << warning << "\n";
   auto plan = PlanSweep(*spec);
   if (!plan.ok()) {
     std::cerr << args.file << ": " << plan.status().message() << "\n";
@@ -178,6 +197,24 @@ int RunEmbedded(const RunArgs& args) {
   }
   config.token_file = args.token_file;
   config.insecure_loopback = args.token_file.empty();
+  config.http.tls_cert_file = args.tls_cert;
+  config.http.tls_key_file = args.tls_key;
+  config.insecure_plaintext = args.insecure_plaintext;
+  // The groups this run starts present a worker token of their own (the token file's users
+  // may not lease, and a group's hosts need not see their tokens): made here, served beside
+  // the token file's, written next to the store for the workers.
+  std::string worker_token_file;
+  if (!args.token_file.empty()) {
+    const char* user = std::getenv("USER");
+    const std::string token = coordinator::RandomHex(24);
+    config.extra_tokens = std::string(user && *user ? user : "run") + " " + token + " worker\n";
+    worker_token_file = db + ".worker-token";
+    Status written = WriteSecret(worker_token_file, token + "\n");
+    if (!written.ok()) {
+      std::cerr << "chromatune run: " << written.message() << "\n";
+      return kExitFailure;
+    }
+  }
   config.coordinator.lease_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(args.lease_timeout_s * 1000));
   config.extra_routes = &dashboards::MakeDashboardRoutes;
@@ -200,16 +237,21 @@ int RunEmbedded(const RunArgs& args) {
             << submitted->value("reused", 0) << " reused, " << submitted->value("unchanged", 0)
             << " already present); db " << db << ", arrays " << ArtifactStore::DefaultPathFor(db)
             << "\n";
+  const std::string scheme = (*server)->http().tls() ? "https://" : "http://";
   const std::string address = coordinator::AdvertisedAddress(config.host, (*server)->port());
-  std::cerr << "dashboard (while this runs): http://" << address << "/\n"
+  std::cerr << "dashboard (while this runs): " << scheme << address << "/\n"
             << "afterwards: chromatune dashboard --db " << db << "\n";
 
   worker::GroupLaunch launch;
   launch.executable = fs::read_symlink("/proc/self/exe", ec).string();
-  launch.args = {"worker", "--coordinator", address};
-  if (!args.token_file.empty()) {
+  launch.args = {"worker", "--coordinator", ((*server)->http().tls() ? "https://" : "") + address};
+  if (!worker_token_file.empty()) {
     launch.args.push_back("--token-file");
-    launch.args.push_back(args.token_file);
+    launch.args.push_back(worker_token_file);
+  }
+  if (!args.ca_file.empty()) {
+    launch.args.push_back("--ca");
+    launch.args.push_back(args.ca_file);
   }
   if (const int threads = ThreadsPerRank(args); threads > 0) {
     launch.args.push_back("--threads");
@@ -384,8 +426,24 @@ const CommandRegistrar kRegisterRun("run", [](CLI::App& root) {
                   "HOST:PORT of the coordinator (workers on other hosts must reach it)")
       ->capture_default_str();
   app->add_option("--token-file", args->token_file,
-                  "bearer tokens (\"USER TOKEN\" lines); required off loopback, also given to "
-                  "the workers");
+                  "bearer tokens (\"USER TOKEN [ROLE]\" lines); required off loopback (the "
+                  "workers get a worker token of their own, written to DB.worker-token)");
+  auto* cert = app->add_option("--tls-cert", args->tls_cert,
+                               "PEM certificate of the coordinator (required off loopback "
+                               "unless --insecure-plaintext)")
+                   ->check(CLI::ExistingFile);
+  auto* key = app->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  app->add_option("--ca", args->ca_file,
+                  "CA file the workers verify the coordinator's certificate with (default: the "
+                  "system's store)")
+      ->needs(cert)
+      ->check(CLI::ExistingFile);
+  app->add_flag("--insecure-plaintext", args->insecure_plaintext,
+                "allow a non-loopback --listen without TLS")
+      ->excludes(cert);
   app->add_option("--register-timeout", args->register_timeout_s,
                   "seconds a launched worker group may take to register before it is stopped "
                   "and launched again")

@@ -1,5 +1,5 @@
-// `chromatune status --coordinator HOST:PORT [--token-file F] [--json]`: sweeps, worker
-// groups, and why each waiting trial waits.
+// `chromatune status --coordinator [https://]HOST:PORT [--token-file F] [--ca F] [--json]`: sweeps,
+// worker groups, and why each waiting trial waits.
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -15,6 +15,7 @@ namespace {
 struct StatusArgs {
   std::string coordinator;
   std::string token_file;
+  std::string ca_file;
   bool json = false;
 };
 
@@ -93,7 +94,7 @@ void PrintWaiting(const nlohmann::json& s) {
 }
 
 int RunStatus(const StatusArgs& args) {
-  auto endpoint = protocol::ParseEndpoint(args.coordinator);
+  auto endpoint = protocol::ParseEndpoint(args.coordinator, args.ca_file);
   if (!endpoint.ok()) {
     std::cerr << "chromatune status: --coordinator: " << endpoint.status().message() << "\n";
     return kExitBadInput;
@@ -125,9 +126,16 @@ const CommandRegistrar kRegisterStatus("status", [](CLI::App& root) {
   auto args = std::make_shared<StatusArgs>();
   CLI::App* app =
       root.add_subcommand("status", "Show sweeps, worker groups and why waiting trials wait");
-  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")->required();
+  app->add_option("--coordinator", args->coordinator,
+                  "HOST:PORT of the coordinator (https://HOST:PORT when it speaks TLS)")
+      ->required();
   app->add_option("--token-file", args->token_file,
                   "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
+  app->add_option(
+         "--ca", args->ca_file,
+         "PEM file of the CA (or the self-signed certificate) that signed the coordinator's TLS "
+         "certificate; implies https (default for https:// addresses: the system's CA store)")
+      ->check(CLI::ExistingFile);
   app->add_flag("--json", args->json, "print the raw JSON of GET /api/v1/status");
   return CommandSetup{app, [args] { return RunStatus(*args); }};
 });

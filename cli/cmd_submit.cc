@@ -1,4 +1,5 @@
-// `chromatune submit SWEEP.yaml --coordinator HOST:PORT [--token-file F] [--wait]`: validates
+// `chromatune submit SWEEP.yaml --coordinator [https://]HOST:PORT [--token-file F] [--ca F]
+// [--wait]`: validates
 // and plans the sweep locally (same checks as `chromatune sweep validate`), then submits it.
 // Submitting a sweep name again resumes it (docs/runtime.md). With `--launcher slurm` it also
 // submits worker groups (and, without --coordinator, a coordinator) as Slurm batch jobs
@@ -20,6 +21,7 @@ int RunSubmit(const SubmitArgs& args) {
     std::cerr << spec.status().message() << "\n";
     return kExitBadInput;
   }
+  for (const auto& warning : spec->warnings) std::cerr << "warning: " << warning << "\n";
   auto plan = PlanSweep(*spec);
   if (!plan.ok()) {
     std::cerr << args.file << ": " << plan.status().message() << "\n";
@@ -37,8 +39,9 @@ int RunSubmit(const SubmitArgs& args) {
 }  // namespace
 
 Result<std::unique_ptr<protocol::CoordinatorClient>> ConnectTo(const std::string& coordinator,
-                                                               const std::string& token_file) {
-  auto endpoint = protocol::ParseEndpoint(coordinator);
+                                                               const std::string& token_file,
+                                                               const std::string& ca_file) {
+  auto endpoint = protocol::ParseEndpoint(coordinator, ca_file);
   if (!endpoint.ok()) return endpoint.status().WithContext("--coordinator");
   std::string token;
   if (!token_file.empty()) {
@@ -48,7 +51,7 @@ Result<std::unique_ptr<protocol::CoordinatorClient>> ConnectTo(const std::string
 }
 
 int SubmitToCoordinator(const SubmitArgs& args, const SweepSpec& spec) {
-  auto connected = ConnectTo(args.coordinator, args.token_file);
+  auto connected = ConnectTo(args.coordinator, args.token_file, args.ca_file);
   if (!connected.ok()) {
     std::cerr << "chromatune submit: " << connected.status().message() << "\n";
     return kExitBadInput;
@@ -81,6 +84,11 @@ const CommandRegistrar kRegisterSubmit("submit", [](CLI::App& root) {
                                       "of an existing one, else a coordinator job is started)");
   app->add_option("--token-file", args->token_file,
                   "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
+  app->add_option("--ca", args->ca_file,
+                  "PEM file of the CA (or the self-signed certificate) that signed the "
+                  "coordinator's TLS certificate; implies https (default for https:// "
+                  "addresses: the system's CA store)")
+      ->check(CLI::ExistingFile);
   app->add_flag("--wait", args->wait,
                 "after submitting, wait until every trial has finished (exit 1 if any failed)");
   auto* launcher = app->add_option("--launcher", args->launcher,
@@ -120,6 +128,21 @@ const CommandRegistrar kRegisterSubmit("submit", [](CLI::App& root) {
       ->needs(launcher)
       ->excludes(coordinator)
       ->capture_default_str();
+  app->add_option("--worker-token-file", slurm.worker_token_file,
+                  "token the worker groups present (role worker) with an existing "
+                  "--coordinator (default: --token-file); a coordinator job makes its own")
+      ->needs(launcher)
+      ->needs(coordinator)
+      ->check(CLI::ExistingFile);
+  auto* cert = app->add_option("--tls-cert", slurm.tls_cert,
+                               "TLS certificate of the coordinator job (default beyond "
+                               "loopback: one the job makes for its node)")
+                   ->needs(launcher)
+                   ->excludes(coordinator)
+                   ->check(CLI::ExistingFile);
+  app->add_option("--tls-key", slurm.tls_key, "private key of --tls-cert")
+      ->needs(cert)
+      ->check(CLI::ExistingFile);
   app->add_option("--lease-timeout", slurm.lease_timeout_s,
                   "lease timeout of the coordinator job, in seconds")
       ->needs(launcher)

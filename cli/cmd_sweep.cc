@@ -34,6 +34,7 @@ int ExitCodeFor(const Status& status) {
 Result<Plan> LoadPlan(const SweepArgs& args) {
   auto spec = ParseSweepFile(args.file);
   if (!spec.ok()) return spec.status();
+  for (const auto& warning : spec->warnings) std::cerr << "warning: " << warning << "\n";
   PlanOptions options;
   options.force = args.force;
   return PlanSweep(*spec, options);

@@ -50,7 +50,7 @@ int RunTrial(const TrialArgs& args) {
   nlohmann::json item;
   try {
     item = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range ("1E400")
     std::cerr << "chromatune trial: " << origin << ": not valid JSON: " << e.what() << "\n";
     return kExitBadInput;
   }

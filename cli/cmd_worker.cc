@@ -1,6 +1,6 @@
-// `chromatune worker --coordinator HOST:PORT [--token-file F]`, started by `mpirun -np R`
-// (or srun, or by hand as a one-rank group): runs trials leased from the coordinator until
-// SIGTERM drains it (docs/runtime.md).
+// `chromatune worker --coordinator [https://]HOST:PORT [--token-file F] [--ca F]`, started by
+// `mpirun -np R` (or srun, or by hand as a one-rank group): runs trials leased from the coordinator
+// until SIGTERM drains it (docs/runtime.md).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -24,6 +24,7 @@ namespace {
 struct WorkerArgs {
   std::string coordinator;
   std::string token_file;
+  std::string ca_file;
   std::string crash_dir;
   std::string cache_dir = "runs/cache";
   int threads = 0;
@@ -38,7 +39,7 @@ std::string DefaultCrashDir() {
 }
 
 int RunWorkerCommand(const WorkerArgs& args) {
-  auto endpoint = protocol::ParseEndpoint(args.coordinator);
+  auto endpoint = protocol::ParseEndpoint(args.coordinator, args.ca_file);
   if (!endpoint.ok()) {
     std::cerr << "chromatune worker: --coordinator: " << endpoint.status().message() << "\n";
     return kExitBadInput;
@@ -109,9 +110,16 @@ const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
   auto args = std::make_shared<WorkerArgs>();
   CLI::App* app = root.add_subcommand(
       "worker", "Run trials for a coordinator (start under mpirun -np R for R ranks)");
-  app->add_option("--coordinator", args->coordinator, "HOST:PORT of the coordinator")->required();
+  app->add_option("--coordinator", args->coordinator,
+                  "HOST:PORT of the coordinator (https://HOST:PORT when it speaks TLS)")
+      ->required();
   app->add_option("--token-file", args->token_file,
                   "file holding the bearer token (\"TOKEN\" or \"USER TOKEN\")");
+  app->add_option(
+         "--ca", args->ca_file,
+         "PEM file of the CA (or the self-signed certificate) that signed the coordinator's TLS "
+         "certificate; implies https (default for https:// addresses: the system's CA store)")
+      ->check(CLI::ExistingFile);
   app->add_option("--crash-dir", args->crash_dir,
                   "where crash notes of this host go (default $TMPDIR/chromatune-crash-notes)");
   app->add_option("--cache-dir", args->cache_dir, "backbone checkpoint cache")

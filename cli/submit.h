@@ -16,16 +16,19 @@ struct SubmitArgs {
   std::string file;
   std::string coordinator;
   std::string token_file;
+  std::string ca_file;   // --ca: verify the coordinator's TLS certificate with this CA
   std::string launcher;  // empty, or "slurm"
   bool wait = false;
   bool dry_run = false;
   worker::SlurmJob slurm;  // --launcher slurm: the options as given (paths not yet absolute)
 };
 
-// A client of `coordinator` ("HOST:PORT") presenting the token of `token_file` (none when
-// empty); kInvalidArgument naming the option when either is bad.
+// A client of `coordinator` ("[https://]HOST:PORT") presenting the token of `token_file`
+// (none when empty), verifying TLS with `ca_file` (a CA file means TLS; empty: the system's
+// store for https://); kInvalidArgument naming the option when one is bad.
 Result<std::unique_ptr<protocol::CoordinatorClient>> ConnectTo(const std::string& coordinator,
-                                                               const std::string& token_file);
+                                                               const std::string& token_file,
+                                                               const std::string& ca_file);
 
 // Submits the validated sweep to args.coordinator and prints the coordinator's summary;
 // with args.wait, then waits for it (WaitForSweep). Returns the exit code.

@@ -2,15 +2,19 @@
 // Validates every option before anything is written or submitted; submits the sweep to an
 // existing coordinator first, so a refused sweep leaves no jobs behind; cancels the
 // coordinator job again when the worker job is refused.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/command.h"
 #include "cli/submit.h"
 #include "coordinator/auth.h"
+#include "coordinator/web_gate.h"
 #include "worker/sbatch.h"
 #include "worker/slurm_scripts.h"
 
@@ -46,11 +50,62 @@ worker::SlurmJob CompleteJob(const SubmitArgs& args, const SweepSpec& spec) {
   job.log_dir = Absolute(job.log_dir.empty() ? "chromatune-slurm/" + worker::SlurmJobName(spec.name)
                                              : job.log_dir);
   if (!args.token_file.empty()) job.token_file = Absolute(args.token_file);
+  if (!args.ca_file.empty()) job.ca_file = Absolute(args.ca_file);
+  if (!job.tls_cert.empty()) job.tls_cert = Absolute(job.tls_cert);
+  if (!job.tls_key.empty()) job.tls_key = Absolute(job.tls_key);
+  if (!job.worker_token_file.empty()) job.worker_token_file = Absolute(job.worker_token_file);
   if (job.coordinator_job()) {
     job.db = Absolute(job.db.empty() ? job.log_dir + "/runs.db" : job.db);
     job.sweep_file = job.log_dir + "/sweep.yaml";
+    // The groups get a worker token of their own (made by WriteWorkerToken), not the
+    // submitter's: a leaked group log or node cannot submit or cancel anything.
+    if (!job.token_file.empty()) job.worker_token_file = job.WorkerTokenFile();
   }
   return job;
+}
+
+// The user of the first "USER TOKEN [ROLE]" line of a token file, or "".
+std::string FirstUser(const std::string& token_file) {
+  std::ifstream in(token_file);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string user, token;
+    if (!(fields >> user) || user[0] == '#') continue;
+    return fields >> token ? user : "";
+  }
+  return "";
+}
+
+// A coordinator job's tokens: its token file's lines plus a new worker token of the same
+// user (CoordinatorTokenFile), and that token alone for the groups (WorkerTokenFile).
+Status WriteWorkerToken(const worker::SlurmJob& job) {
+  const std::string user = FirstUser(job.token_file);
+  if (user.empty()) {
+    return InvalidArgument("--token-file " + job.token_file +
+                           ": a coordinator job serves this file, so it needs \"USER TOKEN "
+                           "[ROLE]\" lines");
+  }
+  std::ifstream in(job.token_file);
+  std::ostringstream tokens;
+  tokens << in.rdbuf();
+  const std::string token = coordinator::RandomHex(24);
+  // Created with mode 600 before anything is written (WriteFile keeps an existing mode).
+  for (const std::string& path : {job.CoordinatorTokenFile(), job.WorkerTokenFile()}) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+      if (fd >= 0) ::close(fd);
+      return IoError("cannot create " + path);
+    }
+    ::close(fd);
+  }
+  CT_RETURN_IF_ERROR(WriteFile(job.CoordinatorTokenFile(),
+                               tokens.str() +
+                                   "\n# the worker groups of this job (made by "
+                                   "chromatune submit --launcher slurm)\n" +
+                                   user + " " + token + " worker\n",
+                               0600));
+  return WriteFile(job.WorkerTokenFile(), token + "\n", 0600);
 }
 
 // Writes the sweep copy and the scripts into the log directory and removes what an earlier
@@ -63,6 +118,7 @@ Status WriteJobFiles(const worker::SlurmJob& job, const SweepSpec& spec,
   fs::remove(job.AddressFile(), ec);
   fs::remove(job.EndedFile(), ec);
   if (job.coordinator_job()) {
+    if (!job.token_file.empty()) CT_RETURN_IF_ERROR(WriteWorkerToken(job));
     CT_RETURN_IF_ERROR(WriteFile(job.sweep_file, spec.yaml_text, 0644));
     CT_RETURN_IF_ERROR(WriteFile(job.CoordinatorScript(), coordinator_script, 0755));
   }
@@ -150,7 +206,7 @@ int SubmitWithSlurm(const SubmitArgs& args, const SweepSpec& spec) {
     jobs << "workers " << *workers << "\n";
   }
   if (!args.wait) return kExitOk;
-  auto client = ConnectTo(args.coordinator, args.token_file);
+  auto client = ConnectTo(args.coordinator, args.token_file, args.ca_file);
   return client.ok() ? WaitForSweep(**client, spec.name) : kExitFailure;
 }
 

@@ -101,45 +101,20 @@ int HttpStatusFor(const Status& status) {
 }
 
 Api::Api(Coordinator* coordinator, std::optional<TokenTable> tokens)
-    : coordinator_(coordinator), secure_(tokens.has_value()) {
-  if (tokens) tokens_ = std::make_shared<const TokenTable>(std::move(*tokens));
-}
+    : coordinator_(coordinator), gate_(std::move(tokens)) {}
 
-Status Api::ReplaceTokens(TokenTable tokens) {
-  if (!secure_) {
-    return FailedPrecondition("this coordinator runs with --insecure-loopback: no token file");
-  }
-  auto table = std::make_shared<const TokenTable>(std::move(tokens));
-  std::lock_guard<std::mutex> lock(tokens_mu_);
-  tokens_ = std::move(table);
-  return Status::Ok();
-}
-
-Result<Identity> Api::Authenticate(const HttpRequest& request) const {
-  if (secure_) {
-    std::shared_ptr<const TokenTable> tokens;
-    {
-      std::lock_guard<std::mutex> lock(tokens_mu_);
-      tokens = tokens_;
-    }
-    return tokens->Authenticate(request.authorization);
-  }
-  if (!request.from_loopback) {
-    return PermissionDenied(
-        "this coordinator runs with --insecure-loopback and serves "
-        "loopback clients only");
-  }
-  return Identity{"local", Role::kAdmin};
-}
+Status Api::ReplaceTokens(TokenTable tokens) { return gate_.ReplaceTokens(std::move(tokens)); }
 
 void Api::Handle(HttpRequest request, Responder respond) {
+  if (auto session = gate_.HandleSession(request)) {
+    respond(std::move(*session));
+    return;
+  }
   if (extra_.serves && extra_.serves(request.path)) {
     if (request.path.rfind(kPrefix, 0) == 0) {
-      auto who = Authenticate(request);
+      auto who = gate_.Authenticate(request);
       if (!who.ok()) {
-        HttpResponse r = HttpResponse::Error(secure_ ? 401 : 403, who.status().message());
-        if (secure_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
-        respond(std::move(r));
+        respond(gate_.Refusal(who.status()));
         return;
       }
       // The dashboard's API is read-only: reading is what the role must allow.
@@ -148,6 +123,9 @@ void Api::Handle(HttpRequest request, Responder respond) {
         respond(FromStatus(allowed));
         return;
       }
+    } else if (Status local = gate_.CheckLocal(request); !local.ok()) {
+      respond(gate_.Refusal(local));  // the page itself: no DNS rebinding either
+      return;
     }
     extra_.handler(std::move(request), std::move(respond));
     return;
@@ -161,11 +139,9 @@ void Api::Handle(HttpRequest request, Responder respond) {
     respond(HttpResponse::Json(200, {{"ok", true}, {"version", kChromatuneVersion}}));
     return;
   }
-  auto who = Authenticate(request);
+  auto who = gate_.Authenticate(request);
   if (!who.ok()) {
-    HttpResponse r = HttpResponse::Error(secure_ ? 401 : 403, who.status().message());
-    if (secure_) r.headers["WWW-Authenticate"] = "Bearer realm=\"chromatune\"";
-    respond(std::move(r));
+    respond(gate_.Refusal(who.status()));
     return;
   }
   bool deferred = false;
@@ -267,9 +243,16 @@ HttpResponse Api::Route(const HttpRequest& req, const Identity& who, const Respo
       if (!progress.ok()) return FromStatus(progress.status());
       auto note = f.StringOr("note", "");
       if (!note.ok()) return FromStatus(note.status());
-      auto cancel = coordinator_->Heartbeat(trial, a, *progress, *note);
-      if (!cancel.ok()) return FromStatus(cancel.status());
-      return HttpResponse::Json(200, {{"cancel", *cancel}});
+      // The search's rung result, when the trial has one (docs/protocol.md).
+      std::optional<RungResult> rung;
+      if (j->contains("rung")) {
+        auto parsed = ParseRungResult((*j)["rung"], route + ": field \"rung\"");
+        if (!parsed.ok()) return FromStatus(parsed.status());
+        rung = std::move(parsed).value();
+      }
+      auto answer = coordinator_->Heartbeat(trial, a, *progress, *note, rung);
+      if (!answer.ok()) return FromStatus(answer.status());
+      return HttpResponse::Json(200, {{"cancel", answer->cancel}, {"stop", answer->stop}});
     }
     if (verb == "complete") {
       if (!j->contains("result"))

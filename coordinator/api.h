@@ -1,11 +1,13 @@
 // Api: the HTTP routes of the coordinator under /api/v1/ (docs/protocol.md): auth, request
 // validation (400 naming the field), status mapping, and the calls into Coordinator.
 //
-// Auth: with a TokenTable every route but /api/v1/health needs "Authorization: Bearer
-// TOKEN" (401 otherwise), and the token's role must allow the route (roles.h; 403 naming
-// the rule otherwise). Without one (--insecure-loopback) requests must come from a
-// loopback address (403 otherwise) and act as user "local" with the admin role (the one
-// user of that machine's coordinator).
+// Auth (web_gate.h): with a TokenTable every route but /api/v1/health needs "Authorization:
+// Bearer TOKEN" or a dashboard session (401 otherwise), and the token's role must allow the
+// route (roles.h; 403 naming the rule otherwise). Without one (--insecure-loopback) requests
+// must come from a loopback address with a loopback Host and Origin, state changes with a
+// JSON body (403 otherwise), and act as user "local" with the admin role (the one user of
+// that machine's coordinator). The session routes /api/v1/session[/logout] are the
+// WebGate's.
 #pragma once
 
 #include <functional>
@@ -17,6 +19,7 @@
 #include "coordinator/auth.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/http_types.h"
+#include "coordinator/web_gate.h"
 
 namespace chromatune::coordinator {
 
@@ -45,21 +48,21 @@ class Api {
   // authenticated finish with the old one. kFailedPrecondition in --insecure-loopback mode.
   Status ReplaceTokens(TokenTable tokens);
 
+  // Whether a request's headers carry valid credentials: the HTTP server's hook that gives
+  // anonymous requests a small body limit (HttpServerOptions::authorized).
+  bool Authorized(const HttpRequest& head) const { return gate_.Authorized(head); }
+
   // Extra routes served beside the API (the read-only dashboard): requests whose path
   // `routes.serves` accepts go to `routes.handler`; those under /api/v1/ after the same
   // authentication as the API. Call before the server starts.
   void SetExtraRoutes(ExtraRoutes routes) { extra_ = std::move(routes); }
 
  private:
-  // The authenticated identity, or the error to answer (401, or 403 in loopback mode).
-  Result<Identity> Authenticate(const HttpRequest& request) const;
   HttpResponse Route(const HttpRequest& request, const Identity& who, const Responder& respond,
                      bool* deferred);
 
   Coordinator* coordinator_;
-  const bool secure_;  // a token table is in force (not --insecure-loopback)
-  mutable std::mutex tokens_mu_;
-  std::shared_ptr<const TokenTable> tokens_;  // swapped whole by ReplaceTokens
+  WebGate gate_;  // tokens, dashboard sessions, local-mode checks
   ExtraRoutes extra_;
 };
 

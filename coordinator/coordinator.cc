@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "coordinator/auth.h"
+#include "coordinator/data_roots.h"
 #include "coordinator/wait_reason.h"
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
@@ -18,9 +19,9 @@ int64_t SystemNowMs() {
 }
 
 nlohmann::json CountsJson(const TrialCounts& c) {
-  return {{"pending", c.pending}, {"leased", c.leased},      {"running", c.running},
-          {"done", c.done},       {"failed", c.failed},      {"cancelled", c.cancelled},
-          {"total", c.total()},   {"finished", c.finished()}};
+  return {{"pending", c.pending}, {"leased", c.leased}, {"running", c.running},
+          {"done", c.done},       {"failed", c.failed}, {"cancelled", c.cancelled},
+          {"stopped", c.stopped}, {"total", c.total()}, {"finished", c.finished()}};
 }
 
 // How many waiting trials `status` lists one by one (the rest are counted per group).
@@ -45,7 +46,7 @@ nlohmann::json AuditJson(const std::vector<AuditRecord>& records) {
 }  // namespace
 
 Coordinator::Coordinator(ResultStore* store, ArtifactSink* artifacts, CoordinatorOptions options)
-    : store_(store), artifacts_(artifacts), options_(std::move(options)) {
+    : store_(store), artifacts_(artifacts), options_(std::move(options)), search_(store) {
   if (!options_.now_ms) options_.now_ms = SystemNowMs;
 }
 
@@ -85,6 +86,11 @@ Status Coordinator::Recover() {
       CT_RETURN_IF_ERROR(store_->RenewLease(t.id, t.attempt, now + options_.lease_timeout.count()));
       ++extended;
     }
+  }
+  // The search's rows may allow decisions a crash kept from being made: make them now.
+  CT_ASSIGN_OR_RETURN(auto sweeps, store_->ListSweeps());
+  for (const auto& s : sweeps) {
+    if (!s.counts.finished()) DecideSearch(s.id);
   }
   if (!groups.empty() || extended > 0) {
     spdlog::info("coordinator: recovered {} worker groups and {} held leases (extended by {} ms)",
@@ -152,6 +158,14 @@ Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free
       continue;
     }
     CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(pick.trial_id));
+    // A TPE slot gets its configuration (suggested now on its group's first lease).
+    if (Status prepared = search_.PrepareGrant(pick.sweep_id, pick.trial_id, &trial.item);
+        !prepared.ok()) {
+      spdlog::error("coordinator: trial {}: no configuration to run: {}", pick.trial_id,
+                    prepared.ToString());
+      (void)store_->ReleaseLease(pick.trial_id, outcome->attempt, "search: " + prepared.message());
+      continue;
+    }
     leases_[pick.trial_id] =
         HeldLease{group_id,         pick.ranks, pick.sweep_id,     pick.user,
                   outcome->attempt, false,      outcome->lease_id, group->second.owner};
@@ -299,20 +313,49 @@ void Coordinator::GroupWorked(int64_t group_id) {
 
 Result<bool> Coordinator::Heartbeat(int64_t trial_id, const LeaseClaim& claim, double progress,
                                     const std::string& note) {
+  CT_ASSIGN_OR_RETURN(HeartbeatAnswer a, Heartbeat(trial_id, claim, progress, note, std::nullopt));
+  return a.cancel || a.stop;
+}
+
+void Coordinator::DecideSearch(int64_t sweep_id) {
+  auto stopped = search_.Decide(sweep_id);
+  if (!stopped.ok()) {
+    spdlog::error("coordinator: search of sweep {}: {}", sweep_id, stopped.status().ToString());
+    return;
+  }
+  for (int64_t id : *stopped) Forget(id);
+}
+
+Result<HeartbeatAnswer> Coordinator::Heartbeat(int64_t trial_id, const LeaseClaim& claim,
+                                               double progress, const std::string& note,
+                                               const std::optional<RungResult>& rung) {
   std::lock_guard<std::mutex> lock(mu_);
   Status claimed = CheckClaim(trial_id, claim, "heartbeat");
   if (!claimed.ok()) {
-    // The sweep was cancelled (its leases forgotten): tell the holder to stop the trial.
+    // The sweep was cancelled (its leases forgotten), or the search stopped the trial's
+    // configuration: tell the holder to stop the trial.
     if (claimed.code() == StatusCode::kFailedPrecondition) {
       auto trial = store_->GetTrial(trial_id);
-      if (trial.ok() && trial->state == TrialState::kCancelled && trial->attempt == claim.attempt &&
-          CheckClosedClaim(trial_id, claim).ok()) {
-        return true;
+      if (trial.ok() &&
+          (trial->state == TrialState::kCancelled || trial->state == TrialState::kStopped) &&
+          trial->attempt == claim.attempt && CheckClosedClaim(trial_id, claim).ok()) {
+        HeartbeatAnswer a;
+        (trial->state == TrialState::kCancelled ? a.cancel : a.stop) = true;
+        return a;
       }
     }
     return claimed;
   }
   auto held = leases_.find(trial_id);
+  const int64_t sweep_id = held->second.sweep_id;
+  if (rung) {
+    CT_RETURN_IF_ERROR(search_.Record(sweep_id, trial_id, claim.attempt, {*rung}));
+    DecideSearch(sweep_id);
+    CT_ASSIGN_OR_RETURN(bool stop, search_.Stopped(sweep_id, trial_id));
+    if (stop) return HeartbeatAnswer{false, true};
+    held = leases_.find(trial_id);
+    if (held == leases_.end()) return HeartbeatAnswer{false, true};
+  }
   if (!held->second.running) {
     Status s = store_->MarkRunning(trial_id, claim.attempt);
     if (s.ok()) held->second.running = true;
@@ -321,13 +364,13 @@ Result<bool> Coordinator::Heartbeat(int64_t trial_id, const LeaseClaim& claim, d
                                 progress, note);
   if (s.ok()) {
     TouchGroupOf(trial_id);
-    return false;
+    return HeartbeatAnswer{};
   }
   if (s.code() == StatusCode::kFailedPrecondition) {
     auto trial = store_->GetTrial(trial_id);
     if (trial.ok() && trial->state == TrialState::kCancelled) {
       Forget(trial_id);
-      return true;
+      return HeartbeatAnswer{true, false};
     }
   }
   return s;
@@ -350,6 +393,16 @@ Result<bool> Coordinator::Complete(int64_t trial_id, const LeaseClaim& claim,
   const int attempt = claim.attempt;
   CT_RETURN_IF_ERROR(store_->CheckCurrentAttempt(trial_id, attempt));
   const int64_t group_id = leases_[trial_id].group_id;
+  const int64_t sweep_id = leases_[trial_id].sweep_id;
+  // Rung results that came with the result (short trials never heartbeat) count first.
+  if (result.info.is_object() && result.info.contains("rungs") && result.info["rungs"].is_array()) {
+    std::vector<RungResult> rungs;
+    for (const auto& j : result.info["rungs"]) {
+      auto r = ParseRungResult(j, "result.info.rungs");
+      if (r.ok()) rungs.push_back(std::move(r).value());
+    }
+    CT_RETURN_IF_ERROR(search_.Record(sweep_id, trial_id, attempt, rungs));
+  }
   TouchGroupOf(trial_id);
   if (!result.arrays.empty()) {
     if (artifacts_ == nullptr) {
@@ -371,6 +424,10 @@ Result<bool> Coordinator::Complete(int64_t trial_id, const LeaseClaim& claim,
   CT_RETURN_IF_ERROR(store_->Complete(trial_id, attempt, result));
   Forget(trial_id);
   GroupWorked(group_id);
+  if (Status s = search_.RecordFinal(sweep_id, trial_id, result.metrics); !s.ok()) {
+    spdlog::error("coordinator: search: trial {}: {}", trial_id, s.ToString());
+  }
+  DecideSearch(sweep_id);
   return false;
 }
 
@@ -388,10 +445,14 @@ Result<TrialState> Coordinator::Fail(int64_t trial_id, const LeaseClaim& claim,
   std::optional<int64_t> retry_at;
   if (!final) retry_at = Now() + Backoff(trial.failures + 1);
   const int64_t group_id = leases_[trial_id].group_id;
+  const int64_t sweep_id = leases_[trial_id].sweep_id;
   CT_ASSIGN_OR_RETURN(TrialState state,
                       store_->FailAttempt(trial_id, claim.attempt, error, retry_at));
   Forget(trial_id);
   GroupWorked(group_id);
+  if (state == TrialState::kFailed && search_.Drop(sweep_id, trial_id).ok()) {
+    DecideSearch(sweep_id);
+  }
   spdlog::info("coordinator: trial {} attempt {} failed ({}): {}", trial_id, claim.attempt,
                TrialStateName(state), error);
   return state;
@@ -431,6 +492,7 @@ Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const s
   const std::string& user = who.user;
   // Parse and plan outside the lock: planning a big sweep takes a while.
   CT_ASSIGN_OR_RETURN(SweepSpec spec, ParseSweep(yaml, origin));
+  CT_RETURN_IF_ERROR(CheckDataRoots(spec, options_.data_roots));
   CT_RETURN_IF_ERROR(CheckPriority(spec.priority, who).WithContext(origin + ": priority"));
   CT_ASSIGN_OR_RETURN(Plan plan, PlanSweep(spec));
   NewSweep sweep;
@@ -446,6 +508,7 @@ Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const s
   std::lock_guard<std::mutex> lock(mu_);
   CT_ASSIGN_OR_RETURN(SweepSubmission s, store_->CreateSweep(sweep));
   sweep_users_.erase(s.sweep_id);  // the owner: the creator, who may not be `user`
+  search_.Invalidate(s.sweep_id);  // a resubmission may add replicates to a group
   spdlog::info("coordinator: sweep {} {} by {}: {} trials ({} new, {} reused, {} re-queued)",
                spec.name, s.resumed ? "resumed" : "submitted", user, plan.count, s.created,
                s.reused, s.requeued);
@@ -604,6 +667,12 @@ Status Coordinator::ExpireLeases() {
                  e.trial_id, e.attempt, e.worker_group,
                  e.started ? "" : " before the work started (not counted)",
                  TrialStateName(e.state));
+    if (e.state == TrialState::kFailed) {
+      auto held = leases_.find(e.trial_id);
+      if (held != leases_.end() && search_.Drop(held->second.sweep_id, e.trial_id).ok()) {
+        DecideSearch(held->second.sweep_id);
+      }
+    }
     Forget(e.trial_id);
     auto group = groups_.find(e.worker_group);
     if (group == groups_.end()) continue;

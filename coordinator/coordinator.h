@@ -24,6 +24,7 @@
 #include "coordinator/artifact_sink.h"
 #include "coordinator/roles.h"
 #include "coordinator/scheduler.h"
+#include "coordinator/search_driver.h"
 #include "storage/result_store.h"
 
 namespace chromatune::coordinator {
@@ -53,6 +54,9 @@ struct CoordinatorOptions {
   // A group may hold leases of at most this many times its ranks: one round running and
   // one leased ahead (docs/runtime.md, "Lease ahead"); never more, whatever it asks.
   int max_held_rounds = 2;
+  // --data-root: dataset and backbone paths of submitted sweeps must resolve under one of
+  // these (data_roots.h); empty: any path the coordinator's user can read.
+  std::vector<std::string> data_roots;
   // Wall clock in ms since the epoch; tests inject one.
   std::function<int64_t()> now_ms;
 };
@@ -76,6 +80,13 @@ struct LeaseClaim {
   int attempt = 0;
   std::string lease_id;
   std::string user;
+};
+
+// What a heartbeat answers: stop the trial because its sweep was cancelled, or because the
+// search (ASHA) stopped its configuration at a rung.
+struct HeartbeatAnswer {
+  bool cancel = false;
+  bool stop = false;
 };
 
 // Prefix of the message a quarantined group gets (kCancelled: HTTP 403 with "stop": true).
@@ -123,9 +134,17 @@ class Coordinator {
   // Returns true when the trial was cancelled (the worker stops it).
   Result<bool> Heartbeat(int64_t trial_id, const LeaseClaim& claim, double progress,
                          const std::string& note);
+  // The same, with the trial's rung result when it has one (docs/protocol.md): recorded once
+  // per (trial, rung), then the search decides what it can. `stop` when the trial's
+  // configuration was stopped (now or before; also for a trial already moved to stopped
+  // whose claim names the attempt that was running).
+  Result<HeartbeatAnswer> Heartbeat(int64_t trial_id, const LeaseClaim& claim, double progress,
+                                    const std::string& note, const std::optional<RungResult>& rung);
   // Stores the result of the current attempt: arrays first (ArtifactSink), then the
   // rows. Returns true when this exact attempt had already completed (a retried request
-  // with the same claim), which stores nothing.
+  // with the same claim), which stores nothing. Rung results in result.info["rungs"] are
+  // recorded first (a trial too short to heartbeat reports its rungs here); in a search,
+  // the final value then counts and the trial may end `stopped` when its group was.
   Result<bool> Complete(int64_t trial_id, const LeaseClaim& claim, const TrialResult& result);
   // Fails the attempt; retried after a backoff while the sweep's retries last, unless
   // `final`. Returns the trial's new state.
@@ -227,11 +246,14 @@ class Coordinator {
   Status CheckPriority(int64_t priority, const Identity& who);
   void Forget(int64_t trial_id);
   void TouchGroupOf(int64_t trial_id);
+  // The search decides what the results of `sweep_id` allow; stopped trials lose their leases.
+  void DecideSearch(int64_t sweep_id);
 
   ResultStore* store_;
   ArtifactSink* artifacts_;
   CoordinatorOptions options_;
   Scheduler scheduler_;
+  SearchDriver search_;
 
   std::mutex mu_;
   std::map<int64_t, GroupState> groups_;

@@ -16,8 +16,15 @@ struct HttpRequest {
   std::string path;    // target without the query string, e.g. "/api/v1/status"
   std::map<std::string, std::string> query;  // decoded "?a=1&b=2"
   std::string authorization;                 // the Authorization header, may be empty
+  // Headers the web checks read (coordinator/web_gate.h); each may be empty.
+  std::string host;          // Host
+  std::string origin;        // Origin (browsers send it on cross-origin and POST requests)
+  std::string content_type;  // Content-Type
+  std::string cookie;        // Cookie
+  std::string csrf_token;    // X-CSRF-Token (the dashboard's session requests)
   std::string body;
   bool from_loopback = false;  // the peer address is 127.0.0.0/8 or ::1
+  bool tls = false;            // the request came over TLS (cookies get Secure)
 };
 
 struct HttpResponse {

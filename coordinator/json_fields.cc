@@ -36,6 +36,10 @@ Result<nlohmann::json> ParseJsonObject(const std::string& body, const std::strin
   } catch (const nlohmann::json::parse_error& e) {
     return InvalidArgument(route + ": malformed JSON at byte " + std::to_string(e.byte) + ": " +
                            e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // A number out of double's range ("1E400") is out_of_range, not parse_error (found by
+    // tests/fuzz/result_wire_fuzz; it escaped to the server's catch-all as a 500).
+    return InvalidArgument(route + ": malformed JSON: " + e.what());
   }
 }
 

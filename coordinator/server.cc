@@ -1,5 +1,10 @@
 #include "coordinator/server.h"
 
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
 #include <boost/asio/ip/address.hpp>
 
 #include "common/log.h"
@@ -13,7 +18,42 @@ namespace {
 // long after a retry's backoff ended; expiry is checked a tenth of a lease timeout apart.
 constexpr std::chrono::milliseconds kTickInterval{50};
 
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "unknown-host";
+  return name;
+}
+
+// One coordinator per store: two would each believe they own the leases, expire each other's
+// workers and interleave HDF5 sessions. The error names the first one (host, pid).
+Result<std::unique_ptr<FileLock>> LockStore(const std::string& db_path) {
+  const std::string path = StoreLockPath(db_path);
+  auto lock = FileLock::TryAcquire(path, HostName() + " " + std::to_string(getpid()));
+  if (lock.ok()) return std::make_unique<FileLock>(std::move(lock).value());
+  if (lock.status().code() != StatusCode::kFailedPrecondition) return lock.status();
+  const std::string holder = FileLock::HolderOf(path);
+  const size_t space = holder.rfind(' ');
+  const std::string who = space == std::string::npos
+                              ? "another process (holder unknown)"
+                              : "the coordinator on host " + holder.substr(0, space) + ", pid " +
+                                    holder.substr(space + 1);
+  return FailedPrecondition("store " + db_path + " is in use by " + who + " (lock file " + path +
+                            "); stop it first, or give another --db");
+}
+
+// The token file's table, with `extra` lines added (ServerConfig::extra_tokens).
+Result<TokenTable> LoadTokens(const std::string& path, const std::string& extra) {
+  if (extra.empty()) return TokenTable::Load(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("token file " + path + ": cannot be opened");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return TokenTable::Parse(text.str() + "\n" + extra, path);
+}
+
 }  // namespace
+
+std::string StoreLockPath(const std::string& db_path) { return db_path + ".lock"; }
 
 bool IsLoopbackHost(const std::string& host) {
   if (host == "localhost") return true;
@@ -54,11 +94,22 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const Server
       return InvalidArgument(
           "--token-file is required (or --insecure-loopback on a loopback address)");
     }
-    CT_ASSIGN_OR_RETURN(TokenTable table, TokenTable::Load(config.token_file));
+    CT_ASSIGN_OR_RETURN(TokenTable table, LoadTokens(config.token_file, config.extra_tokens));
     tokens = std::move(table);
+  }
+  if (!IsLoopbackHost(config.host) && config.http.tls_cert_file.empty() &&
+      !config.insecure_plaintext) {
+    return InvalidArgument(
+        "--listen " + config.host +
+        " is not a loopback address and the coordinator has no TLS certificate: tokens and "
+        "results would cross the network in clear text. Give --tls-cert FILE --tls-key FILE "
+        "(docs/cluster.md shows how to make them), or --insecure-plaintext on a network you "
+        "trust");
   }
   std::unique_ptr<CoordinatorServer> server(new CoordinatorServer());
   server->token_file_ = config.token_file;
+  server->extra_tokens_ = config.extra_tokens;
+  CT_ASSIGN_OR_RETURN(server->store_lock_, LockStore(config.db_path));
   CT_ASSIGN_OR_RETURN(server->store_, ResultStore::Open(config.db_path, StoreMode::kReadWrite));
   const std::string artifact_file = config.artifact_file.empty()
                                         ? ArtifactStore::DefaultPathFor(config.db_path)
@@ -73,13 +124,17 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const Server
     server->api_->SetExtraRoutes(std::move(routes));
   }
   Api* api = server->api_.get();
+  HttpServerOptions http = config.http;
+  // Requests without valid credentials get a small body limit, judged on their headers.
+  http.authorized = [api](const HttpRequest& head) { return api->Authorized(head); };
   server->http_ = std::make_unique<HttpServer>(
-      config.http, [api](HttpRequest r, Responder respond) { api->Handle(std::move(r), respond); });
+      http, [api](HttpRequest r, Responder respond) { api->Handle(std::move(r), respond); });
   CT_ASSIGN_OR_RETURN(server->port_, server->http_->Listen(config.host, config.port));
   server->http_->Start();
   server->ticker_ = std::thread([s = server.get()] { s->RunTicker(); });
-  spdlog::info("coordinator: listening on {}:{} (db {}, lease timeout {} ms{})", config.host,
-               server->port_, config.db_path, config.coordinator.lease_timeout.count(),
+  spdlog::info("coordinator: listening on {}{}:{} (db {}, lease timeout {} ms{})",
+               server->http_->tls() ? "https://" : "", config.host, server->port_, config.db_path,
+               config.coordinator.lease_timeout.count(),
                config.insecure_loopback ? ", insecure loopback" : "");
   return server;
 }
@@ -90,7 +145,7 @@ Result<size_t> CoordinatorServer::ReloadTokens() {
   if (token_file_.empty()) {
     return FailedPrecondition("no --token-file to re-read (--insecure-loopback)");
   }
-  CT_ASSIGN_OR_RETURN(TokenTable table, TokenTable::Load(token_file_));
+  CT_ASSIGN_OR_RETURN(TokenTable table, LoadTokens(token_file_, extra_tokens_));
   const size_t n = table.size();
   CT_RETURN_IF_ERROR(api_->ReplaceTokens(std::move(table)));
   return n;
@@ -121,6 +176,7 @@ void CoordinatorServer::Stop() {
   coordinator_.reset();
   artifacts_.reset();
   store_.reset();
+  store_lock_.reset();
 }
 
 }  // namespace chromatune::coordinator

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "common/file_lock.h"
 #include "common/status.h"
 #include "coordinator/api.h"
 #include "coordinator/artifact_sink.h"
@@ -25,6 +26,12 @@ struct ServerConfig {
   int port = 0;                    // 0: a free port
   std::string token_file;          // "USER TOKEN" lines; required unless insecure_loopback
   bool insecure_loopback = false;  // no auth; only with a loopback listen address
+  // Token lines ("USER TOKEN ROLE") accepted besides the token file's, kept across SIGHUP:
+  // the worker token `chromatune run --hostfile` makes for the groups it starts.
+  std::string extra_tokens;
+  // A non-loopback listen address without TLS (http.tls_cert_file) is refused unless this is
+  // set: tokens and results would cross the network in clear text.
+  bool insecure_plaintext = false;
   // The HDF5 artifact file (a group per sweep); empty: ArtifactStore::DefaultPathFor(db_path),
   // e.g. runs/demo.sqlite -> runs/demo.h5.
   std::string artifact_file;
@@ -38,10 +45,12 @@ struct ServerConfig {
 
 class CoordinatorServer {
  public:
-  // Opens the stores, recovers state (Coordinator::Recover), listens and starts serving.
+  // Locks the store (StoreLockPath: one coordinator per store), opens the stores, recovers
+  // state (Coordinator::Recover), listens and starts serving.
   // Errors name the offending option or file: no token file without --insecure-loopback,
   // --insecure-loopback on a non-loopback address, an unreadable token file, a store that
-  // does not open, an address in use.
+  // another coordinator serves (kFailedPrecondition naming its host, pid and the lock file),
+  // a store that does not open, an address in use.
   static Result<std::unique_ptr<CoordinatorServer>> Start(const ServerConfig& config);
   ~CoordinatorServer();  // Stop()
 
@@ -60,6 +69,8 @@ class CoordinatorServer {
   void RunTicker();
 
   std::string token_file_;
+  std::string extra_tokens_;
+  std::unique_ptr<FileLock> store_lock_;  // held from before the store opens until it closes
   std::unique_ptr<ResultStore> store_;
   std::unique_ptr<ArtifactSink> artifacts_;
   std::unique_ptr<Coordinator> coordinator_;
@@ -71,6 +82,11 @@ class CoordinatorServer {
   std::condition_variable cv_;
   bool stopping_ = false;
 };
+
+// The lock file of the store at `db_path` ("<db>.lock"): a coordinator (`chromatune
+// coordinator`, `chromatune run`) holds an exclusive flock on it while it serves the store,
+// with "HOST PID" as its content, so a second one exits at once naming the first.
+std::string StoreLockPath(const std::string& db_path);
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopbackHost(const std::string& host);

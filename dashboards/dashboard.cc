@@ -298,7 +298,11 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
   }
   const std::string route = request.path.substr(std::string(kApiPrefix).size());
   std::lock_guard<std::mutex> lock(mu_);
-  if (route == "sweeps") return HttpResponse::Json(200, SweepsJson(*store_));
+  if (route == "sweeps") {
+    json sweeps = SweepsJson(*store_);
+    sweeps["can_cancel"] = options_.can_cancel;
+    return HttpResponse::Json(200, sweeps);
+  }
   if (route == "summary") {
     CT_ASSIGN_OR_RETURN(std::string name, RequireQuery(request, "sweep"));
     CT_ASSIGN_OR_RETURN(ReportOptions options, ReportOptionsFrom(request));
@@ -425,7 +429,7 @@ Result<const Dashboard::SummaryEntry*> Dashboard::CachedSummary(const std::strin
 Result<coordinator::ExtraRoutes> MakeDashboardRoutes(const std::string& db_path,
                                                      const std::string& artifact_file) {
   CT_ASSIGN_OR_RETURN(std::unique_ptr<Dashboard> dashboard,
-                      Dashboard::Open({db_path, artifact_file}));
+                      Dashboard::Open({db_path, artifact_file, /*can_cancel=*/true}));
   std::shared_ptr<Dashboard> shared = std::move(dashboard);
   return coordinator::ExtraRoutes{
       &Dashboard::Serves, [shared](coordinator::HttpRequest r, coordinator::Responder respond) {

@@ -35,6 +35,9 @@ struct DashboardOptions {
   // The HDF5 artifact file; empty: ArtifactStore::DefaultPathFor(db_path) (the
   // coordinator's default).
   std::string artifact_file;
+  // Served by a coordinator, whose API cancels sweeps: the page offers a cancel button
+  // (GET .../sweeps says "can_cancel") where the viewer's role allows it.
+  bool can_cancel = false;
 };
 
 class Dashboard {

@@ -242,6 +242,89 @@ CREATE TABLE meta (
 INSERT INTO meta(key, value) VALUES ('reader_version', '1');
 )sql";
 
+// Schema version 6 (issue 17, adaptive search): the trial state `stopped` (ASHA stopped the
+// trial's configuration at a rung), and the search's own rows, so that a restarted
+// coordinator continues where it stood: TPE suggestions, rung results and rung decisions.
+// Adding a value to the state CHECK constraint takes a table rebuild (as version 3 did):
+// the columns, their order and every row are kept. The rest is additive.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE trials_v6 (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  idx INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'leased', 'running', 'done', 'failed', 'cancelled', 'stopped')),
+  task TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  method TEXT NOT NULL,
+  shots INTEGER NOT NULL,
+  data_seed INTEGER NOT NULL,
+  train_seed INTEGER NOT NULL,
+  ranks INTEGER NOT NULL CHECK (ranks >= 1),
+  params_json TEXT NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  not_before_ms INTEGER NOT NULL DEFAULT 0,
+  lease_id TEXT,
+  lease_expires_ms INTEGER,
+  worker_group INTEGER,
+  progress REAL NOT NULL DEFAULT 0,
+  progress_note TEXT NOT NULL DEFAULT '',
+  reused_from INTEGER REFERENCES trials(id),
+  error TEXT NOT NULL DEFAULT '',
+  info_json TEXT,
+  wall_seconds REAL NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  template_id INTEGER REFERENCES item_templates(id),
+  key_hash INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO trials_v6 SELECT id, sweep_id, idx, key, state, task, dataset, method, shots,
+  data_seed, train_seed, ranks, params_json, attempt, failures, not_before_ms, lease_id,
+  lease_expires_ms, worker_group, progress, progress_note, reused_from, error, info_json,
+  wall_seconds, created_ms, updated_ms, template_id, key_hash FROM trials;
+DROP TABLE trials;
+ALTER TABLE trials_v6 RENAME TO trials;
+CREATE INDEX trials_pending ON trials(sweep_id, id) WHERE state = 'pending';
+CREATE INDEX trials_done_key ON trials(key_hash) WHERE state = 'done';
+CREATE INDEX trials_leases ON trials(lease_expires_ms) WHERE state IN ('leased', 'running');
+CREATE INDEX trials_sweep_state ON trials(sweep_id, state);
+-- TPE: the parameters suggested for a configuration (a replicate group), once.
+CREATE TABLE search_suggestions (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  config TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (sweep_id, config)
+) WITHOUT ROWID;
+-- A trial's objective at a rung, as first reported (a re-leased trial reports once).
+CREATE TABLE search_rungs (
+  trial_id INTEGER NOT NULL REFERENCES trials(id),
+  rung INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  value REAL NOT NULL,
+  metrics_json TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  reported_ms INTEGER NOT NULL,
+  PRIMARY KEY (trial_id, rung)
+) WITHOUT ROWID;
+-- ASHA's decisions on configurations, in the order made (id): promoted or stopped.
+CREATE TABLE search_decisions (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  unit TEXT NOT NULL,
+  config TEXT NOT NULL,
+  rung INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  mean REAL NOT NULL,
+  promoted INTEGER NOT NULL,
+  decided_ms INTEGER NOT NULL,
+  UNIQUE (sweep_id, config, rung)
+);
+)sql";
+
 // Reads every (id, key) before writing: SQLite leaves undefined what a scan sees of rows
 // its own connection changes while it runs.
 Status FillKeyHashes(SqliteDb* db) {
@@ -279,6 +362,8 @@ const std::vector<Migration>& Migrations() {
       {3, "trial keys indexed by hash", kSchemaV3, FillKeyHashes, /*rebuilds_tables=*/true},
       {4, "worker group owners and the audit trail", kSchemaV4},
       {5, "reader-compatibility version", kSchemaV5},
+      {6, "stopped trials and the adaptive search's rows", kSchemaV6, nullptr,
+       /*rebuilds_tables=*/true},
   };
   return kMigrations;
 }

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "storage/search_summary.h"
 #include "storage/stats.h"
 #include "storage/trial_outcome.h"
 
@@ -93,6 +94,9 @@ struct Report {
   std::vector<PairedComparison> paired;
   // Report-wide remarks: skipped trials, a baseline absent from the report, ...
   std::vector<std::string> notes;
+  // What an adaptive search did (filled by ReportFromStore for sweeps that search): stopped
+  // trials are shown here, apart from the cells they never enter.
+  std::optional<SearchSummary> search;
 };
 
 // Builds the report. Errors: kInvalidArgument for ddof < 0; kNotFound when finished trials

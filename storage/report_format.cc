@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "storage/csv_text.h"
 
 namespace chromatune {
 namespace {
@@ -204,18 +207,39 @@ std::string RenderText(const Report& report, bool markdown) {
       table(kPairedHeader, rows);
     }
   }
+  if (report.search) {
+    const SearchSummary& s = *report.search;
+    heading("Search", 2);
+    if (!markdown) out += "\n";
+    out += std::to_string(s.configs) + " configurations, " + std::to_string(s.stopped_early) +
+           " stopped early (" + std::to_string(s.trials_stopped) + " trials); " +
+           std::to_string(s.epochs_run) + " trial-epochs run of " +
+           std::to_string(s.epochs_if_full) + " if every trial ran to the end\n\n";
+    if (!s.stopped.empty()) {
+      heading("Stopped trials (not in the cells above)", 3);
+      std::vector<Row> rows;
+      for (const auto& t : s.stopped) {
+        rows.push_back({std::to_string(t.trial_id), t.method, std::to_string(t.shots),
+                        std::to_string(t.data_seed) + "/" + std::to_string(t.train_seed),
+                        ParamsText(t.params), "rung " + std::to_string(t.rung),
+                        std::to_string(t.epochs_run)});
+      }
+      table({"trial", "method", "shots", "seeds", "params", "stopped at", "epochs run"}, rows);
+    }
+  }
   for (const auto& note : report.notes) out += (markdown ? "- note: " : "note: ") + note + "\n";
   return out;
 }
 
+// A number as written (Full, to_string, "") stays as it is; every other cell is text: names,
+// parameters and notes that start with = + - @ are neutralised (storage/csv_text.h, CSV
+// injection), so "-0.5" stays a number and "=HYPERLINK(...)" shows as text.
 std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + "\"";
+  if (s.empty()) return s;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  if (end == s.c_str() + s.size() && s.find_first_of(" \t") == std::string::npos) return s;
+  return CsvText(s);
 }
 
 void AppendCsvRow(std::string& out, const Row& row) {
@@ -310,8 +334,11 @@ nlohmann::json ReportToJson(const Report& report) {
                       {"wilcoxon_exact", p.wilcoxon_exact},
                       {"note", p.note}});
   }
-  return {{"metric", report.metric}, {"ddof", report.ddof}, {"baseline", report.baseline},
-          {"cells", cells},          {"paired", paired},    {"notes", report.notes}};
+  nlohmann::json out = {
+      {"metric", report.metric}, {"ddof", report.ddof}, {"baseline", report.baseline},
+      {"cells", cells},          {"paired", paired},    {"notes", report.notes}};
+  if (report.search) out["search"] = SearchSummaryToJson(*report.search);
+  return out;
 }
 
 std::string RenderReport(const Report& report, ReportFormat format) {

@@ -33,22 +33,26 @@ const char* TrialStateName(TrialState state) {
       return "failed";
     case TrialState::kCancelled:
       return "cancelled";
+    case TrialState::kStopped:
+      return "stopped";
   }
   return "unknown";
 }
 
 Result<TrialState> ParseTrialState(const std::string& text) {
-  for (TrialState s : {TrialState::kPending, TrialState::kLeased, TrialState::kRunning,
-                       TrialState::kDone, TrialState::kFailed, TrialState::kCancelled}) {
+  for (TrialState s :
+       {TrialState::kPending, TrialState::kLeased, TrialState::kRunning, TrialState::kDone,
+        TrialState::kFailed, TrialState::kCancelled, TrialState::kStopped}) {
     if (text == TrialStateName(s)) return s;
   }
-  return InvalidArgument("unknown trial state \"" + text +
-                         "\" (expected pending, leased, running, done, failed or cancelled)");
+  return InvalidArgument(
+      "unknown trial state \"" + text +
+      "\" (expected pending, leased, running, done, failed, cancelled or stopped)");
 }
 
 bool IsTerminal(TrialState state) {
   return state == TrialState::kDone || state == TrialState::kFailed ||
-         state == TrialState::kCancelled;
+         state == TrialState::kCancelled || state == TrialState::kStopped;
 }
 
 const char* const kTrialColumns =
@@ -138,6 +142,7 @@ Result<TrialCounts> ResultStore::Impl::Counts(int64_t sweep_id) {
     if (state == "done") c.done = n;
     if (state == "failed") c.failed = n;
     if (state == "cancelled") c.cancelled = n;
+    if (state == "stopped") c.stopped = n;
   }
   return c;
 }

@@ -16,6 +16,7 @@
 //   leased | running --ReleaseLease--> pending   (not counted as a failure)
 //   pending | leased | running --CancelSweep--> cancelled
 //   failed | cancelled --CreateSweep of the same name (resume)--> pending
+//   pending | leased | running | done --ApplySearchDecision (a stop)--> stopped
 //
 // Complete, FailAttempt, RenewLease, MarkRunning and ReleaseLease name (trial, attempt);
 // they are accepted only while that attempt is the trial's current one and its lease is
@@ -49,13 +50,14 @@
 
 namespace chromatune {
 
-enum class TrialState { kPending, kLeased, kRunning, kDone, kFailed, kCancelled };
+enum class TrialState { kPending, kLeased, kRunning, kDone, kFailed, kCancelled, kStopped };
 
-// "pending", "leased", "running", "done", "failed", "cancelled".
+// "pending", "leased", "running", "done", "failed", "cancelled", "stopped" (ASHA: the search
+// stopped the trial's configuration at a rung; schema 6).
 const char* TrialStateName(TrialState state);
 // Inverse of TrialStateName; kInvalidArgument naming the text otherwise.
 Result<TrialState> ParseTrialState(const std::string& text);
-// done, failed and cancelled.
+// done, failed, cancelled and stopped.
 bool IsTerminal(TrialState state);
 
 enum class StoreMode {
@@ -111,7 +113,8 @@ struct SweepSubmission {
 
 struct TrialCounts {
   int64_t pending = 0, leased = 0, running = 0, done = 0, failed = 0, cancelled = 0;
-  int64_t total() const { return pending + leased + running + done + failed + cancelled; }
+  int64_t stopped = 0;  // stopped early by the search (ASHA)
+  int64_t total() const { return pending + leased + running + done + failed + cancelled + stopped; }
   // No trial can change any more without a resubmission.
   bool finished() const { return pending + leased + running == 0; }
 };
@@ -204,6 +207,59 @@ struct WorkerGroupInfo {
   std::string role;
   int64_t registered_ms = 0;
   int64_t last_heartbeat_ms = 0;
+};
+
+// ---- adaptive search (schema 6; experiments/search/, coordinator/search_driver.h) ----
+
+// A trial of a sweep that searches adaptively, as the search driver needs it: its search
+// member (the plan item's "search", experiments/search/item_search.h) and its state.
+struct SearchTrial {
+  int64_t trial_id = 0;
+  TrialState state = TrialState::kPending;
+  int attempt = 0;
+  double progress = 0.0;
+  bool reused = false;
+  nlohmann::json search;  // the item's "search" member
+  nlohmann::json params;  // trials.params_json
+  nlohmann::json info;    // trials.info_json (null when none)
+  std::string sweep;      // the sweep's name
+  std::string method;
+  int shots = 0;
+  int64_t data_seed = 0;
+  int64_t train_seed = 0;
+};
+
+// One rung result of a trial: the objective at `epoch` (rung `rung`), first report wins.
+struct RungReport {
+  int64_t trial_id = 0;
+  int rung = 0;
+  int64_t epoch = 0;
+  double value = 0.0;  // the objective metric
+  nlohmann::json metrics = nlohmann::json::object();
+  int attempt = 0;
+  int64_t reported_ms = 0;
+};
+
+// A configuration's decision at a rung (promoted, or stopped), in the order made (id).
+struct SearchDecisionRecord {
+  int64_t id = 0;
+  int64_t sweep_id = 0;
+  std::string unit;
+  std::string config;
+  int rung = 0;
+  int64_t epoch = 0;
+  double mean = 0.0;
+  bool promoted = false;
+  int64_t decided_ms = 0;
+};
+
+// A TPE suggestion: the configuration `config` got `params` (its trials' full parameters).
+struct SearchSuggestion {
+  int64_t sweep_id = 0;
+  std::string unit;
+  std::string config;
+  nlohmann::json params;
+  int64_t created_ms = 0;
 };
 
 // One line of the audit trail: who did what to which sweep, and when.
@@ -371,6 +427,30 @@ class ResultStore {
   // transition) without affecting the others. The outer Result fails only if the
   // transaction itself fails (I/O, disk full), in which case nothing of the batch is stored.
   Result<std::vector<Result<TransitionOutcome>>> Apply(std::vector<Transition> batch);
+
+  // ---- adaptive search (schema 6) ----
+  // Every trial of the sweep whose plan item has a "search" member, by id.
+  Result<std::vector<SearchTrial>> ListSearchTrials(int64_t sweep_id);
+  // Records a rung result; false (nothing written) when (trial, rung) was recorded before:
+  // a re-leased trial reports its rungs once.
+  Result<bool> AddRungReport(const RungReport& report);
+  // The rung results of the sweep's trials, by trial id then rung.
+  Result<std::vector<RungReport>> ListRungReports(int64_t sweep_id);
+  // Stores a suggestion and writes `params` as params_json of the trials `trial_ids` (all in
+  // one transaction). kAlreadyExists when the configuration has one (nothing written).
+  Status AddSuggestion(const SearchSuggestion& suggestion, const std::vector<int64_t>& trial_ids);
+  Result<std::vector<SearchSuggestion>> ListSuggestions(int64_t sweep_id);
+  // Stores a decision; for a stop, in the same transaction, every trial of `trial_ids` that
+  // is pending, leased, running or done becomes `stopped`: an open attempt closes with
+  // outcome "stopped"; a trial without final metrics gets those of its last rung report;
+  // info_json gains {"stopped_at_rung", "stopped_at_epoch", "epochs_run"} (epochs_run: its
+  // last rung's epoch or the epochs its progress says it trained, whichever is larger; the
+  // full schedule for a done trial) and its rung results become "accuracy" curve points.
+  // Returns the ids of the trials stopped. kAlreadyExists when (config, rung) is decided.
+  Result<std::vector<int64_t>> ApplySearchDecision(const SearchDecisionRecord& decision,
+                                                   const std::vector<int64_t>& trial_ids,
+                                                   int64_t full_epochs);
+  Result<std::vector<SearchDecisionRecord>> ListSearchDecisions(int64_t sweep_id);
 
   // ---- results ----
   // Final metrics of a trial (name -> value).

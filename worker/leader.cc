@@ -209,7 +209,7 @@ void Leader::TakeAhead(protocol::CoordinatorClient& client,
     // expire while they wait.
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& t : trials)
-      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false};
+      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}};
   }
   std::lock_guard<std::mutex> lock(delivery_mu_);
   ahead_ = std::move(trials);
@@ -229,7 +229,7 @@ void Leader::StartHeartbeats(const std::vector<RoundTrial>& trials) {
     std::lock_guard<std::mutex> lock(mu_);
     beats_.clear();
     for (const auto& t : trials)
-      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false};
+      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}};
     beating_ = true;
   }
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
@@ -258,6 +258,23 @@ bool Leader::CancelRequested(int64_t trial_id) {
   return it != beats_.end() && it->second.cancel;
 }
 
+void Leader::ReportRung(int64_t trial_id, nlohmann::json rung) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = beats_.find(trial_id);
+    if (it == beats_.end()) return;
+    it->second.rungs.push_back(std::move(rung));
+    urgent_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Leader::StopRequested(int64_t trial_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = beats_.find(trial_id);
+  return it != beats_.end() && it->second.stop;
+}
+
 void Leader::HeartbeatLoop() {
   // Its own connection: the main thread's client is not shared across threads.
   protocol::CoordinatorClient client(options_.coordinator, options_.token);
@@ -265,26 +282,39 @@ void Leader::HeartbeatLoop() {
   auto wait = std::min(options_.first_heartbeat, std::chrono::milliseconds(heartbeat_interval_ms_));
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    if (cv_.wait_for(lock, wait, [this] { return !beating_; })) return;
+    if (cv_.wait_for(lock, wait, [this] { return !beating_ || urgent_; }) && !beating_) return;
+    urgent_ = false;
     std::vector<Beat> beats;
     for (const auto& [id, b] : beats_) beats.push_back(b);
     lock.unlock();
     bool reachable = true;
     for (const auto& b : beats) {
-      auto reply = client.Heartbeat(b.trial_id, b.attempt, b.lease_id, b.progress, b.note);
-      if (reply.ok()) {
-        if (reply->cancel) {
-          std::lock_guard<std::mutex> relock(mu_);
-          beats_[b.trial_id].cancel = true;
+      // One heartbeat per waiting rung result (the first also renews), or a plain one.
+      const size_t sends = std::max<size_t>(1, b.rungs.size());
+      Status failure;
+      for (size_t i = 0; i < sends; ++i) {
+        const nlohmann::json rung = i < b.rungs.size() ? b.rungs[i] : nlohmann::json();
+        auto reply = client.Heartbeat(b.trial_id, b.attempt, b.lease_id, b.progress, b.note, rung);
+        if (!reply.ok()) {
+          failure = reply.status();
+          break;
         }
-      } else if (Transient(reply.status())) {
+        std::lock_guard<std::mutex> relock(mu_);
+        Beat& beat = beats_[b.trial_id];
+        if (!rung.is_null() && !beat.rungs.empty()) beat.rungs.pop_front();  // answered
+        beat.cancel = beat.cancel || reply->cancel;
+        beat.stop = beat.stop || reply->stop;
+        if (reply->cancel || reply->stop) break;
+      }
+      if (failure.ok()) {
+        // answered: the flags are recorded above
+      } else if (Transient(failure)) {
         reachable = false;
         spdlog::warn("worker: heartbeat of trial {}: {} (trial keeps running)", b.trial_id,
-                     reply.status().ToString());
+                     failure.ToString());
         break;
-      } else if (!StopIfTold(reply.status())) {
-        spdlog::warn("worker: heartbeat of trial {} refused: {}", b.trial_id,
-                     reply.status().ToString());
+      } else if (!StopIfTold(failure)) {
+        spdlog::warn("worker: heartbeat of trial {} refused: {}", b.trial_id, failure.ToString());
       }
     }
     lock.lock();

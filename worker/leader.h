@@ -46,8 +46,14 @@ class Leader {
   void StartHeartbeats(const std::vector<RoundTrial>& trials);
   void StopHeartbeats();
   void SetProgress(int64_t trial_id, double fraction, const std::string& note);
+  // Queues a rung result {"rung", "epoch", "metrics"} of the trial for the coordinator's
+  // search: sent at once (not at the next heartbeat interval), one heartbeat per result, in
+  // order, until each was answered.
+  void ReportRung(int64_t trial_id, nlohmann::json rung);
   // True once the coordinator said the trial's sweep was cancelled.
   bool CancelRequested(int64_t trial_id);
+  // True once the coordinator said the search stopped the trial's configuration.
+  bool StopRequested(int64_t trial_id);
 
   // Queues the outcome for delivery and returns at once: a delivery thread (its own
   // connection) completes, fails or releases the trial, retrying while the coordinator is
@@ -73,6 +79,8 @@ class Leader {
     double progress = -1.0;
     std::string note;
     bool cancel = false;
+    bool stop = false;
+    std::deque<nlohmann::json> rungs;  // rung results not yet answered
   };
   bool Register();
   // Records a stop order (kCancelled from the coordinator) and logs it; true when `s` is one.
@@ -107,6 +115,7 @@ class Leader {
   std::condition_variable cv_;
   std::map<int64_t, Beat> beats_;
   bool beating_ = false;
+  bool urgent_ = false;  // a rung result waits: heartbeat now
   std::thread heartbeat_thread_;
 
   std::mutex delivery_mu_;

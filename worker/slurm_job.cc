@@ -66,7 +66,8 @@ bool Word(const std::string& s, const std::string& extra) {
 }
 
 // "HOST:PORT" with PORT in min_port..65535; sets *host.
-bool HostPort(const std::string& text, int min_port, std::string* host) {
+bool HostPort(std::string text, int min_port, std::string* host) {
+  if (text.rfind("https://", 0) == 0) text = text.substr(8);
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   const std::string port = text.substr(colon + 1);
@@ -113,6 +114,22 @@ std::string SlurmJobName(const std::string& sweep_name) {
   return name;
 }
 
+bool SlurmJob::MakesCertificate() const {
+  std::string host;
+  return coordinator_job() && tls_cert.empty() && !token_file.empty() &&
+         HostPort(coordinator_listen, 0, &host) && !IsLoopback(host);
+}
+
+bool SlurmJob::Tls() const {
+  return coordinator_job() ? !tls_cert.empty() || MakesCertificate()
+                           : coordinator.rfind("https://", 0) == 0 || !ca_file.empty();
+}
+
+std::string SlurmJob::ClientCaFile() const {
+  if (!ca_file.empty()) return ca_file;
+  return MakesCertificate() ? MadeCertificate() : "";
+}
+
 Status ValidateSlurmJob(const SlurmJob& job) {
   CT_RETURN_IF_ERROR(Range("--groups", job.groups, 1, 100000));
   CT_RETURN_IF_ERROR(Range("--groups-per-job", job.groups_per_job, 1, job.groups));
@@ -141,6 +158,17 @@ Status ValidateSlurmJob(const SlurmJob& job) {
   CT_RETURN_IF_ERROR(CheckAbsolute("chromatune executable", job.executable));
   CT_RETURN_IF_ERROR(CheckDirectivePath("--log-dir", job.log_dir));
   if (!job.token_file.empty()) CT_RETURN_IF_ERROR(CheckAbsolute("--token-file", job.token_file));
+  const std::pair<const char*, const std::string*> paths[] = {
+      {"--worker-token-file", &job.worker_token_file},
+      {"--tls-cert", &job.tls_cert},
+      {"--tls-key", &job.tls_key},
+      {"--ca", &job.ca_file}};
+  for (const auto& [option, path] : paths) {
+    if (!path->empty()) CT_RETURN_IF_ERROR(CheckAbsolute(option, *path));
+  }
+  if (job.tls_cert.empty() != job.tls_key.empty()) {
+    return InvalidArgument("--tls-cert and --tls-key go together");
+  }
   std::string host;
   if (!job.coordinator_job()) {
     if (!HostPort(job.coordinator, 1, &host)) {

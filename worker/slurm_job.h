@@ -25,8 +25,18 @@ struct SlurmJob {
   int gpus_per_rank = 0;     // --gpus-per-task; 0: no GPUs requested
   std::string mpi = "pmix";  // srun --mpi=TYPE for groups of more than one rank
   std::string token_file;    // absolute; empty: no token (a loopback coordinator)
+  // The token the worker groups present (absolute): --worker-token-file with an existing
+  // coordinator (default: token_file); for a coordinator job, the worker token the launcher
+  // made (WorkerTokenFile(), served through CoordinatorTokenFile()).
+  std::string worker_token_file;
+  // TLS: the coordinator job's certificate and key (absolute; empty: none, or one the job
+  // makes for its node when it listens beyond loopback: MakesCertificate()), and the CA file
+  // clients verify the coordinator with (empty: the system's store, or the made certificate).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string ca_file;
 
-  // An existing coordinator, "HOST:PORT"; empty: submit a coordinator job.
+  // An existing coordinator, "[https://]HOST:PORT"; empty: submit a coordinator job.
   std::string coordinator;
   // The coordinator job only: its store, sweep file copy, listen address, lease timeout.
   std::string db;                                // absolute
@@ -41,6 +51,19 @@ struct SlurmJob {
   std::string EndedFile() const { return log_dir + "/coordinator.ended"; }
   std::string CoordinatorScript() const { return log_dir + "/coordinator.sbatch"; }
   std::string WorkerScript() const { return log_dir + "/workers.sbatch"; }
+  // The coordinator job's token file (token_file's lines and the worker token) and the
+  // worker token, both written by the launcher with mode 600.
+  std::string CoordinatorTokenFile() const { return log_dir + "/coordinator.tokens"; }
+  std::string WorkerTokenFile() const { return log_dir + "/worker.token"; }
+  // The certificate (and key) a coordinator job makes for its node with `openssl req`.
+  std::string MadeCertificate() const { return log_dir + "/coordinator.crt"; }
+  std::string MadeKey() const { return log_dir + "/coordinator.key"; }
+  // A coordinator job listening beyond loopback without --tls-cert makes its own.
+  bool MakesCertificate() const;
+  // The coordinator speaks TLS: a given or made certificate, or an https:// coordinator.
+  bool Tls() const;
+  // The CA file clients pass as --ca: ca_file, else the made certificate, else none.
+  std::string ClientCaFile() const;
 };
 
 // Every problem with `job`, the first one found, as kInvalidArgument naming the option

@@ -20,8 +20,19 @@ std::string Seconds(double s) {
 }
 
 // " --token-file 'F'" or nothing.
-std::string TokenArg(const SlurmJob& job) {
-  return job.token_file.empty() ? "" : " --token-file " + ShellQuote(job.token_file);
+std::string TokenArg(const std::string& token_file) {
+  return token_file.empty() ? "" : " --token-file " + ShellQuote(token_file);
+}
+
+// " --ca 'F'" or nothing: what clients verify the coordinator's certificate with.
+std::string CaArg(const SlurmJob& job) {
+  const std::string ca = job.ClientCaFile();
+  return ca.empty() ? "" : " --ca " + ShellQuote(ca);
+}
+
+// The token worker groups present: the launcher's worker token, or the one given.
+std::string WorkerToken(const SlurmJob& job) {
+  return job.worker_token_file.empty() ? job.token_file : job.worker_token_file;
 }
 
 }  // namespace
@@ -57,10 +68,28 @@ std::string CoordinatorJobScript(const SlurmJob& job) {
       << "ct=" << ShellQuote(job.executable) << "\n"
       << "address_file=" << ShellQuote(job.AddressFile()) << "\n"
       << "ended_file=" << ShellQuote(job.EndedFile()) << "\n"
-      << "rm -f \"$address_file\" \"$ended_file\"\n"
-      << "\"$ct\" coordinator --db " << ShellQuote(job.db) << " --listen "
+      << "rm -f \"$address_file\" \"$ended_file\"\n";
+  std::string tls;
+  if (job.MakesCertificate()) {
+    // Beyond loopback the coordinator speaks TLS: with no certificate given, one for this
+    // node (the name the address file announces), which the clients are given as --ca.
+    out << "# A certificate for this node: the workers and the submitter verify it (--ca).\n"
+        << "host=$(hostname)\n"
+        << "fqdn=$(hostname -f 2>/dev/null || hostname)\n"
+        << "(umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj \"/CN=$host\" "
+           "\\\n"
+        << "  -addext \"subjectAltName=DNS:$host,DNS:$fqdn\" -keyout " << ShellQuote(job.MadeKey())
+        << " -out " << ShellQuote(job.MadeCertificate()) << " 2>/dev/null) ||\n"
+        << "  { echo \"cannot make a TLS certificate with openssl\" >\"$ended_file\"; exit 1; }\n";
+    tls = " --tls-cert " + ShellQuote(job.MadeCertificate()) + " --tls-key " +
+          ShellQuote(job.MadeKey());
+  } else if (!job.tls_cert.empty()) {
+    tls = " --tls-cert " + ShellQuote(job.tls_cert) + " --tls-key " + ShellQuote(job.tls_key);
+  }
+  out << "\"$ct\" coordinator --db " << ShellQuote(job.db) << " --listen "
       << ShellQuote(job.coordinator_listen)
-      << (job.token_file.empty() ? " --insecure-loopback" : TokenArg(job)) << " \\\n"
+      << (job.token_file.empty() ? " --insecure-loopback" : TokenArg(job.CoordinatorTokenFile()))
+      << tls << " \\\n"
       << "  --lease-timeout " << Seconds(job.lease_timeout_s)
       << " --address-file \"$address_file\" &\n"
       << "coordinator=$!\n"
@@ -83,7 +112,7 @@ std::string CoordinatorJobScript(const SlurmJob& job) {
       << "address=$(<\"$address_file\")\n"
       << "echo \"coordinator at $address\"\n"
       << "\"$ct\" submit " << ShellQuote(job.sweep_file) << " --coordinator \"$address\""
-      << TokenArg(job) << " --wait &\n"
+      << TokenArg(job.token_file) << CaArg(job) << " --wait &\n"
       << "wait $!  # in the background, so that a signal's trap runs at once\n"
       << "rc=$?\n"
       << "finish \"sweep finished (chromatune submit --wait exited with status $rc)\"\n"
@@ -151,7 +180,8 @@ std::string WorkerJobScript(const SlurmJob& job) {
   if (job.gpus_per_rank > 0) out << " --gpus-per-task=" << job.gpus_per_rank;
   out << " \\\n"
       << "    --output=\"$log_dir/group-$group.log\" --open-mode=append \\\n"
-      << "    \"$ct\" worker --coordinator \"$coordinator\"" << TokenArg(job) << " &\n"
+      << "    \"$ct\" worker --coordinator \"$coordinator\"" << TokenArg(WorkerToken(job))
+      << CaArg(job) << " &\n"
       << "  pids[$1]=$!\n"
       << "  echo \"group $group: started (srun pid ${pids[$1]}), coordinator $coordinator\"\n"
       << "}\n"

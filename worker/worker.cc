@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/log.h"
+#include "coordinator/protocol/wire.h"
 #include "worker/crash_notes.h"
 #include "worker/idle_broadcast.h"
 #include "worker/leader.h"
@@ -14,6 +15,48 @@
 
 namespace chromatune::worker {
 namespace {
+
+// The epochs at which the item's search wants the objective (plan item "search".asha.rungs).
+std::vector<int64_t> RungEpochsOf(const nlohmann::json& item) {
+  std::vector<int64_t> out;
+  const auto search = item.value("search", nlohmann::json::object());
+  if (!search.is_object() || !search.contains("asha") || !search["asha"].is_object()) return out;
+  for (const auto& r : search["asha"].value("rungs", nlohmann::json::array())) {
+    if (r.is_number_integer()) out.push_back(r.get<int64_t>());
+  }
+  return out;
+}
+
+// A rung result as the coordinator reads it: the trial's metrics, plus "accuracy/<split>"
+// for the first evaluated split (the one "accuracy" measures: ../shared/INTERFACES.md), so
+// an objective such as accuracy/val is found at the rungs too.
+nlohmann::json RungJson(const nlohmann::json& item, int rung, int64_t epoch,
+                        const std::map<std::string, double>& metrics) {
+  nlohmann::json m = nlohmann::json::object();
+  for (const auto& [name, value] : metrics) m[name] = value;
+  const auto options = item.value("dataset_options", nlohmann::json::object());
+  const auto eval = options.is_object() ? options.value("eval", nlohmann::json::object())
+                                        : nlohmann::json::object();
+  const auto splits =
+      eval.is_object() ? eval.value("split", nlohmann::json::array()) : nlohmann::json::array();
+  auto accuracy = metrics.find("accuracy");
+  if (accuracy != metrics.end() && splits.is_array() && !splits.empty() && splits[0].is_string()) {
+    m["accuracy/" + splits[0].get<std::string>()] = accuracy->second;
+  }
+  return {{"rung", rung}, {"epoch", epoch}, {"metrics", std::move(m)}};
+}
+
+// Adds the rung results to a successful outcome's result (info.rungs): the coordinator
+// records them if the heartbeats did not (a trial shorter than the first heartbeat, or one
+// whose first rank is not rank 0 and has no heartbeats of its own).
+void AttachRungs(const nlohmann::json& rungs, TrialOutcomeMessage* outcome) {
+  if (rungs.empty() || !outcome->ok) return;
+  auto result = protocol::DecodeResult(outcome->result);
+  if (!result.ok()) return;
+  if (!result->info.is_object()) result->info = nlohmann::json::object();
+  result->info["rungs"] = rungs;
+  outcome->result = protocol::EncodeResult(*result);
+}
 
 // Runs this rank's slot of the round; the outcome matters on the slot's first rank only.
 Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicator* world,
@@ -28,6 +71,16 @@ Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicato
   LocalCommunicator local;
   TrialContext ctx;
   ctx.comm = sub ? static_cast<Communicator*>(sub.get()) : &local;
+  ctx.rung_epochs = RungEpochsOf(trial.item);
+  nlohmann::json rungs = nlohmann::json::array();
+  if (!ctx.rung_epochs.empty()) {
+    ctx.report_rung = [leader, &rungs, &trial](int rung, int64_t epoch,
+                                               const std::map<std::string, double>& metrics) {
+      nlohmann::json r = RungJson(trial.item, rung, epoch, metrics);
+      rungs.push_back(r);
+      if (leader != nullptr) leader->ReportRung(trial.trial_id, std::move(r));
+    };
+  }
   if (leader != nullptr) {
     ctx.progress = [leader, id = trial.trial_id](double f, const std::string& note) {
       leader->SetProgress(id, f, note);
@@ -36,13 +89,14 @@ Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicato
     // of the stop (MPI stays on the trial's thread), so multi-rank trials run to the end.
     if (trial.ranks == 1) {
       ctx.cancelled = [leader, id = trial.trial_id] {
-        return DrainRequested() || leader->CancelRequested(id);
+        return DrainRequested() || leader->CancelRequested(id) || leader->StopRequested(id);
       };
     }
   }
   SetCrashContext(CrashContext(trial.trial_id, trial.attempt, rank, getpid(), trial.lease_id));
   TrialOutcomeMessage outcome = ExecuteTrial(runner, trial.item, ctx);
   SetCrashContext("");
+  AttachRungs(rungs, &outcome);
   return outcome;
 }
 
@@ -108,6 +162,11 @@ Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunn
     if (leader) {
       leader->StopHeartbeats();
       for (size_t i = 0; i < round.trials.size(); ++i) {
+        // A trial the search stopped is stored `stopped` by the coordinator already.
+        if (outcomes[i].cancelled && leader->StopRequested(round.trials[i].trial_id)) {
+          spdlog::info("worker: trial {} stopped by the search", round.trials[i].trial_id);
+          continue;
+        }
         leader->Deliver(round.trials[i], outcomes[i]);
       }
     }

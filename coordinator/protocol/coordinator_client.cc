@@ -101,13 +101,16 @@ Result<std::vector<LeasedTrial>> CoordinatorClient::Lease(int64_t group_id, int 
 
 Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attempt,
                                                     const std::string& lease_id, double progress,
-                                                    const std::string& note) {
+                                                    const std::string& note,
+                                                    const nlohmann::json& rung) {
   nlohmann::json body = {
       {"attempt", attempt}, {"lease_id", lease_id}, {"progress", progress}, {"note", note}};
+  if (!rung.is_null()) body["rung"] = rung;
   CT_ASSIGN_OR_RETURN(nlohmann::json j,
                       Call("POST", TrialPath(trial_id, "heartbeat"), &body, timeout_));
   HeartbeatReply r;
   r.cancel = j.value("cancel", false);
+  r.stop = j.value("stop", false);
   return r;
 }
 

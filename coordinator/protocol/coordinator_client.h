@@ -43,6 +43,7 @@ struct LeasedTrial {
 
 struct HeartbeatReply {
   bool cancel = false;  // the sweep was cancelled: stop the trial
+  bool stop = false;    // the search (ASHA) stopped the trial's configuration: stop it
 };
 
 class CoordinatorClient {
@@ -56,8 +57,10 @@ class CoordinatorClient {
   // `wait` for one to become runnable. Empty when none came.
   Result<std::vector<LeasedTrial>> Lease(int64_t group_id, int free_ranks, int max_trials,
                                          std::chrono::milliseconds wait);
+  // `rung`: the trial's rung result {"rung", "epoch", "metrics"} (null: none).
   Result<HeartbeatReply> Heartbeat(int64_t trial_id, int attempt, const std::string& lease_id,
-                                   double progress, const std::string& note);
+                                   double progress, const std::string& note,
+                                   const nlohmann::json& rung = nullptr);
   Status Complete(int64_t trial_id, int attempt, const std::string& lease_id,
                   const TrialResult& result);
   // Completes, and in the same exchange leases (without waiting) up to `max_trials` trials

@@ -5,11 +5,19 @@
 const API = '/api/v1/dashboard/';
 const main = document.getElementById('main');
 let refreshTimer = null;
+// Who is looking (GET /api/v1/session): {user, role, mode: 'token' | 'local', csrf}; null
+// until known. In token mode without a session the page shows the login form.
+let me = null;
+// The sweeps page shows only the viewer's own sweeps when set ("my sweeps").
+let mySweepsOnly = false;
+
+class LoginNeeded extends Error {}
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === 'onclick' || k === 'onchange' || k === 'oninput') el[k] = v;
+    if (k === 'onclick' || k === 'onchange' || k === 'oninput' || k === 'onsubmit') el[k] = v;
+    else if (k === 'style') el.style.cssText = v;  // CSSOM: the CSP forbids style attributes
     else el.setAttribute(k, v);
   }
   for (const c of children.flat()) {
@@ -21,10 +29,102 @@ function h(tag, attrs, ...children) {
 
 async function getJson(route, params) {
   const qs = new URLSearchParams(params || {}).toString();
-  const res = await fetch(API + route + (qs ? '?' + qs : ''));
+  const res = await fetch(API + route + (qs ? '?' + qs : ''), {credentials: 'same-origin'});
+  const body = await res.json().catch(() => ({error: `HTTP ${res.status}`}));
+  if (res.status === 401) throw new LoginNeeded(body.error || 'log in');
+  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+  return body;
+}
+
+// A state change: JSON, with the session's CSRF token (the server refuses it otherwise).
+async function postJson(path, payload) {
+  const res = await fetch(path, {
+    method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': (me && me.csrf) || ''},
+    body: JSON.stringify(payload || {})});
   const body = await res.json().catch(() => ({error: `HTTP ${res.status}`}));
   if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
   return body;
+}
+
+// ---- login (token mode) ------------------------------------------------------------
+async function whoAmI() {
+  const res = await fetch('/api/v1/session', {credentials: 'same-origin'});
+  me = res.ok ? await res.json() : null;
+  const who = document.getElementById('who');
+  who.replaceChildren();
+  if (me && me.mode === 'token') {
+    who.append(h('span', {class: 'user'}, `${me.user} (${me.role})`), ' ',
+               h('button', {id: 'logout', onclick: logout}, 'log out'));
+  }
+  return me;
+}
+
+async function logout() {
+  try {
+    await postJson('/api/v1/session/logout', {});
+  } finally {
+    me = null;
+    await whoAmI();
+    route();
+  }
+}
+
+function viewLogin(message) {
+  const input = h('input', {type: 'password', id: 'token', autocomplete: 'current-password',
+                            placeholder: 'paste your token', size: 40});
+  const error = h('div', {class: 'error', id: 'login-error', hidden: ''});
+  if (message) { error.textContent = message; error.hidden = false; }
+  const form = h('form', {id: 'login', onsubmit: async ev => {
+    ev.preventDefault();
+    try {
+      const res = await fetch('/api/v1/session', {
+        method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify({token: input.value})});
+      const body = await res.json().catch(() => ({error: `HTTP ${res.status}`}));
+      if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+      input.value = '';
+      await whoAmI();
+      route();
+    } catch (e) {
+      error.textContent = String(e.message || e);
+      error.hidden = false;
+    }
+  }}, h('label', {}, 'Token ', input), ' ', h('button', {type: 'submit'}, 'log in'));
+  setMain(h('h1', {}, 'Log in'),
+          h('p', {class: 'note'}, 'This coordinator needs a token: the one in your token file (chromatune submit --token-file). ' +
+            'The browser keeps a session cookie, not the token.'),
+          form, error);
+  input.focus();
+}
+
+// Whether the viewer may cancel sweep `s` (the server decides again: roles.h).
+function mayCancel(data, s) {
+  if (!data.can_cancel || !me || s.cancelled) return false;
+  const c = s.counts;
+  if (c.pending + c.leased + c.running === 0) return false;
+  return me.role === 'admin' || (me.role === 'user' && s.user === me.user);
+}
+
+// A cancel button that asks once more before it acts.
+function cancelButton(name) {
+  const b = h('button', {class: 'cancel', 'data-sweep': name}, 'cancel');
+  b.onclick = async () => {
+    if (b.dataset.armed !== '1') {
+      b.dataset.armed = '1';
+      b.textContent = 'cancel? click again';
+      setTimeout(() => { b.dataset.armed = ''; b.textContent = 'cancel'; }, 5000);
+      return;
+    }
+    b.disabled = true;
+    try {
+      await postJson('/api/v1/sweeps/' + encodeURIComponent(name) + '/cancel', {});
+      route();
+    } catch (e) {
+      b.textContent = 'refused: ' + String(e.message || e);
+    }
+  };
+  return b;
 }
 
 // Replaces the page body; null children (optional sections) are skipped.
@@ -93,16 +193,26 @@ function fmtEta(s) {
 // ---- #/ : sweeps ---------------------------------------------------------------------
 async function viewSweeps() {
   const data = await getJson('sweeps');
-  const rows = data.sweeps.map(s => [
+  const shown = data.sweeps.filter(s => !mySweepsOnly || (me && s.user === me.user));
+  const actions = data.can_cancel && me && me.role !== 'viewer';
+  const rows = shown.map(s => [
     h('a', {href: '#/sweep/' + encodeURIComponent(s.name)}, s.name), s.user,
     progressBar(s.counts), s.counts.pending, s.counts.running + s.counts.leased, s.counts.done,
-    s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s)]);
+    s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s),
+    ...(actions ? [mayCancel(data, s) ? cancelButton(s.name) : ''] : [])]);
+  const mine = h('input', {type: 'checkbox', id: 'my-sweeps', onchange: ev => {
+    mySweepsOnly = ev.target.checked;
+    route();
+  }});
+  mine.checked = mySweepsOnly;
   const groups = data.groups.map(g => [g.id, g.host, g.ranks, g.state,
     `${Math.round((data.now_ms - g.last_heartbeat_ms) / 1000)} s ago`]);
   setMain(
     h('h1', {}, 'Sweeps'),
-    data.sweeps.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'failed', 'ETA'], rows, {cls: 'sweeps'})
-                       : h('p', {class: 'note'}, 'No sweeps yet.'),
+    me && me.mode === 'token' ? h('div', {class: 'controls'}, h('label', {}, mine, ' my sweeps')) : null,
+    shown.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'failed', 'ETA',
+                          ...(actions ? [''] : [])], rows, {cls: 'sweeps'})
+                 : h('p', {class: 'note'}, data.sweeps.length ? 'None of the sweeps is yours.' : 'No sweeps yet.'),
     h('h2', {}, 'Worker groups'),
     data.groups.length ? table(['id', 'host', 'ranks', 'state', 'last heartbeat'], groups)
                        : h('p', {class: 'note'}, 'No active worker groups.'));
@@ -353,6 +463,7 @@ async function route() {
   const [path, query] = hash.slice(1).split('?');
   const params = new URLSearchParams(query || '');
   try {
+    if (me === null) await whoAmI();
     if (path.startsWith('/sweep/')) await viewSweep(decodeURIComponent(path.slice(7)), params);
     else if (path.startsWith('/trial/')) await viewTrial(path.slice(7));
     else if (path.startsWith('/compare')) await viewCompare(params);
@@ -360,6 +471,12 @@ async function route() {
     document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
     document.body.dataset.ready = hash;
   } catch (e) {
+    if (e instanceof LoginNeeded) {
+      me = null;
+      viewLogin(e.message.startsWith('no valid session') ? 'Your session has ended: log in again.' : '');
+      document.body.dataset.ready = 'login';
+      return;
+    }
     showError(e);
     document.body.dataset.ready = 'error';
   }

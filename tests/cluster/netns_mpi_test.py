@@ -103,6 +103,15 @@ class NetnsMpiTest(RuntimeTestCase):
             # may not lease; the launchers taking a worker token is part of the TLS work).
             f.write(f"tester {TOKEN} admin\n")
         self.address = f"{ADDRESS['ns-a']}:{self.port}"
+        # Off loopback the coordinator speaks TLS (issue 18): a certificate for ns A's
+        # address, made as docs/cluster.md says; clients verify it with --ca.
+        cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=ns-a", "-addext", f"subjectAltName=IP:{ADDRESS['ns-a']}",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        self.tls = ["--tls-cert", cert, "--tls-key", key]
+        self.ca = ["--ca", cert]
+        self.https = "https://" + self.address
 
     def tearDown(self):
         super().tearDown()  # the processes started here and their descendants
@@ -223,7 +232,7 @@ class NetnsMpiTest(RuntimeTestCase):
             p = subprocess.Popen(
                 self.in_ns("ns-a", EXE, "run", sweep, "--db", self.db, "--workers", "1",
                            "--ranks", "2", "--hostfile", hostfile, "--listen", self.address,
-                           "--token-file", self.tokens, "--no-progress"),
+                           "--token-file", self.tokens, *self.tls, *self.ca, "--no-progress"),
                 stdout=log, stderr=subprocess.STDOUT, env=self.env)
             self.groups.append((p, 2))  # killed with its tree in tearDown
             return p
@@ -249,21 +258,21 @@ class NetnsMpiTest(RuntimeTestCase):
         self.coordinator = subprocess.Popen(
             self.in_ns("ns-a", EXE, "coordinator", "--db", self.db, "--listen", self.address,
                        "--token-file", self.tokens, "--lease-timeout", str(self.lease_timeout),
-                       "--retry-backoff", "0.1"),
+                       "--retry-backoff", "0.1", *self.tls),
             stdout=subprocess.PIPE, stderr=log, env=self.env, text=True)
         self.assertIn("listening on", self.coordinator.stdout.readline(),
                       self.log("coordinator.log"))
         sweep = self.write("cut.yaml", noop_sweep("netns-cut", 12, [{"sleep_ms": 1500}],
                                                   retries=3))
         out = subprocess.run(self.in_ns("ns-a", EXE, "submit", sweep, "--coordinator",
-                                        self.address, "--token-file", self.tokens),
+                                        self.https, "--token-file", self.tokens, *self.ca),
                              capture_output=True, text=True, env=self.env, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
 
         # The spanning group, as docs/cluster.md writes it: rank 0 in ns B, rank 1 in ns A.
         hostfile = self.write("hosts", "ns-b slots=1\nns-a slots=1\n")
-        worker = [EXE, "worker", "--coordinator", self.address, "--token-file", self.tokens,
-                  "--long-poll", "1"]
+        worker = [EXE, "worker", "--coordinator", self.https, "--token-file", self.tokens,
+                  *self.ca, "--long-poll", "1"]
         spanning = self.in_ns("ns-a", MPIRUN, "--allow-run-as-root", "--oversubscribe",
                               "--bind-to", "none", "--hostfile", hostfile, "-np", "2",
                               "--mca", "plm_rsh_agent", AGENT,

@@ -45,6 +45,9 @@ class ApiTest : public ::testing::Test {
     r.body = body;
     r.authorization = auth;
     r.from_loopback = loopback;
+    // What a local client sends (local mode checks Host and the content type: web_gate.h).
+    r.host = "127.0.0.1:7321";
+    r.content_type = "application/json";
     HttpResponse out;
     out.status = -1;
     api.Handle(r, [&](HttpResponse resp) { out = std::move(resp); });

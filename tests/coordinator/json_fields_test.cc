@@ -14,6 +14,18 @@ TEST(JsonFieldsTest, MalformedJsonNamesRouteAndPosition) {
   EXPECT_NE(arr.status().message().find("JSON object"), std::string::npos);
 }
 
+// A number beyond double's range is nlohmann's out_of_range, not parse_error: it escaped
+// ParseJsonObject (found by tests/fuzz/result_wire_fuzz, input kept in its corpus).
+TEST(JsonFieldsTest, NumberOutOfRangeIsMalformedJsonNotAnException) {
+  for (const char* body : {"{\"a\": 1E400}", "88E808888"}) {
+    auto j = ParseJsonObject(body, "POST /api/v1/groups");
+    ASSERT_FALSE(j.ok()) << body;
+    EXPECT_EQ(j.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(j.status().message().find("POST /api/v1/groups: malformed JSON"), std::string::npos)
+        << j.status().message();
+  }
+}
+
 TEST(JsonFieldsTest, TypedReadsNameTheField) {
   auto j = nlohmann::json::parse(R"({"n": 5, "s": "x", "b": true, "d": 0.5, "bad": "5"})");
   JsonFields f(j, "route");

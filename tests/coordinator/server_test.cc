@@ -1,6 +1,7 @@
 #include "coordinator/server.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -29,6 +30,27 @@ TEST(ServerTest, ConfigErrorsNameTheOption) {
   c.host = "127.0.0.1";
   c.token_file = dir.File("missing-tokens");
   EXPECT_FALSE(CoordinatorServer::Start(c).ok());
+}
+
+// One coordinator per store: a second one on the same database is refused at once, naming
+// the first (host, pid) and the lock file; once the first stops, the store is free again.
+TEST(ServerTest, SecondCoordinatorOnTheSameStoreIsRefusedNamingTheFirst) {
+  TempDir dir;
+  ServerConfig c;
+  c.db_path = dir.File("runs.db");
+  c.insecure_loopback = true;
+  auto first = CoordinatorServer::Start(c);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = CoordinatorServer::Start(c);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  const std::string message = second.status().message();
+  EXPECT_NE(message.find("pid " + std::to_string(getpid())), std::string::npos) << message;
+  EXPECT_NE(message.find(StoreLockPath(c.db_path)), std::string::npos) << message;
+  EXPECT_TRUE((*first)->coordinator().StatusReport().ok());  // the first serves on
+  (*first)->Stop();
+  auto third = CoordinatorServer::Start(c);
+  EXPECT_TRUE(third.ok()) << third.status().ToString();
 }
 
 TEST(ServerTest, ListenAddressParsing) {

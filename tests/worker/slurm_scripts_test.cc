@@ -24,6 +24,7 @@ SlurmJob CoordinatorJob() {
   job.ranks = 2;
   job.gpus_per_rank = 1;
   job.lease_timeout_s = 3;
+  job.worker_token_file = job.WorkerTokenFile();  // as the launcher sets it
   return job;
 }
 
