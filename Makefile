@@ -10,7 +10,7 @@ export CCACHE_NOHASHDIR := true
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_MAXSIZE ?= 5G
 
-.PHONY: setup configure build test demo python asan format format-check clean
+.PHONY: setup configure build test demo python asan fuzz format format-check clean
 
 setup:
 	bash scripts/setup
@@ -44,6 +44,16 @@ asan: setup
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	ctest --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -LE "torch|browser"
 
+# libFuzzer harnesses (tests/fuzz, docs/fuzzing.md) built with clang, ASan and UBSan, each
+# run for FUZZ_SECONDS from its seed corpus; a crash fails the target and leaves its input in
+# $(BUILD)-fuzz/fuzz-crashes/.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCHROMATUNE_FUZZ=ON -DCHROMATUNE_WERROR=OFF
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz
+	bash scripts/fuzz $(BUILD)-fuzz $(FUZZ_SECONDS)
+
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
@@ -51,4 +61,4 @@ format-check:
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -24,6 +24,17 @@ class FileLock {
   static Result<FileLock> Acquire(const std::string& path,
                                   const std::function<void()>& on_wait = nullptr);
 
+  // Opens (creating it, mode 0644) and locks `path` WITHOUT waiting, then replaces its
+  // content with `holder` (e.g. "host pid") so that whoever finds the lock taken can say who
+  // holds it (HolderOf). For one process per resource: one coordinator per store.
+  // Errors: kFailedPrecondition when another open file holds the lock (the message names the
+  // path and the holder's text, or says it is unknown); kUnavailable for OS errors.
+  static Result<FileLock> TryAcquire(const std::string& path, const std::string& holder);
+
+  // The holder text TryAcquire wrote into `path`, without its trailing newline; "" when
+  // the file is missing, empty or unreadable.
+  static std::string HolderOf(const std::string& path);
+
   FileLock(FileLock&& other) noexcept;
   FileLock& operator=(FileLock&& other) noexcept;
   FileLock(const FileLock&) = delete;

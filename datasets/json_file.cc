@@ -30,6 +30,8 @@ Result<nlohmann::json> ReadJsonFile(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     return InvalidArgument(path + ": not valid JSON (byte " + std::to_string(e.byte) +
                            "): " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double ("1E400")
+    return InvalidArgument(path + ": not valid JSON: " + e.what());
   }
 }
 

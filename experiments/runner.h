@@ -12,8 +12,10 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,8 +37,17 @@ struct TrialContext {
   Communicator* comm = nullptr;
   // Called on rank 0 with the fraction done (0..1) and a short note; may be empty.
   std::function<void(double fraction, const std::string& note)> progress;
-  // Polled between steps; when it returns true the trial stops with kCancelled.
+  // Polled between steps; when it returns true the trial stops with kCancelled (also when
+  // the search stopped it at a rung: the worker folds that answer in).
   std::function<bool()> cancelled;
+  // Epochs after which the search (ASHA, experiments/search/) wants the objective: rung r
+  // at rung_epochs[r], ascending; empty: none. The same on every rank of the trial.
+  std::vector<int64_t> rung_epochs;
+  // Called on rank 0 after epoch rung_epochs[r] with r, that epoch and the metrics then
+  // ("accuracy": the evaluation set's, as the final metric); may be empty. The trial goes on
+  // training; a stop comes back through `cancelled`.
+  std::function<void(int rung, int64_t epoch, const std::map<std::string, double>& metrics)>
+      report_rung;
 };
 
 // Signature of the LibTorch trial implementation (experiments/ LibTorch library); the

@@ -240,7 +240,7 @@ Result<TrialResult> RunDualClassification(const datasets::ClassificationTask& ta
     const auto n = static_cast<int64_t>(set.images.size());
     r.metrics["accuracy/" + split] = split_acc;
     r.metrics["eval_size/" + split] = static_cast<double>(n);
-    r.arrays.push_back({"predictions/" + split, {n}, split_predictions});
+    r.arrays.push_back({"predictions_" + split, {n}, split_predictions});  // HDF5: no /
   }
   if (!task.val.images.empty()) {
     std::vector<float> val_predictions;

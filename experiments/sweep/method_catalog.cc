@@ -312,8 +312,14 @@ std::vector<MethodDef> BuildCatalog() {
        kBoth,
        {Int("sleep_ms", 0, 0, 86400000, "how long the trial sleeps"),
         Float("value", 0.5, -1e12, 1e12, false, "the accuracy it reports"),
+        Int("epochs", 1, 1, 100000, "epochs of its curve; sleep_ms is spread over them"),
+        Float("rate", 0.0, 0.0, 1000.0, false,
+              "its curve: accuracy value*(1-exp(-rate*e)) after epoch e; 0: value throughout"),
         Enum("fail", {"none", "error", "throw", "segfault"}, "none",
-             "for fault tests: how the trial fails (none: it succeeds)")},
+             "for fault tests: how the trial fails (none: it succeeds)"),
+        Int("array_size", 0, 0, 16777216,
+            "for fault tests: the trial also reports a float array \"noop_values\" of this "
+            "many elements, stored in HDF5 (0: none)")},
        "a method that trains nothing but is planned like one (load and fault tests)"});
   return methods;
 }

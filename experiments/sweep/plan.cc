@@ -4,6 +4,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "experiments/search/item_search.h"
 #include "experiments/sweep/dataset_check.h"
 #include "experiments/sweep/diagnostics.h"
 #include "experiments/sweep/fingerprint.h"
@@ -56,6 +57,8 @@ bool HasDistribution(const MethodSpec& method) {
 struct Setting {
   nlohmann::json params = nlohmann::json::object();
   std::vector<std::pair<std::string, const ParamSetting*>> per_shot;
+  int64_t slot = 0;  // the setting's number within its method (search.config)
+  bool tpe = false;  // a TPE slot: the searched parameters are filled in at lease time
 };
 
 // The method's settings in plan order (docs/sweeps.md): the grid of its lists (first
@@ -81,9 +84,37 @@ std::vector<Setting> ExpandSettings(const SweepSpec& spec, const MethodDef& def,
     return s;
   };
   std::vector<Setting> settings;
+  if (spec.search_mode == SearchMode::kTpe) {
+    // `samples` slots, each with the fixed values only: the coordinator suggests the rest
+    // (search/tpe.h) when a trial of the slot is first leased. Nothing searched: one slot.
+    bool searched = false;
+    for (const ParamSetting* s : ordered) {
+      searched |=
+          s->kind == ParamSetting::Kind::kSweep || s->kind == ParamSetting::Kind::kDistribution;
+    }
+    const int64_t slots = searched ? spec.samples : 1;
+    for (int64_t slot = 0; slot < slots; ++slot) {
+      Setting s;
+      s.slot = slot;
+      s.tpe = searched;
+      for (size_t i = 0; i < def.params.size(); ++i) {
+        const ParamSetting& p = *ordered[i];
+        if (p.kind == ParamSetting::Kind::kPerShot) {
+          s.per_shot.emplace_back(def.params[i].name, &p);
+        } else if (p.kind == ParamSetting::Kind::kFixed) {
+          s.params[def.params[i].name] = p.values.front();
+        }
+      }
+      settings.push_back(std::move(s));
+    }
+    return settings;
+  }
   if (spec.search_mode == SearchMode::kRandom) {
     const std::vector<const nlohmann::json*> none(def.params.size(), nullptr);
-    for (int64_t i = 0; i < spec.samples; ++i) settings.push_back(finish(Setting{}, none));
+    for (int64_t i = 0; i < spec.samples; ++i) {
+      settings.push_back(finish(Setting{}, none));
+      settings.back().slot = i;
+    }
     return settings;
   }
   const int64_t repeats = HasDistribution(method) ? spec.samples : 1;
@@ -96,7 +127,10 @@ std::vector<Setting> ExpandSettings(const SweepSpec& spec, const MethodDef& def,
         grid_values[i] = &s.values[position[i]];
       }
     }
-    for (int64_t r = 0; r < repeats; ++r) settings.push_back(finish(Setting{}, grid_values));
+    for (int64_t r = 0; r < repeats; ++r) {
+      settings.push_back(finish(Setting{}, grid_values));
+      settings.back().slot = static_cast<int64_t>(settings.size()) - 1;
+    }
     // Advance the odometer: the last parameter varies fastest.
     size_t i = def.params.size();
     while (i > 0) {
@@ -134,6 +168,9 @@ class Planner {
     for (const auto& method : spec_.methods) {
       const MethodDef* def = FindMethod(method.name);
       if (def == nullptr) return InvalidArgument("unknown method \"" + method.name + "\"");
+      std::vector<std::string> order;
+      for (const auto& p : def->params) order.push_back(p.name);
+      space_ = search::SpaceOfMethod(method, order);
       for (const Setting& setting : ExpandSettings(spec_, *def, method)) {
         PlanSetting(*def, method, setting);
       }
@@ -150,7 +187,8 @@ class Planner {
 
   // Cross-parameter rules, checked on every resolved setting.
   void Check(const MethodSpec& method, const nlohmann::json& params) {
-    if (method.name == "coop") {
+    // A TPE slot has no ctx_len or init yet when they are searched: checked by the runtime.
+    if (method.name == "coop" && params.contains("init") && params.contains("ctx_len")) {
       const std::string init = params["init"].get<std::string>();
       const int64_t ctx_len = params["ctx_len"].get<int64_t>();
       const size_t words = WordCount(init);
@@ -169,7 +207,8 @@ class Planner {
       }
       return false;
     }();
-    const bool trains = per_shot_epochs || SettingTrains(def, setting.params);
+    const bool trains =
+        per_shot_epochs || (setting.tpe && def.trains) || SettingTrains(def, setting.params);
     if (!trains) {
       for (const auto& [name, s] : setting.per_shot) {
         diag_.Add(s->mark, Path(method, name),
@@ -195,14 +234,45 @@ class Planner {
       }
       if (!complete) continue;
       Check(method, params);
-      EmitReplicates(method, params, shots, spec_.data_seeds, spec_.train_seeds);
+      EmitReplicates(method, params, shots, spec_.data_seeds, spec_.train_seeds, &setting);
     }
+  }
+
+  // Whether the trials of a training setting belong to an adaptive search (TPE or ASHA).
+  bool Searching() const { return spec_.search_mode == SearchMode::kTpe || spec_.scheduler.asha; }
+
+  // The item's "search" member (search/item_search.h) for a training setting.
+  nlohmann::json SearchMember(const MethodSpec& method, const Setting& setting,
+                              int64_t shots) const {
+    search::ItemSearch s;
+    s.mode = spec_.search_mode == SearchMode::kTpe      ? "tpe"
+             : spec_.search_mode == SearchMode::kRandom ? "random"
+                                                        : "grid";
+    s.unit = std::to_string(method.index) + ":" + method.name + "@" + std::to_string(shots);
+    s.config = s.unit + "/" + std::to_string(setting.slot);
+    s.slot = setting.slot;
+    s.metric = spec_.objective.metric;
+    s.maximize = spec_.objective.maximize;
+    s.seed = MethodSamplerSeed(spec_.search_seed, method.index);
+    if (setting.tpe) {
+      s.mode = "tpe";
+      s.n_startup = spec_.n_startup;
+      s.space = space_;
+    } else if (s.mode == "tpe") {
+      s.mode = "grid";  // nothing to search: the one setting runs as planned
+    }
+    if (spec_.scheduler.asha) {
+      s.asha = true;
+      s.schedule = {spec_.scheduler.min, spec_.scheduler.max, spec_.scheduler.eta};
+      s.rungs = search::RungEpochs(s.schedule);
+    }
+    return search::ItemSearchToJson(s);
   }
 
   // One item per (data seed, train seed) of one setting at one shot count.
   void EmitReplicates(const MethodSpec& method, const nlohmann::json& params, int64_t shots,
                       const std::vector<int64_t>& data_seeds,
-                      const std::vector<int64_t>& train_seeds) {
+                      const std::vector<int64_t>& train_seeds, const Setting* setting = nullptr) {
     if (!diag_.empty()) return;  // an invalid plan: keep collecting problems, not items
     nlohmann::json item = nlohmann::json::object();
     item["sweep"] = spec_.name;
@@ -216,11 +286,23 @@ class Planner {
     item["shots"] = shots;
     item["shot_unit"] = spec_.shot_unit;
     item["params"] = params;
+    // With ASHA, max is the epochs of every trained setting (a full run; rungs stop early).
+    if (setting != nullptr && spec_.scheduler.asha && params.contains("epochs")) {
+      item["params"]["epochs"] = spec_.scheduler.max;
+    }
     item["resources"] = {{"ranks", spec_.ranks}};
     item["retries"] = spec_.retries;
     item["priority"] = spec_.priority;
     item["rerun"] = spec_.rerun;
-    const SeedKeyHasher hasher(item, fingerprints_);
+    // A TPE slot is no configuration yet: its key names the sweep, the search seed and the
+    // slot, so it is never reused from (or for) another sweep (docs/sweeps.md, "Search").
+    nlohmann::json key_item = item;
+    if (setting != nullptr && setting->tpe) {
+      key_item["params"]["$tpe_slot"] = {
+          {"sweep", spec_.name}, {"seed", spec_.search_seed}, {"slot", setting->slot}};
+    }
+    if (setting != nullptr && Searching()) item["search"] = SearchMember(method, *setting, shots);
+    const SeedKeyHasher hasher(key_item, fingerprints_);
     for (int64_t data_seed : data_seeds) {
       for (int64_t train_seed : train_seeds) {
         std::string key = hasher.Key(data_seed, train_seed);
@@ -240,6 +322,7 @@ class Planner {
   Diagnostics diag_;
   std::vector<int64_t> training_shots_;
   std::unordered_set<std::string> keys_;
+  search::SearchSpace space_;  // of the method being planned
   Plan plan_;
 };
 
@@ -270,7 +353,7 @@ int64_t CountPlanUpperBound(const SweepSpec& spec) {
           training = 1;  // an upper bound: a drawn epochs may be 0
         } else {
           for (const auto& v : s.values) (v.get<int64_t>() > 0 ? training : zero_shot) += 1;
-          if (spec.search_mode == SearchMode::kRandom) {
+          if (spec.search_mode != SearchMode::kGrid) {
             training = training > 0 ? 1 : 0;
             zero_shot = training > 0 ? 0 : 1;
           }
@@ -279,9 +362,9 @@ int64_t CountPlanUpperBound(const SweepSpec& spec) {
       }
       others = SaturatingMul(others, n);
     }
-    const int64_t draws = spec.search_mode == SearchMode::kRandom ? spec.samples
-                          : HasDistribution(method)               ? spec.samples
-                                                                  : 1;
+    const int64_t draws = spec.search_mode != SearchMode::kGrid ? spec.samples
+                          : HasDistribution(method)             ? spec.samples
+                                                                : 1;
     const int64_t per_setting = SaturatingAdd(SaturatingMul(training, replicates), zero_shot);
     total = SaturatingAdd(total, SaturatingMul(SaturatingMul(others, draws), per_setting));
   }

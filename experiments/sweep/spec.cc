@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 const std::vector<std::string>& TopLevelKeys() {
   static const std::vector<std::string> kKeys = {
       "name",    "task",   "dataset",   "backbone", "shots",    "shot_unit", "replicates",
-      "methods", "search", "resources", "retries",  "priority", "rerun"};
+      "methods", "search", "resources", "retries",  "priority", "rerun",     "objective"};
   return kKeys;
 }
 
@@ -114,6 +114,8 @@ class SpecParser {
     }
     ParseRerun(root["rerun"]);
     ParseMethods(root["methods"]);
+    ParseObjective(root["objective"]);
+    CheckSchedulerEpochs();
   }
 
   bool Missing(const YAML::Node& node, const std::string& field, bool required) {
@@ -584,19 +586,120 @@ class SpecParser {
 
   void ParseSearch(const YAML::Node& node) {
     if (Missing(node, "search", false)) return;
-    if (!CheckMapping(node, "search", {"mode", "samples", "seed"})) return;
+    if (!CheckMapping(node, "search", {"mode", "samples", "seed", "n_startup", "scheduler"})) {
+      return;
+    }
     if (node["mode"]) {
-      auto v = ParseParamValue(EnumField("search.mode", {"grid", "random"}), node["mode"],
+      auto v = ParseParamValue(EnumField("search.mode", {"grid", "random", "tpe"}), node["mode"],
                                "search.mode", diag_);
-      if (v) spec_.search_mode = *v == "random" ? SearchMode::kRandom : SearchMode::kGrid;
+      if (v) {
+        spec_.search_mode = *v == "random" ? SearchMode::kRandom
+                            : *v == "tpe"  ? SearchMode::kTpe
+                                           : SearchMode::kGrid;
+      }
     }
     if (auto v = OptionalInt(node["samples"], "search.samples", 1, 1000000)) {
       spec_.samples = *v;
-    } else if (spec_.search_mode == SearchMode::kRandom && !node["samples"]) {
-      diag_.Add(MarkOf(node), "search.samples", "required when search.mode is random");
+    } else if (spec_.search_mode != SearchMode::kGrid && !node["samples"]) {
+      diag_.Add(MarkOf(node), "search.samples",
+                std::string("required when search.mode is ") +
+                    (spec_.search_mode == SearchMode::kTpe ? "tpe" : "random"));
     }
     if (auto v = OptionalInt(node["seed"], "search.seed", 0, 9007199254740991.0)) {
       spec_.search_seed = static_cast<uint64_t>(*v);
+    }
+    if (auto v = OptionalInt(node["n_startup"], "search.n_startup", 1, 1000000)) {
+      if (spec_.search_mode != SearchMode::kTpe) {
+        diag_.Add(MarkOf(node["n_startup"]), "search.n_startup", "is for search.mode tpe");
+      }
+      spec_.n_startup = *v;
+    }
+    if (node["scheduler"]) ParseScheduler(node["scheduler"]);
+  }
+
+  // `scheduler: {name: asha, resource: epochs, min: R_MIN, max: R_MAX, eta: 3}`.
+  void ParseScheduler(const YAML::Node& node) {
+    const std::string path = "search.scheduler";
+    if (!CheckMapping(node, path, {"name", "resource", "min", "max", "eta"})) return;
+    SchedulerSpec& s = spec_.scheduler;
+    s.mark = MarkOf(node);
+    if (!node["name"]) {
+      diag_.Add(MarkOf(node), path + ".name", "missing required field (asha)");
+      return;
+    }
+    if (!ParseParamValue(EnumField(path + ".name", {"asha"}), node["name"], path + ".name",
+                         diag_)) {
+      return;
+    }
+    if (node["resource"]) {
+      ParseParamValue(EnumField(path + ".resource", {"epochs"}), node["resource"],
+                      path + ".resource", diag_);
+    }
+    bool ok = true;
+    if (auto v = OptionalInt(node["min"], path + ".min", 1, 100000)) s.min = *v;
+    if (!node["max"]) {
+      diag_.Add(MarkOf(node), path + ".max",
+                "missing required field: the epochs of a full run (it replaces the methods' "
+                "epochs)");
+      ok = false;
+    } else if (auto v = OptionalInt(node["max"], path + ".max", 1, 100000)) {
+      s.max = *v;
+    } else {
+      ok = false;
+    }
+    if (auto v = OptionalInt(node["eta"], path + ".eta", 2, 1000)) s.eta = *v;
+    if (ok && s.min >= s.max) {
+      diag_.Add(MarkOf(node["min"] ? node["min"] : node), path + ".min",
+                "must be below max (" + std::to_string(s.max) +
+                    "): the first rung stops configurations before the full run");
+      ok = false;
+    }
+    s.asha = ok;
+  }
+
+  // `objective: {metric: M, mode: max | min}`; the default (docs/sweeps.md, "Search").
+  void ParseObjective(const YAML::Node& node) {
+    ObjectiveSpec& o = spec_.objective;
+    const auto& splits = spec_.dataset_options.eval.splits;
+    const bool val_first = !splits.empty() && splits.front() == "val";
+    o.metric = val_first ? "accuracy/val" : "accuracy";
+    if (!Missing(node, "objective", false) && CheckMapping(node, "objective", {"metric", "mode"})) {
+      if (node["metric"]) {
+        if (auto m = StringField(node["metric"], "objective.metric")) {
+          if (m->empty()) {
+            diag_.Add(MarkOf(node["metric"]), "objective.metric", "an empty metric name");
+          } else {
+            o.metric = *m;
+            o.is_default = false;
+          }
+        }
+      }
+      if (node["mode"]) {
+        auto v = ParseParamValue(EnumField("objective.mode", {"max", "min"}), node["mode"],
+                                 "objective.mode", diag_);
+        if (v) o.maximize = *v == "max";
+      }
+    }
+    const bool searching = spec_.search_mode == SearchMode::kTpe || spec_.scheduler.asha;
+    if (searching && o.is_default && !val_first) {
+      spec_.warnings.push_back(
+          diag_.origin() + ": objective: the search optimises \"accuracy\" on the dataset's " +
+          (splits.empty() ? std::string("test") : splits.front()) +
+          " split: it is tuning on the data it reports; evaluate a validation split first "
+          "(dataset: {eval: {split: [val, test]}}) to optimise accuracy/val");
+    }
+  }
+
+  // With ASHA, `max` is every trained method's epochs: a file that sets epochs as well is
+  // contradicting itself.
+  void CheckSchedulerEpochs() {
+    if (!spec_.scheduler.asha) return;
+    for (const MethodSpec& m : spec_.methods) {
+      auto it = m.params.find("epochs");
+      if (it == m.params.end() || it->second.is_default) continue;
+      diag_.Add(it->second.mark, "methods[" + std::to_string(m.index) + "].epochs",
+                "search.scheduler.max (" + std::to_string(spec_.scheduler.max) +
+                    ") replaces the epochs of every method that trains; remove epochs here");
     }
   }
 

@@ -61,7 +61,25 @@ struct MethodSpec {
   SourceMark mark;
 };
 
-enum class SearchMode { kGrid, kRandom };
+enum class SearchMode { kGrid, kRandom, kTpe };
+
+// `search.scheduler`: ASHA early stopping with epochs as the resource (docs/sweeps.md,
+// "Search"). `max` replaces the epochs of every method that trains.
+struct SchedulerSpec {
+  bool asha = false;  // a scheduler was given (its only name is asha)
+  int64_t min = 1;
+  int64_t max = 1;
+  int64_t eta = 3;
+  SourceMark mark;
+};
+
+// `objective`: what TPE and ASHA optimise. The default metric is "accuracy/val" when the
+// sweep evaluates the val split first, else "accuracy" (with a warning: tuning on test data).
+struct ObjectiveSpec {
+  std::string metric = "accuracy";
+  bool maximize = true;
+  bool is_default = true;  // not written in the file
+};
 
 struct SweepSpec {
   std::string origin;  // the file name used in messages
@@ -86,6 +104,12 @@ struct SweepSpec {
   int64_t samples = 1;  // random: settings per method; grid: draws per grid point that has
                         // a distribution
   uint64_t search_seed = 0;
+  int64_t n_startup = 10;   // TPE: configurations drawn from the prior before suggestions
+  SchedulerSpec scheduler;  // ASHA when scheduler.asha
+  ObjectiveSpec objective;
+  // Problems that do not make the file invalid, each "ORIGIN: FIELD: message" (e.g. the
+  // search tuning on test data). Callers print them.
+  std::vector<std::string> warnings;
   int64_t ranks = 1;  // resources.ranks
   int64_t retries = 2;
   int64_t priority = 0;

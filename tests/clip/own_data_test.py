@@ -150,7 +150,7 @@ class OwnDataTest(unittest.TestCase):
             f.write(self.sweep("toomany", f"imagefolder:{self.folder}", shots=9))
         out = subprocess.run([EXE, "sweep", "validate", path], capture_output=True, text=True)
         self.assertEqual(out.returncode, 2)
-        self.assertIn('class "red square" has only 8 train images', out.stderr)
+        self.assertIn('class "blue stripes" has only 8 train images', out.stderr)
         broken = os.path.join(self.dir, "broken")
         shutil.copytree(self.folder, broken)
         with open(os.path.join(broken, "test", "green_disc", "0.png"), "wb") as f:

@@ -86,5 +86,49 @@ TEST_F(FileLockTest, UnopenablePathIsAnErrorNamingIt) {
   EXPECT_NE(lock.status().message().find("/no/such/dir/x.lock"), std::string::npos);
 }
 
+// One coordinator per store: TryAcquire never waits; the loser's error names the lock file
+// and the holder's text, which the winner wrote into it.
+TEST_F(FileLockTest, TryAcquireRefusesASecondHolderNamingTheFirst) {
+  const std::string path = dir_ + "/db.lock";
+  auto first = FileLock::TryAcquire(path, "node1 4242");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(FileLock::HolderOf(path), "node1 4242");
+  const auto start = std::chrono::steady_clock::now();
+  auto second = FileLock::TryAcquire(path, "node2 7");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find(path), std::string::npos);
+  EXPECT_NE(second.status().message().find("node1 4242"), std::string::npos);
+  EXPECT_EQ(FileLock::HolderOf(path), "node1 4242");  // the loser wrote nothing
+}
+
+TEST_F(FileLockTest, TryAcquireSucceedsOnceTheHolderIsGoneAndRewritesTheHolder) {
+  const std::string path = dir_ + "/db.lock";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto lock = FileLock::TryAcquire(path, "a-much-longer-host-name 123456");
+    _exit(lock.ok() ? 0 : 3);  // exits holding it: the kernel releases the lock
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(FileLock::HolderOf(path), "a-much-longer-host-name 123456");  // stale text stays
+  auto lock = FileLock::TryAcquire(path, "h 1");
+  ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+  EXPECT_EQ(FileLock::HolderOf(path), "h 1");  // replaced whole, no tail of the old text
+}
+
+TEST_F(FileLockTest, TryAcquireWithoutHolderTextSaysTheHolderIsUnknown) {
+  const std::string path = dir_ + "/plain.lock";
+  auto blocking = FileLock::Acquire(path);  // a holder that wrote nothing
+  ASSERT_TRUE(blocking.ok());
+  auto second = FileLock::TryAcquire(path, "h 1");
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("holder unknown"), std::string::npos);
+  EXPECT_EQ(FileLock::HolderOf(dir_ + "/missing.lock"), "");
+}
+
 }  // namespace
 }  // namespace chromatune

@@ -19,6 +19,10 @@ TEST(JsonFileTest, ReadsAndReportsParseErrorsWithTheFile) {
   EXPECT_NE(bad.status().message().find("b.json: not valid JSON"), std::string::npos);
   auto missing = ReadJsonFile(dir.File("c.json"));
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  // out_of_range, not parse_error: it escaped as an exception.
+  auto huge = ReadJsonFile(dir.Write("d.json", R"({"train": [["a.png", 1E400, "x"]]})"));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("d.json: not valid JSON"), std::string::npos);
 }
 
 TEST(JsonFileTest, TypedAccessNamesTheField) {

@@ -16,6 +16,28 @@ TEST(RunnerTest, NoopReportsItsValue) {
   EXPECT_GE(r->wall_seconds, 0.015);
 }
 
+// array_size: an array the chaos tests find in the HDF5 file, marked with the train seed.
+TEST(RunnerTest, NoopReportsAnArrayOfTheAskedSize) {
+  TrialRunner runner(RunnerOptions{});
+  LocalCommunicator comm;
+  TrialContext ctx;
+  ctx.comm = &comm;
+  auto r =
+      runner.Run({{"method", "noop"}, {"train_seed", 3}, {"params", {{"array_size", 1500}}}}, ctx);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->arrays.size(), 1u);
+  EXPECT_EQ(r->arrays[0].name, "noop_values");
+  EXPECT_EQ(r->arrays[0].shape, std::vector<int64_t>{1500});
+  ASSERT_EQ(r->arrays[0].data.size(), 1500u);
+  EXPECT_EQ(r->arrays[0].data[0], 3000.0f);
+  EXPECT_EQ(r->arrays[0].data[1499], 3499.0f);
+  auto none = runner.Run({{"method", "noop"}, {"params", {{"array_size", 0}}}}, ctx);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->arrays.empty());
+  auto bad = runner.Run({{"method", "noop"}, {"params", {{"array_size", -1}}}}, ctx);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(RunnerTest, TorchMethodWithoutTorchIsAClearError) {
   TrialRunner runner(RunnerOptions{});
   LocalCommunicator comm;

@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import tempfile
 import time
@@ -47,6 +48,10 @@ def noop_sweep(name, trials_per_method, methods, retries=2, ranks=1):
 class RuntimeTestCase(unittest.TestCase):
     lease_timeout = 2.0
     api_token = None  # the token counts() and wait_finished() read with (token mode)
+    # TLS (issue 18): the CA file clients verify the coordinator's certificate with; set, the
+    # API requests and the worker groups speak HTTPS. worker_token_file: what groups present.
+    tls_ca = None
+    worker_token_file = None
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="ct-integration-")
@@ -100,6 +105,11 @@ class RuntimeTestCase(unittest.TestCase):
         log = open(os.path.join(self.dir, f"group{len(self.groups)}.log"), "a")
         self.files.append(log)
         cmd = [EXE, "worker", "--coordinator", f"127.0.0.1:{self.port}", "--long-poll", "1"]
+        if self.tls_ca:
+            cmd[3] = f"https://127.0.0.1:{self.port}"
+            cmd += ["--ca", self.tls_ca]
+        if self.worker_token_file:
+            cmd += ["--token-file", self.worker_token_file]
         if ranks > 1:
             self.assertIsNotNone(MPIRUN, "mpirun is needed for multi-rank groups")
             cmd = [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", str(ranks)] + cmd
@@ -127,7 +137,12 @@ class RuntimeTestCase(unittest.TestCase):
 
     # ---- API ----
     def request(self, method, path, body=None, token=None, timeout=10):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.tls_ca:
+            context = ssl.create_default_context(cafile=self.tls_ca)
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = "Bearer " + token
@@ -187,6 +202,69 @@ class RuntimeTestCase(unittest.TestCase):
             self.assertEqual(state, "done", f"trial {trial_id}")
             self.assertEqual(done_attempts, 1, f"trial {trial_id} completed {done_attempts} times")
             self.assertEqual(metrics, 1, f"trial {trial_id}")
+
+    def artifact_file(self):
+        """The coordinator's HDF5 file (ArtifactStore::DefaultPathFor: runs.db -> runs.h5)."""
+        return os.path.splitext(self.db)[0] + ".h5"
+
+    def assert_arrays_stored(self, sweep, array_size):
+        """Every done trial of `sweep` (noop with `array_size`) has its array "noop_values" in
+        the HDF5 file, with its own values (runner.cc: 1000 * train_seed + i % 1000), written
+        by the attempt that completed it (each result stored once: a stale attempt's write
+        would carry its own attempt number); and no trial group in the file belongs to a
+        trial that is not done (an orphan: arrays of an attempt that never completed)."""
+        import h5py  # Debian's python3-h5py; imported here so other tests do not need it
+        import numpy
+        done = {}
+        for trial_id, attempt, seed in self.query(
+                "SELECT t.id, a.attempt, t.train_seed FROM trials t"
+                " JOIN sweeps s ON s.id = t.sweep_id"
+                " JOIN attempts a ON a.trial_id = t.id AND a.outcome = 'done'"
+                " WHERE s.name = ? AND t.state = 'done'", sweep):
+            done[trial_id] = (attempt, seed)
+        self.assertTrue(done, f"sweep {sweep} has no done trial")
+        states = dict(self.query("SELECT id, state FROM trials"))
+        path = self.artifact_file()
+        self.assertFalse(os.path.exists(path + ".journal"),
+                         "an HDF5 write session was left unfinished (its journal remains)")
+        stored = {}  # trial id -> (sweep attribute, attempt, array)
+        # locking=False: HDF5's own file lock would contend with the coordinator's writer.
+        with h5py.File(path, "r", locking=False) as f:
+            for sweep_group in f["sweeps"].values():
+                for name, trial in sweep_group["trials"].items():
+                    trial_id = int(name[len("trial-"):])
+                    self.assertNotIn(trial_id, stored, f"trial {trial_id} stored twice")
+                    arrays = trial.get("arrays")
+                    values = arrays["noop_values"][()] if arrays and "noop_values" in arrays \
+                        else None
+                    owner = sweep_group.attrs["sweep"]  # fixed-length strings read as bytes
+                    owner = owner.decode() if isinstance(owner, bytes) else str(owner)
+                    stored[trial_id] = (owner, int(trial.attrs["attempt"]), values)
+        for trial_id, (owner, attempt, values) in stored.items():
+            self.assertEqual(states.get(trial_id), "done",
+                             f"orphaned array group: trial {trial_id} is "
+                             f"{states.get(trial_id)} but has arrays in {path}")
+            if trial_id in done:
+                self.assertEqual(owner, sweep, f"trial {trial_id} stored under sweep {owner}")
+                self.assertEqual(attempt, done[trial_id][0],
+                                 f"trial {trial_id}: arrays of attempt {attempt}, but attempt "
+                                 f"{done[trial_id][0]} completed it")
+        for trial_id, (attempt, seed) in done.items():
+            self.assertIn(trial_id, stored, f"done trial {trial_id} has no arrays in {path}")
+            values = stored[trial_id][2]
+            self.assertIsNotNone(values, f"trial {trial_id}: no noop_values array")
+            expected = 1000.0 * (seed % 1000) + numpy.arange(array_size) % 1000
+            self.assertEqual(values.shape, (array_size,), f"trial {trial_id}")
+            self.assertTrue(numpy.array_equal(values, expected.astype(numpy.float32)),
+                            f"trial {trial_id}: noop_values are not its own")
+
+    def assert_no_expired_leases(self):
+        """A fault-free run: no lease expired (attempts closed as 'expired' are what the
+        coordinator's lease expiry writes; docs/runtime.md) and no attempt failed."""
+        outcomes = dict(self.query("SELECT outcome, COUNT(*) FROM attempts GROUP BY outcome"))
+        self.assertEqual(outcomes.get("expired", 0), 0, f"leases expired: {outcomes}\n"
+                         f"coordinator: {self.log('coordinator.log')}")
+        self.assertEqual(outcomes.get("failed", 0), 0, f"attempts failed: {outcomes}")
 
 
 def children_of(pid):

@@ -1,6 +1,7 @@
 """kill -9 a worker rank mid-trial, several times in one sweep: every trial completes exactly
 once and none is lost (the killed group's leases expire, its trials are leased again, and
-the restarted group joins in)."""
+the restarted group joins in). Trials write HDF5 arrays: afterwards every done trial has
+its own arrays, written by the attempt that completed it, and no array group is orphaned."""
 
 import os
 import signal
@@ -8,6 +9,8 @@ import time
 import unittest
 
 from harness import MPIRUN, RuntimeTestCase, children_of, noop_sweep
+
+ARRAY = 5000  # floats per trial, written to HDF5 (issue 19: chaos with arrays)
 
 
 def read_bytes(path):
@@ -24,7 +27,7 @@ class WorkerKillTest(RuntimeTestCase):
         self.start_coordinator()
         self.start_group(ranks=2)
         self.start_group(ranks=1)
-        self.submit(noop_sweep("kills", 24, [{"sleep_ms": 600}], retries=5))
+        self.submit(noop_sweep("kills", 24, [{"sleep_ms": 600, "array_size": ARRAY}], retries=5))
         kills = 0
         deadline = time.time() + 150
         while kills < 3 and time.time() < deadline:
@@ -46,6 +49,7 @@ class WorkerKillTest(RuntimeTestCase):
         self.assertEqual(kills, 3)
         self.wait_finished("kills", 150, on_poll=lambda _: self.relaunch_dead_groups())
         self.assert_each_done_exactly_once("kills", 24)
+        self.assert_arrays_stored("kills", ARRAY)
         expired = self.query("SELECT COUNT(*) FROM attempts WHERE outcome = 'expired'")[0][0]
         self.assertGreaterEqual(expired, 1, "killing a rank mid-trial must expire its lease")
 

@@ -218,5 +218,27 @@ TEST(ReportFormat, NotesAreRendered) {
   EXPECT_TRUE(j["paired"].empty());
 }
 
+// Issue 18 item 9: text cells that a spreadsheet would run as a formula are neutralised;
+// numbers, negative ones included, are not.
+TEST(ReportFormat, CsvNeutralisesFormulaTextButNotNumbers) {
+  std::vector<TrialOutcome> outcomes = {Outcome("=HYPERLINK(\"x\")", 0, json::object(), 0, 0.5),
+                                        Outcome("=HYPERLINK(\"x\")", 0, json::object(), 1, 0.7),
+                                        Outcome("@SUM", 0, json::object(), 0, 0.4)};
+  for (auto& o : outcomes) o.sweep = "-cmd";
+  ReportOptions options;
+  options.baseline = "@SUM";
+  auto report = BuildReport(outcomes, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const std::string csv = RenderReport(*report, ReportFormat::kCsv);
+  EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
+  EXPECT_NE(csv.find("'@SUM"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("'-cmd,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find(",=HYPERLINK"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find(",@SUM"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("\n-cmd"), std::string::npos) << csv;
+  // A negative number (the CI's lower end) stays a number.
+  EXPECT_NE(csv.find(",-0.67062047361746913,"), std::string::npos) << csv;
+}
+
 }  // namespace
 }  // namespace chromatune

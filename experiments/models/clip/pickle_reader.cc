@@ -1,12 +1,19 @@
 #include "experiments/models/clip/pickle_reader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace chromatune::models::clip {
 namespace {
 
 using Kind = PickleValue::Kind;
+
+// Deepest nesting of values a pickle may build. torch.save's state dicts nest a handful of
+// levels; without a bound, a few megabytes of "]" and "a" nest a million lists, and freeing
+// (or walking) them recursively overflows the stack.
+constexpr int kMaxDepth = 1000;
 
 PickleRef Make(Kind kind) {
   auto v = std::make_shared<PickleValue>();
@@ -101,8 +108,40 @@ class Machine {
     stack_.push_back(it->second);
     return Status::Ok();
   }
+  // Records that `parent` now holds `child`: bounds the nesting (kMaxDepth) and the values
+  // held in all (a REDUCE copies its argument tuple: through the memo, a few bytes would
+  // otherwise copy a large tuple again and again), and refuses a value held by itself.
+  // Containers are filled before they are put into another (pickle's order for everything
+  // but recursive structures), so a value already held by another may not change (Mutable):
+  // with that, depths recorded here are exact and no cycle can form.
+  Status Adopt(const PickleRef& parent, const PickleRef& child) {
+    if (parent == child) return Bad("a value that contains itself (recursive pickle)");
+    if (++held_ > 4 * in_.size() + 64) return Bad("more values than the file's size allows");
+    const int depth = depth_[child.get()] + 1;
+    if (depth > kMaxDepth) {
+      return Bad("values nest deeper than " + std::to_string(kMaxDepth) + " levels");
+    }
+    int& parent_depth = depth_[parent.get()];
+    parent_depth = std::max(parent_depth, depth);
+    held_by_another_.insert(child.get());
+    keep_.push_back(parent);  // the keys above stay valid: their values live as long
+    keep_.push_back(child);
+    return Status::Ok();
+  }
+  Status AdoptAll(const PickleRef& parent, const std::vector<PickleRef>& children) {
+    for (const PickleRef& c : children) CT_RETURN_IF_ERROR(Adopt(parent, c));
+    return Status::Ok();
+  }
+  Status Mutable(const PickleRef& v) const {
+    if (held_by_another_.count(v.get()) != 0) {
+      return Bad("changes a value already held by another (recursive pickle)");
+    }
+    return Status::Ok();
+  }
+
   Status PushTuple(std::vector<PickleRef> items) {
     auto t = Make(Kind::kTuple);
+    CT_RETURN_IF_ERROR(AdoptAll(t, items));
     t->items = std::move(items);
     stack_.push_back(std::move(t));
     return Status::Ok();
@@ -113,11 +152,15 @@ class Machine {
       return Bad("SETITEM(S) on something that is neither a dict nor an object");
     }
     if (kv.size() % 2 != 0) return Bad("SETITEMS with an odd number of items");
+    CT_RETURN_IF_ERROR(Mutable(dict));
+    CT_RETURN_IF_ERROR(AdoptAll(dict, kv));
     for (size_t i = 0; i < kv.size(); i += 2) dict->entries.emplace_back(kv[i], kv[i + 1]);
     return Status::Ok();
   }
   Status Append(const PickleRef& list, const std::vector<PickleRef>& items) {
     if (!list->is(Kind::kList)) return Bad("APPEND(S) on something that is not a list");
+    CT_RETURN_IF_ERROR(Mutable(list));
+    CT_RETURN_IF_ERROR(AdoptAll(list, items));
     list->items.insert(list->items.end(), items.begin(), items.end());
     return Status::Ok();
   }
@@ -136,6 +179,7 @@ class Machine {
   Status Object(const std::string& callable, std::vector<PickleRef> args) {
     auto o = Make(Kind::kObject);
     o->text = callable;
+    CT_RETURN_IF_ERROR(AdoptAll(o, args));
     o->items = std::move(args);
     stack_.push_back(std::move(o));
     return Status::Ok();
@@ -252,6 +296,7 @@ class Machine {
       case 'l': {  // LIST
         CT_ASSIGN_OR_RETURN(auto items, PopMark());
         auto l = Make(Kind::kList);
+        CT_RETURN_IF_ERROR(AdoptAll(l, items));
         l->items = std::move(items);
         stack_.push_back(std::move(l));
         return Status::Ok();
@@ -317,12 +362,15 @@ class Machine {
       case 'b': {  // BUILD: obj state
         CT_ASSIGN_OR_RETURN(PickleRef state, Pop());
         CT_ASSIGN_OR_RETURN(PickleRef obj, Top());
+        CT_RETURN_IF_ERROR(Mutable(obj));
+        CT_RETURN_IF_ERROR(Adopt(obj, state));
         obj->state = std::move(state);
         return Status::Ok();
       }
       case 'Q': {  // BINPERSID
         CT_ASSIGN_OR_RETURN(PickleRef pid, Pop());
         auto p = Make(Kind::kPersistent);
+        CT_RETURN_IF_ERROR(Adopt(p, pid));
         p->items = {std::move(pid)};
         stack_.push_back(std::move(p));
         return Status::Ok();
@@ -373,6 +421,11 @@ class Machine {
   std::vector<PickleRef> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PickleRef> memo_;
+  // Adopt's bookkeeping, keyed by values that keep_ holds until the machine is gone.
+  std::unordered_map<const PickleValue*, int> depth_;  // nesting below each value
+  std::unordered_set<const PickleValue*> held_by_another_;
+  size_t held_ = 0;
+  std::vector<PickleRef> keep_;
 };
 
 }  // namespace

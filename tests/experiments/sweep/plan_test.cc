@@ -247,8 +247,10 @@ TEST(PlanTest, CptPaletteColourNamesResolveToRgb) {
 TEST(PlanTest, NoopPlannedLikeATrainingMethod) {
   Plan plan = MakePlan(kHead + "methods:\n  - {name: noop, sleep_ms: 50, value: [0.25, 0.75]}\n");
   EXPECT_EQ(plan.count, 2 * 2 * 3 * 2);
-  EXPECT_EQ(plan.items[0]["params"],
-            nlohmann::json::parse(R"({"fail":"none","sleep_ms":50,"value":0.25})"));
+  EXPECT_EQ(
+      plan.items[0]["params"],
+      nlohmann::json::parse(
+          R"({"array_size":0,"epochs":1,"fail":"none","rate":0.0,"sleep_ms":50,"value":0.25})"));
 }
 
 TEST(PlanTest, PerSettingProblemsAreCollected) {

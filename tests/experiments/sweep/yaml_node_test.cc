@@ -41,6 +41,20 @@ TEST(YamlNodeTest, LoadErrorsCarryPosition) {
   auto two = LoadYaml("a: 1\n---\nb: 2\n", "f.yaml");
   ASSERT_FALSE(two.ok());
   EXPECT_NE(two.status().message().find("one YAML document"), std::string::npos);
+  EXPECT_EQ(two.status().message().rfind("f.yaml:2:", 0), 0u) << two.status().message();
+}
+
+// yaml-cpp's LoadAll allocated without end on a stray comma after a document (found by
+// tests/fuzz/sweep_spec_fuzz; the input is kept in its corpus): now an error at once.
+TEST(YamlNodeTest, StrayFlowIndicatorAfterADocumentEnds) {
+  for (const char* text : {"- {}\n,\n", "{}\n,}\n", "- [a]\n,]\n"}) {
+    auto r = LoadYaml(text, "f.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.status().message().rfind("f.yaml:", 0), 0u) << r.status().message();
+  }
+  auto empty = LoadYaml("# nothing\n", "f.yaml");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->IsNull());
 }
 
 TEST(YamlNodeTest, DuplicateKeysAtEveryDepth) {
