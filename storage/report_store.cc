@@ -4,6 +4,7 @@
 #include <string>
 
 #include "storage/result_store.h"
+#include "storage/sweep_lookup.h"
 
 namespace chromatune {
 
@@ -12,16 +13,7 @@ Result<Report> ReportFromStore(const std::string& db_path, const std::string& sw
   CT_ASSIGN_OR_RETURN(std::unique_ptr<ResultStore> store,
                       ResultStore::Open(db_path, StoreMode::kReadOnly));
   if (!sweep.empty()) {
-    auto info = store->GetSweep(sweep);
-    if (info.status().code() == StatusCode::kNotFound) {
-      CT_ASSIGN_OR_RETURN(auto sweeps, store->ListSweeps());
-      std::string names;
-      for (const auto& s : sweeps) names += (names.empty() ? "" : ", ") + s.name;
-      return NotFound(
-          db_path + ": unknown sweep '" + sweep + "'" +
-          (names.empty() ? " (the database has no sweeps)" : " (sweeps: " + names + ")"));
-    }
-    CT_RETURN_IF_ERROR(info.status());
+    CT_RETURN_IF_ERROR(FindSweepNamingOthers(store.get(), db_path, sweep).status());
   }
   CT_ASSIGN_OR_RETURN(auto outcomes, store->ListOutcomes(sweep));
   auto report = BuildReport(outcomes, options);

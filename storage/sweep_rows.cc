@@ -6,6 +6,7 @@
 
 #include "storage/result_store.h"
 #include "storage/sqlite_db.h"
+#include "storage/sweep_lookup.h"
 
 namespace chromatune {
 namespace {
@@ -95,17 +96,8 @@ Result<std::unique_ptr<SweepRows>> SweepRows::Open(const std::string& db_path,
     // The store's own checks (file, schema version) and the sweep's id.
     CT_ASSIGN_OR_RETURN(std::unique_ptr<ResultStore> store,
                         ResultStore::Open(db_path, StoreMode::kReadOnly));
-    auto info = store->GetSweep(sweep);
-    if (info.status().code() == StatusCode::kNotFound) {
-      CT_ASSIGN_OR_RETURN(auto sweeps, store->ListSweeps());
-      std::string names;
-      for (const auto& s : sweeps) names += (names.empty() ? "" : ", ") + s.name;
-      return NotFound(
-          db_path + ": unknown sweep '" + sweep + "'" +
-          (names.empty() ? " (the database has no sweeps)" : " (sweeps: " + names + ")"));
-    }
-    CT_RETURN_IF_ERROR(info.status());
-    sweep_id = info->id;
+    CT_ASSIGN_OR_RETURN(SweepInfo info, FindSweepNamingOthers(store.get(), db_path, sweep));
+    sweep_id = info.id;
   }
   CT_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(db_path, /*read_only=*/true, 5000));
   // One read transaction for every read of this object: a deferred BEGIN takes no write
