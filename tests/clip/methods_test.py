@@ -113,9 +113,9 @@ class ClipMethodsTest(unittest.TestCase):
                                                            vit_only=VIT_ONLY))
         self.assertEqual(len(rows), 2 + 8)
         # Learning, not only "in [0, 1]": chance is 10% over Fashion-MNIST's 10 classes.
-        # (random narrow towers at 48 px measured 0.31-0.32 for the probe, session 7)
+        # Random narrow towers at 48 px measured 0.32 (probe) and 0.31 (CoOp csc), session 7.
         self.assertGreater(self.accuracy(rows, "linear-probe", 16), 0.25)
-        self.assertGreater(self.accuracy(rows, "coop", 16, csc=True), 0.15)
+        self.assertGreater(self.accuracy(rows, "coop", 16, csc=True), 0.2)
 
     def test_resnet_classification_methods(self):
         rows = self.run_sweep("rn", CLASSIFICATION.format(arch="rn", checkpoint=self.ckpt["rn"],
