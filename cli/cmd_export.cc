@@ -296,18 +296,6 @@ Status ExportReportRows(const json& rows, bool paired, bool csv, Sink& out) {
   return Status::Ok();
 }
 
-int ExitCodeFor(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kIoError:
-    case StatusCode::kUnavailable:
-    case StatusCode::kInternal:
-    case StatusCode::kResourceExhausted:
-      return kExitFailure;
-    default:
-      return kExitBadInput;
-  }
-}
-
 Status Export(const ExportArgs& args) {
   const bool csv = args.format == "csv";
   if (args.what == "trials" || args.what == "curves") {

@@ -22,18 +22,6 @@ struct ReportArgs {
   ReportOptions options;
 };
 
-int ExitCodeFor(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kIoError:
-    case StatusCode::kUnavailable:
-    case StatusCode::kInternal:
-    case StatusCode::kResourceExhausted:
-      return kExitFailure;
-    default:
-      return kExitBadInput;
-  }
-}
-
 int RunReport(const ReportArgs& args) {
   auto format = ParseReportFormat(args.format);
   if (!format.ok()) {

@@ -24,7 +24,7 @@ struct SweepArgs {
   bool force = false;
 };
 
-int ExitCodeFor(const Status& status) {
+int PlanExitCode(const Status& status) {
   return status.code() == StatusCode::kIoError || status.code() == StatusCode::kInternal
              ? kExitFailure
              : kExitBadInput;
@@ -42,7 +42,7 @@ Result<Plan> LoadPlan(const SweepArgs& args) {
 
 int Fail(const Status& status) {
   std::cerr << status.message() << "\n";
-  return ExitCodeFor(status);
+  return PlanExitCode(status);
 }
 
 int RunValidate(const SweepArgs& args) {

@@ -11,11 +11,28 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace chromatune::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitBadInput = 2;
+
+// The exit code of a command that read a store and failed with `status`: trouble of the
+// machine (I/O, unavailable, internal, out of resources) is a failed run; everything else
+// (a missing file, an unknown sweep or metric) is bad input.
+inline int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kIoError:
+    case StatusCode::kUnavailable:
+    case StatusCode::kInternal:
+    case StatusCode::kResourceExhausted:
+      return kExitFailure;
+    default:
+      return kExitBadInput;
+  }
+}
 
 // Runs the chosen subcommand; returns the process exit code.
 using CommandRunFn = std::function<int()>;
