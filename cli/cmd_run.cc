@@ -30,6 +30,7 @@
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
 #include "storage/artifact_store.h"
+#include "worker/gpu_packing.h"
 #include "worker/local_launcher.h"
 
 #if __has_include("storage/report_store.h") && __has_include("storage/report_format.h")
@@ -46,8 +47,11 @@ namespace fs = std::filesystem;
 struct RunArgs {
   std::string file;
   std::string db;
-  int workers = 2;
+  // Worker groups; 0: one per GPU (times trials_per_gpu, worker/gpu_packing.h) where GPUs
+  // are visible and the device allows them, else 2.
+  int workers = 0;
   int ranks = 1;
+  int trials_per_gpu = 1;
   double lease_timeout_s = 30;
   bool progress = true;
   std::string listen = "127.0.0.1:0";  // beyond loopback needs token_file
@@ -63,11 +67,21 @@ struct RunArgs {
   // rank get 1 thread each: two 1-thread trials beat two 2-thread trials fighting for cores).
   // With a hostfile the ranks run elsewhere and keep the worker's default.
   int threads = 0;
+  // Passed to every worker rank (worker --device).
+  std::string device = "auto";
   // A launched group that has not registered with the coordinator after this long is
   // stopped and launched again (counts as a restart): an mpirun whose remote daemons never
   // come up (unreachable host, ssh prompt) otherwise waits forever without a word.
   double register_timeout_s = 120;
 };
+
+// GPUs the local groups share out (0: none visible, a hostfile, or --device cpu).
+int PackableGpus(const RunArgs& args) {
+  if (!args.hostfile.empty() || args.device == "cpu" || args.device.rfind("cuda:", 0) == 0) {
+    return 0;
+  }
+  return worker::VisibleGpuCount();
+}
 
 // The --threads a local worker rank gets (see RunArgs::threads); 0 = leave the default.
 int ThreadsPerRank(const RunArgs& args) {
@@ -164,7 +178,16 @@ void StopGroups(std::vector<Group>& groups, std::chrono::seconds grace) {
   }
 }
 
-int RunEmbedded(const RunArgs& args) {
+int RunEmbedded(const RunArgs& given) {
+  RunArgs args = given;
+  const int gpus = PackableGpus(args);
+  if (args.workers == 0) {
+    args.workers = gpus > 0 ? worker::PackedGroupCount(gpus, args.ranks, args.trials_per_gpu) : 2;
+  }
+  if (gpus > 0) {
+    spdlog::info("run: {} worker group(s) of {} rank(s) on {} GPU(s), {} trial(s) per GPU",
+                 args.workers, args.ranks, gpus, args.trials_per_gpu);
+  }
   auto spec = ParseSweepFile(args.file);
   if (!spec.ok()) {
     std::cerr << spec.status().message() << "\n";
@@ -316,6 +339,10 @@ int RunEmbedded(const RunArgs& args) {
         worker::GroupLaunch labelled = launch;
         labelled.args.push_back("--label");
         labelled.args.push_back(g.label);
+        labelled.args.push_back("--device");
+        labelled.args.push_back(gpus > 0 ? worker::PackedDevice(static_cast<int>(i), gpus,
+                                                                args.ranks, args.trials_per_gpu)
+                                         : args.device);
         auto pid = worker::LaunchGroup(labelled);
         if (!pid.ok()) {
           std::cerr << "\nchromatune run: " << pid.status().message() << "\n";
@@ -395,8 +422,13 @@ int RunEmbedded(const RunArgs& args) {
 // The options `run` and `demo` share: how the local worker groups are launched and whether
 // the progress bar is drawn.
 void AddLocalGroupOptions(CLI::App* app, RunArgs* args) {
-  app->add_option("--workers", args->workers, "worker groups to launch")
-      ->check(CLI::Range(1, 256))
+  app->add_option("--workers", args->workers,
+                  "worker groups to launch (default: one per visible GPU times --trials-per-gpu, "
+                  "else 2)")
+      ->check(CLI::Range(1, 256));
+  app->add_option("--trials-per-gpu", args->trials_per_gpu,
+                  "trials sharing one GPU when groups are packed onto GPUs (docs/gpu.md)")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   app->add_option("--ranks", args->ranks, "ranks per worker group (mpirun -np)")
       ->check(CLI::Range(1, 256))
@@ -404,6 +436,10 @@ void AddLocalGroupOptions(CLI::App* app, RunArgs* args) {
   app->add_option("--threads", args->threads,
                   "LibTorch threads per rank (0: the cores divided among the local ranks)")
       ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  app->add_option("--device", args->device,
+                  "where trials compute: auto (a GPU when this rank has one), cpu, cuda (the local "
+                  "rank's GPU) or cuda:N")
       ->capture_default_str();
   app->add_flag("!--no-progress", args->progress, "do not draw the progress bar");
 }

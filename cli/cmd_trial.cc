@@ -22,6 +22,7 @@ struct TrialArgs {
   std::string spec;
   std::string cache_dir = RunnerOptions{}.cache_dir;
   int threads = RunnerOptions{}.threads;
+  std::string device = RunnerOptions{}.device;
   bool quiet = false;
 };
 
@@ -61,6 +62,7 @@ int RunTrial(const TrialArgs& args) {
   RunnerOptions options;
   options.cache_dir = args.cache_dir;
   options.threads = args.threads;
+  options.device = args.device;
   TrialRunner runner(options);
   ConfigureRunner(runner);
   LocalCommunicator comm;
@@ -92,6 +94,10 @@ const CommandRegistrar kRegisterTrial("trial", [](CLI::App& root) {
       ->capture_default_str();
   app->add_option("--threads", args->threads, "LibTorch threads")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_option("--device", args->device,
+                  "where trials compute: auto (a GPU when this rank has one), cpu, cuda (the local "
+                  "rank's GPU) or cuda:N")
       ->capture_default_str();
   app->add_flag("--quiet", args->quiet, "no progress lines on stderr");
   return CommandSetup{app, [args] { return RunTrial(*args); }};

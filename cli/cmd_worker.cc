@@ -28,6 +28,7 @@ struct WorkerArgs {
   std::string crash_dir;
   std::string cache_dir = "runs/cache";
   int threads = 0;
+  std::string device = RunnerOptions{}.device;
   double long_poll_s = 2;
   double lease_ahead_s = 5;
   std::string label;
@@ -74,6 +75,7 @@ int RunWorkerCommand(const WorkerArgs& args) {
   RunnerOptions runner_options;
   runner_options.cache_dir = args.cache_dir;
   if (args.threads > 0) runner_options.threads = args.threads;
+  runner_options.device = args.device;
   TrialRunner runner(runner_options);
   ConfigureRunner(runner);  // the LibTorch methods, when this binary has them
 
@@ -126,6 +128,10 @@ const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
       ->capture_default_str();
   app->add_option("--threads", args->threads, "LibTorch threads per rank (0: runner default)")
       ->check(CLI::Range(0, 1024));
+  app->add_option("--device", args->device,
+                  "where trials compute: auto (a GPU when this rank has one), cpu, cuda (the local "
+                  "rank's GPU) or cuda:N")
+      ->capture_default_str();
   app->add_option("--long-poll", args->long_poll_s, "seconds one lease request may wait for work")
       ->check(CLI::Range(0.0, 60.0))
       ->capture_default_str();

@@ -30,6 +30,10 @@ struct RunnerOptions {
   std::string cache_dir = "runs/cache";
   // LibTorch intra-op threads per rank (LibTorch otherwise defaults to 1 here).
   int threads = 2;
+  // Where trials compute: "auto" (a GPU when the rank has one, else the CPU), "cpu",
+  // "cuda" (this rank's GPU: local rank modulo the visible GPUs) or "cuda:N"
+  // (experiments/models/device_choice.h).
+  std::string device = "auto";
 };
 
 struct TrialContext {
@@ -48,6 +52,11 @@ struct TrialContext {
   // training; a stop comes back through `cancelled`.
   std::function<void(int rung, int64_t epoch, const std::map<std::string, double>& metrics)>
       report_rung;
+  // Trials on CUDA: the group's device communicator (NCCL) on CUDA device `device`, created
+  // on the first call (a collective: every rank calls it at the same point of the trial)
+  // and owned by the caller; empty where the binary has no NCCL. MPI (`comm`) stays the
+  // control plane and the communicator of host memory.
+  std::function<Result<Communicator*>(int device)> device_comm;
 };
 
 // Signature of the LibTorch trial implementation (experiments/ LibTorch library); the

@@ -36,6 +36,8 @@ if(CHROMATUNE_WITH_TORCH AND TARGET ct_worker AND (TORCH_CUDA_LIBRARIES OR TARGE
                                                      ${CT_CUDART_INCLUDE_DIR})
     target_link_libraries(ct_nccl PUBLIC ct_common ${CT_NCCL_LIBRARY} ${CT_CUDART_LIBRARY})
     target_compile_definitions(ct_nccl PUBLIC CHROMATUNE_HAVE_NCCL=1)
+    # Trials on GPUs reduce gradients over NCCL (worker/device_comm.cc).
+    target_link_libraries(ct_worker PUBLIC ct_nccl)
     message(STATUS "NCCL communicator: ${CT_NCCL_LIBRARY}")
   else()
     message(STATUS "NCCL communicator: skipped (CUDA LibTorch but no nccl.h / CUDA runtime; "

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "coordinator/protocol/wire.h"
 #include "worker/crash_notes.h"
+#include "worker/device_comm.h"
 #include "worker/idle_broadcast.h"
 #include "worker/leader.h"
 #include "worker/round.h"
@@ -71,6 +72,9 @@ Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicato
   LocalCommunicator local;
   TrialContext ctx;
   ctx.comm = sub ? static_cast<Communicator*>(sub.get()) : &local;
+  // NCCL over the slot's ranks for CUDA trials, created when the trainer first needs it.
+  std::unique_ptr<Communicator> device_comm;
+  ctx.device_comm = DeviceCommFor(*ctx.comm, &device_comm);
   ctx.rung_epochs = RungEpochsOf(trial.item);
   nlohmann::json rungs = nlohmann::json::array();
   if (!ctx.rung_epochs.empty()) {

@@ -25,6 +25,9 @@ struct TrainParams {
   std::string schedule;   // cosine | constant
   double momentum = 0.0;
   double weight_decay = 0.0;
+  // Dynamic loss scaling (loss_scaler.h): set by the trial engine for precision fp16, never
+  // a method parameter.
+  bool loss_scaling = false;
 };
 
 // The catalog's optimisation defaults of `method` at `shots` shots, for code that builds a

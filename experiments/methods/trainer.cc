@@ -1,6 +1,8 @@
 #include "experiments/methods/trainer.h"
 
 #include "experiments/ddp/gradient_reducer.h"
+#include "experiments/methods/loss_scaler.h"
+#include "experiments/models/precision.h"
 
 #include <algorithm>
 #include <cmath>
@@ -80,6 +82,19 @@ Status ReportRung(int64_t epochs_done, const TrainHooks& hooks, TrialContext& ct
   return Status::Ok();
 }
 
+// The communicator that reduces gradients: the group's (MPI, host memory) for CPU
+// parameters, the trial's device communicator (NCCL) for CUDA ones.
+Result<Communicator*> GradientCommunicator(const std::vector<torch::Tensor>& params,
+                                           TrialContext& ctx) {
+  if (params.empty() || !params.front().is_cuda()) return ctx.comm;
+  if (!ctx.device_comm) {
+    return FailedPrecondition(
+        "data-parallel training on CUDA needs the NCCL communicator, and this build has none "
+        "(build with a CUDA LibTorch and NCCL: docs/gpu.md)");
+  }
+  return ctx.device_comm(params.front().device().index());
+}
+
 }  // namespace
 
 std::pair<int64_t, int64_t> ShardOf(int64_t batch, int rank, int size) {
@@ -96,8 +111,10 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
   const int rank = ctx.comm->rank(), size = ctx.comm->size();
   std::unique_ptr<ddp::GradientReducer> reducer;
   if (size > 1) {
-    CT_ASSIGN_OR_RETURN(reducer, ddp::GradientReducer::Create(params, ctx.comm));
+    CT_ASSIGN_OR_RETURN(Communicator * comm, GradientCommunicator(params, ctx));
+    CT_ASSIGN_OR_RETURN(reducer, ddp::GradientReducer::Create(params, comm));
   }
+  LossScaler scaler(train.loss_scaling);
   const int64_t batch = std::min(train.batch_size, n_examples);
   const std::set<int64_t> eval_epochs =
       hooks.evaluate ? EvalEpochs(train.epochs, max_evals) : std::set<int64_t>{};
@@ -122,11 +139,15 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
           loss_total += loss.item<float>();
           // The reducer averages over ranks: scaling by size / global makes that average the
           // mean over the global batch, whatever the shard sizes.
-          (loss * (static_cast<double>(size) / static_cast<double>(global))).backward();
+          (loss * (static_cast<double>(size) / static_cast<double>(global) * scaler.scale()))
+              .backward();
         }
       }
       if (reducer) CT_RETURN_IF_ERROR(reducer->Finish());
-      opt->step();
+      const bool finite = scaler.UnscaleAndCheck(params);
+      if (finite) opt->step();
+      scaler.Update(finite);
+      models::ForgetCastWeights();  // the next forward must see the stepped parameters
       if (hooks.after_step) hooks.after_step();
       ++out.steps;
     }
@@ -137,6 +158,7 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
                       std::to_string(epoch) + " (lower params.lr)");
     }
     out.curves.push_back({"train_loss", epoch + 1, mean_loss});
+    out.skipped_steps = scaler.skipped_steps();
     if (eval_epochs.count(epoch)) {
       const bool last = epoch + 1 == train.epochs;
       const bool curve_is_all =

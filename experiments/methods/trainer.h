@@ -60,6 +60,8 @@ struct TrainHooks {
 struct TrainOutcome {
   std::vector<CurvePoint> curves;
   int64_t steps = 0;
+  // fp16 only: steps skipped because a gradient overflowed (loss_scaler.h); counted in steps.
+  int64_t skipped_steps = 0;
   // The evaluate hook's value on the whole evaluation set after the last epoch (it always
   // runs then when set), so the caller need not evaluate the final parameters again.
   std::optional<double> final_accuracy;

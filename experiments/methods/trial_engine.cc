@@ -9,6 +9,7 @@
 #include "experiments/methods/method_params.h"
 #include "experiments/methods/proposal_views.h"
 #include "experiments/methods/text_side.h"
+#include "experiments/models/precision.h"
 #include "experiments/sweep/fingerprint.h"
 
 namespace chromatune::methods {
@@ -108,9 +109,24 @@ Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::strin
     for (auto& p : backbone->fusion->parameters()) p.requires_grad_(false);
     backbone->fusion->SetTraining(false);
   }
+  CT_ASSIGN_OR_RETURN(const models::DeviceChoice device, Device());
+  if (device.cuda) {
+    const torch::Device target(device.str());
+    if (backbone->dual) backbone->dual->To(target);
+    if (backbone->fusion) backbone->fusion->To(target);
+  }
   backbone->fingerprint = identity;
   backbones_[cache_key] = backbone;
   return backbone;
+}
+
+Result<models::DeviceChoice> TrialEngine::Device() {
+  if (!device_) {
+    CT_ASSIGN_OR_RETURN(models::DeviceChoice choice,
+                        models::ResolveDevice(options_.device, models::LocalRankFromEnvironment()));
+    device_ = choice;
+  }
+  return *device_;
 }
 
 std::string TrialEngine::ImageCacheDir() const {
@@ -158,10 +174,20 @@ Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& c
     reader.String("template", kDefaultPrompt);
     CT_RETURN_IF_ERROR(reader.status());
   }
+  CT_ASSIGN_OR_RETURN(const models::DeviceChoice device, Device());
+  CT_ASSIGN_OR_RETURN(const models::Precision precision, models::ParsePrecision(spec.precision));
+  CT_RETURN_IF_ERROR(models::CheckPrecision(precision, device.cuda));
   CT_ASSIGN_OR_RETURN(auto backbone, Backbone(spec.backbone, ctx));
-  Result<TrialResult> result =
-      backbone->fusion ? RunFusion(spec, backbone, ctx) : RunDual(spec, backbone, ctx);
+  Result<TrialResult> result = Internal("trial did not run");
+  {
+    // Training and evaluation alike run under autocast: a bf16 trial is bf16 throughout.
+    models::AutocastScope autocast(precision, device.cuda);
+    result = backbone->fusion ? RunFusion(spec, backbone, ctx) : RunDual(spec, backbone, ctx);
+  }
   if (!result.ok()) return result.status().WithContext(spec.method);
+  result->info["device"] = {{"kind", device.cuda ? "cuda" : "cpu"}, {"name", device.name}};
+  if (device.cuda) result->info["device"]["index"] = device.index;
+  result->info["precision"] = models::PrecisionName(precision);
   result->info["method"] = spec.method;
   result->info["backbone"] = spec.backbone;
   result->info["checkpoint"] = backbone->checkpoint_path;
@@ -177,6 +203,7 @@ Result<TrialResult> TrialEngine::RunFusion(const TrialSpec& spec,
   }
   CT_ASSIGN_OR_RETURN(CptParams params, ParseCpt(spec.params));
   CT_ASSIGN_OR_RETURN(auto task, Grounding(spec, static_cast<int>(backbone->fusion->image_size())));
+  params.train.loss_scaling = spec.precision == "fp16";
   torch::manual_seed(spec.train_seed);
   return RunFusionCpt(*task, backbone->fusion, params, spec.train_seed, ctx);
 }
@@ -185,7 +212,10 @@ Result<TrialResult> TrialEngine::RunDual(const TrialSpec& spec,
                                          std::shared_ptr<models::Backbone> backbone,
                                          TrialContext& ctx) {
   std::shared_ptr<models::VisionLanguageModel> model = backbone->dual;
-  FeatureCache* cache = &features_[backbone->fingerprint];
+  // Features computed under reduced precision differ from fp32 ones: their own cache.
+  FeatureCache* cache =
+      &features_[spec.precision == "fp32" ? backbone->fingerprint
+                                          : backbone->fingerprint + '\n' + spec.precision];
   const bool grounding = spec.task == Task::kGrounding;
   const int side = static_cast<int>(model->image_size());
   const std::string& m = spec.method;
@@ -295,6 +325,7 @@ Result<TrialResult> TrialEngine::RunDual(const TrialSpec& spec,
   if (!image) image = MakeFrozenImageSide(model, cache);
   if (!text) text = MakeTemplateTextSide(model, {prompt});
   if (!head) head = MakeCosineHead(scale);
+  train.loss_scaling = spec.precision == "fp16";
 
   DualMethod method{image.get(), text.get(), head.get(), trains ? &train : nullptr,
                     spec.train_seed};

@@ -24,6 +24,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,7 @@
 #include "experiments/methods/feature_cache.h"
 #include "experiments/methods/trial_spec.h"
 #include "experiments/models/backbone.h"
+#include "experiments/models/device_choice.h"
 #include "experiments/runner.h"
 
 namespace chromatune::methods {
@@ -50,6 +52,9 @@ class TrialEngine {
 
  private:
   Result<std::shared_ptr<models::Backbone>> Backbone(const std::string& name, TrialContext& ctx);
+  // options_.device resolved for this rank on first use (models/device_choice.h); backbones
+  // are moved there when loaded.
+  Result<models::DeviceChoice> Device();
   // Where users' decoded images are kept: <cache_dir>/images (datasets/image_cache.h).
   std::string ImageCacheDir() const;
   Result<std::shared_ptr<const datasets::ClassificationTask>> Classification(const TrialSpec& spec,
@@ -62,6 +67,7 @@ class TrialEngine {
                               TrialContext& ctx);
 
   RunnerOptions options_;
+  std::optional<models::DeviceChoice> device_;
   // Keyed by name and weight fingerprint, so a checkpoint rewritten in place is reloaded.
   std::map<std::string, std::shared_ptr<models::Backbone>> backbones_;
   // Keyed by the weight fingerprint (the weights' content), not the name or path.

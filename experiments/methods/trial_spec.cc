@@ -65,6 +65,12 @@ Result<TrialSpec> ParseTrialSpec(const nlohmann::json& item) {
     }
     spec.eval_size = v.get<int64_t>();
   }
+  if (item.contains("precision")) {
+    CT_ASSIGN_OR_RETURN(spec.precision, RequiredString(item, "precision"));
+    if (spec.precision != "fp32" && spec.precision != "bf16" && spec.precision != "fp16") {
+      return FieldError("precision", "expected fp32, bf16 or fp16, got \"" + spec.precision + "\"");
+    }
+  }
   if (item.contains("dataset_options")) {
     auto options = datasets::DatasetOptionsFromJson(item["dataset_options"]);
     if (!options.ok()) return options.status().WithContext("plan item");

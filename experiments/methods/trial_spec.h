@@ -33,6 +33,8 @@ struct TrialSpec {
   // Optional top-level "eval_size": the evaluation subset size (0 = the dataset's default,
   // datasets/task_data.h). The plan never sets it; tests and benches use it to stay fast.
   int64_t eval_size = 0;
+  // Optional top-level "precision": fp32 (default) | bf16 | fp16 (experiments/models/precision.h).
+  std::string precision = "fp32";
   // The plan item's "dataset_options" (the sweep's dataset mapping: image root, eval splits
   // and size, proposals), empty for a plain dataset string.
   datasets::DatasetOptions dataset_options;

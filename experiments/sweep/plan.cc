@@ -291,6 +291,7 @@ class Planner {
       item["params"]["epochs"] = spec_.scheduler.max;
     }
     item["resources"] = {{"ranks", spec_.ranks}};
+    if (spec_.precision != "fp32") item["precision"] = spec_.precision;
     item["retries"] = spec_.retries;
     item["priority"] = spec_.priority;
     item["rerun"] = spec_.rerun;

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& TopLevelKeys() {
   static const std::vector<std::string> kKeys = {
-      "name",    "task",   "dataset",   "backbone", "shots",    "shot_unit", "replicates",
-      "methods", "search", "resources", "retries",  "priority", "rerun",     "objective"};
+      "name",   "task",      "dataset", "backbone", "shots", "shot_unit", "replicates", "methods",
+      "search", "resources", "retries", "priority", "rerun", "objective", "precision"};
   return kKeys;
 }
 
@@ -108,6 +108,7 @@ class SpecParser {
     ParseReplicates(root["replicates"]);
     ParseSearch(root["search"]);
     ParseResources(root["resources"]);
+    ParsePrecision(root["precision"]);
     if (auto v = OptionalInt(root["retries"], "retries", 0, 100)) spec_.retries = *v;
     if (auto v = OptionalInt(root["priority"], "priority", -1000000, 1000000)) {
       spec_.priority = *v;
@@ -707,6 +708,13 @@ class SpecParser {
     if (Missing(node, "resources", false)) return;
     if (!CheckMapping(node, "resources", {"ranks"})) return;
     if (auto v = OptionalInt(node["ranks"], "resources.ranks", 1, 4096)) spec_.ranks = *v;
+  }
+
+  void ParsePrecision(const YAML::Node& node) {
+    if (Missing(node, "precision", false)) return;
+    auto v =
+        ParseParamValue(EnumField("precision", {"fp32", "bf16", "fp16"}), node, "precision", diag_);
+    if (v) spec_.precision = v->get<std::string>();
   }
 
   void ParseRerun(const YAML::Node& node) {

@@ -111,6 +111,9 @@ struct SweepSpec {
   // search tuning on test data). Callers print them.
   std::vector<std::string> warnings;
   int64_t ranks = 1;  // resources.ranks
+  // Arithmetic of the trials' forward passes: fp32 | bf16 | fp16 (autocast; fp16 with loss
+  // scaling and a GPU only). Part of the trial key when not fp32 (trial_key.h).
+  std::string precision = "fp32";
   int64_t retries = 2;
   int64_t priority = 0;
   bool rerun = false;

@@ -67,6 +67,12 @@ nlohmann::json Identity(const nlohmann::json& item, const TrialFingerprints& fin
       options != item.end() && options->is_object() && options->contains("eval")) {
     identity["dataset_eval"] = options->at("eval");
   }
+  // Reduced precision changes the arithmetic; fp32 is the item without the field, so keys
+  // from before `precision` existed stay what they were.
+  if (auto precision = item.find("precision");
+      precision != item.end() && *precision != nlohmann::json("fp32")) {
+    identity["precision"] = *precision;
+  }
   identity["backbone_fingerprint"] = fingerprints.backbone;
   identity["dataset_fingerprint"] = fingerprints.dataset;
   identity["code_version"] = kTrialCodeVersion;

@@ -9,7 +9,9 @@
 // a moved checkpoint or dataset keeps its keys. When the item has
 // "dataset_options"."eval" (plan.h), the key also holds it as "dataset_eval": evaluating on
 // other splits, sizes or domains is another trial; image_root and proposals stay out (their
-// content is in the dataset fingerprint).
+// content is in the dataset fingerprint). An item with "precision" other than fp32 adds it
+// (bf16 and fp16 are other arithmetic); fp32 items carry no field, so their keys are those
+// from before precision existed.
 #pragma once
 
 #include <string>

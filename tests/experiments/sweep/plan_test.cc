@@ -333,6 +333,26 @@ TEST(PlanTest, KeysIgnoreSweepNameAndResources) {
   EXPECT_NE(a.items[0]["key"], shifted.items[0]["key"]);
 }
 
+// Precision is part of the key when not fp32; fp32 items carry no field, so the keys of
+// sweeps written before precision existed are unchanged.
+TEST(PlanTest, PrecisionEntersItemAndKeyOnlyWhenReduced) {
+  Plan plain = MakePlan(kHead + "methods: [linear-probe]\n");
+  Plan fp32 = MakePlan(kHead + "methods: [linear-probe]\nprecision: fp32\n");
+  Plan bf16 = MakePlan(kHead + "methods: [linear-probe]\nprecision: bf16\n");
+  ASSERT_EQ(plain.count, bf16.count);
+  for (size_t i = 0; i < plain.items.size(); ++i) {
+    EXPECT_FALSE(plain.items[i].contains("precision"));
+    EXPECT_FALSE(fp32.items[i].contains("precision"));
+    EXPECT_EQ(plain.items[i]["key"], fp32.items[i]["key"]);
+    EXPECT_EQ(bf16.items[i]["precision"], "bf16");
+    EXPECT_NE(plain.items[i]["key"], bf16.items[i]["key"]);
+  }
+  auto bad = ParseSweep(kHead + "methods: [linear-probe]\nprecision: fp8\n", "s.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("precision"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("fp16"), std::string::npos) << bad.status().message();
+}
+
 TEST(PlanTest, MissingFilesAtPlanTimeNameTheFile) {
   testing::TempDir dir;
   const std::string model = dir.Write("m.pt", "x");
