@@ -214,7 +214,7 @@ async function viewSweeps() {
                           ...(actions ? [''] : [])], rows, {cls: 'sweeps'})
                  : h('p', {class: 'note'}, data.sweeps.length ? 'None of the sweeps is yours.' : 'No sweeps yet.'),
     h('h2', {}, 'Worker groups'),
-    data.groups.length ? table(['id', 'host', 'ranks', 'state', 'last heartbeat'], groups)
+    data.groups.length ? table(['id', 'host', 'ranks', 'state', 'last heartbeat'], groups, {cls: 'groups'})
                        : h('p', {class: 'note'}, 'No active worker groups.'));
   refreshTimer = setTimeout(route, 5000);
 }
