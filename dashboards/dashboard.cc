@@ -5,9 +5,11 @@
 #include <map>
 #include <set>
 
+#include "dashboards/group_activity.h"
 #include "dashboards/trial_table.h"
 #include "dashboards/web_assets.h"
 #include "storage/artifact_store.h"
+#include "storage/param_text.h"
 #include "storage/report.h"
 #include "storage/report_format.h"
 
@@ -161,33 +163,28 @@ std::string Signature(const SweepInfo& s) {
          std::to_string(s.updated_ms);
 }
 
-json SweepsJson(ResultStore& store) {
-  json out = {{"now_ms", NowMs()}, {"sweeps", json::array()}, {"groups", json::array()}};
-  auto sweeps = store.ListSweeps();
-  if (sweeps.ok()) {
-    for (const auto& s : *sweeps) {
-      out["sweeps"].push_back({{"name", s.name},
-                               {"user", s.user},
-                               {"priority", s.priority},
-                               {"cancelled", s.cancelled},
-                               {"created_ms", s.created_ms},
-                               {"updated_ms", s.updated_ms},
-                               {"counts", CountsJson(s.counts)},
-                               {"eta_s", EtaSeconds(s, out["now_ms"].get<int64_t>())}});
-    }
+Result<json> SweepsJson(ResultStore& store) {
+  json out = {{"now_ms", NowMs()}, {"sweeps", json::array()}};
+  CT_ASSIGN_OR_RETURN(auto sweeps, store.ListSweeps());
+  for (const auto& s : sweeps) {
+    out["sweeps"].push_back({{"name", s.name},
+                             {"user", s.user},
+                             {"priority", s.priority},
+                             {"cancelled", s.cancelled},
+                             {"created_ms", s.created_ms},
+                             {"updated_ms", s.updated_ms},
+                             {"counts", CountsJson(s.counts)},
+                             {"eta_s", EtaSeconds(s, out["now_ms"].get<int64_t>())}});
   }
-  auto groups = store.ListWorkerGroups(false);
-  if (groups.ok()) {
-    for (const auto& g : *groups) {
-      out["groups"].push_back({{"id", g.id},
-                               {"host", g.host},
-                               {"ranks", g.ranks},
-                               {"state", g.state},
-                               {"version", g.version},
-                               {"last_heartbeat_ms", g.last_heartbeat_ms}});
-    }
-  }
+  CT_ASSIGN_OR_RETURN(out["groups"], ReadGroupActivity(store, sweeps));
   return out;
+}
+
+// Parameters as the report prints them, beside the JSON of each cell ("swept") and paired
+// row ("params": its swept ones), for the page's tables and legends.
+void AddParamsText(json& report) {
+  for (auto& c : report["cells"]) c["swept_text"] = ParamsText(c["swept"]);
+  for (auto& p : report["paired"]) p["swept_text"] = ParamsText(p["params"]);
 }
 
 Result<json> SummaryJson(const std::vector<TrialOutcome>& outcomes, const ReportOptions& options) {
@@ -208,6 +205,7 @@ Result<json> SummaryJson(const std::vector<TrialOutcome>& outcomes, const Report
     return out;
   }
   json r = ReportToJson(*report);
+  AddParamsText(r);
   out["cells"] = std::move(r["cells"]);  // moved: a large sweep's report is megabytes
   out["paired"] = std::move(r["paired"]);
   out["notes"] = r.value("notes", json::array());
@@ -299,7 +297,7 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
   const std::string route = request.path.substr(std::string(kApiPrefix).size());
   std::lock_guard<std::mutex> lock(mu_);
   if (route == "sweeps") {
-    json sweeps = SweepsJson(*store_);
+    CT_ASSIGN_OR_RETURN(json sweeps, SweepsJson(*store_));
     sweeps["can_cancel"] = options_.can_cancel;
     return HttpResponse::Json(200, sweeps);
   }
@@ -331,6 +329,8 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
                 {"key", trial.key},
                 {"wall_seconds", trial.wall_seconds},
                 {"progress", trial.progress},
+                {"progress_note", trial.progress_note},
+                {"params_text", ParamsText(trial.item.value("params", json::object()))},
                 {"item", trial.item}};
     if (trial.reused_from) out["reused_from"] = *trial.reused_from;
     CT_ASSIGN_OR_RETURN(auto metrics, store_->GetMetrics(id));
@@ -392,6 +392,7 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
                  {"shots", c["shots"]},
                  {"params", c["params"]},
                  {"swept", c["swept"]},
+                 {"swept_text", c["swept_text"]},
                  {"a", nullptr},
                  {"b", nullptr}};
         }

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <set>
 
+#include "storage/param_text.h"
+
 namespace chromatune::dashboards {
 namespace {
 
@@ -33,7 +35,8 @@ const std::vector<std::string>& TrialTable::SearchText() {
     search_text_.clear();
     search_text_.reserve(outcomes_->size());
     for (const auto& o : *outcomes_) {
-      search_text_.push_back(Lower(o.method + " " + o.params.dump() + " " + o.state));
+      search_text_.push_back(
+          Lower(o.method + " " + o.params.dump() + " " + ParamsText(o.params) + " " + o.state));
     }
   }
   return search_text_;
@@ -107,14 +110,16 @@ Result<json> TrialTable::Page(const TrialQuery& query) {
     if (text != nullptr && (*text)[i].find(q) == std::string::npos) continue;
     if (total >= query.offset && total < query.offset + query.limit) {
       auto m = o.metrics.find(query.metric);
-      out["rows"].push_back({{"id", o.trial_id},
-                             {"method", o.method},
-                             {"shots", o.shots},
-                             {"data_seed", o.data_seed},
-                             {"train_seed", o.train_seed},
-                             {"state", o.state},
-                             {"params", o.params},
-                             {"value", m == o.metrics.end() ? json(nullptr) : json(m->second)}});
+      json row = {{"id", o.trial_id},
+                  {"method", o.method},
+                  {"shots", o.shots},
+                  {"data_seed", o.data_seed},
+                  {"train_seed", o.train_seed},
+                  {"state", o.state},
+                  {"params", o.params},
+                  {"params_text", ParamsText(o.params)},
+                  {"value", m == o.metrics.end() ? json(nullptr) : json(m->second)}};
+      out["rows"].push_back(std::move(row));
     }
     ++total;
   }

@@ -21,9 +21,10 @@
 namespace chromatune::dashboards {
 
 struct TrialQuery {
-  std::string state;        // empty: any
-  std::string method;       // empty: any
-  std::string q;            // case-insensitive substring of "method params-json state"; empty: any
+  std::string state;   // empty: any
+  std::string method;  // empty: any
+  std::string
+      q;  // case-insensitive substring of "method params-json params-text state"; empty: any
   std::string sort = "id";  // id, method, shots, data_seed, train_seed, state, value
   bool desc = false;
   std::string metric = "accuracy";  // the value column
@@ -39,8 +40,10 @@ class TrialTable {
   const std::vector<TrialOutcome>& outcomes() const { return *outcomes_; }
 
   // {total, offset, limit, methods, rows: [{id, method, shots, data_seed, train_seed, state,
-  // params, value}]}. Ties keep id order; trials without the metric sort last ascending and
-  // first descending. kInvalidArgument (naming the column) for an unknown sort column.
+  // params, params_text, value}]}, params_text as the report prints parameters
+  // (storage/param_text.h). Ties keep id order; trials without the metric sort last
+  // ascending and first descending. kInvalidArgument (naming the column) for an unknown sort
+  // column.
   Result<nlohmann::json> Page(const TrialQuery& query);
 
  private:

@@ -8,7 +8,9 @@
 //    the per-colour scores and the paired differences. Its trials are SYNTHETIC, written
 //    through the store's write path by dashboard_fixture (dashboard_fixture.cc): a real
 //    grounding sweep needs a pretrained backbone first, which takes minutes on two cores,
-//    far over this test's budget, and noop trials cannot carry method names or colours.
+//    far over this test's budget, and noop trials cannot carry method names or colours;
+//  - a sweep that a worker group is busy with (live_group_fixture.cc): its group heartbeat
+//    184 s old, its trial heartbeat fresh, with a progress note.
 // Screenshots are saved under $CHROMATUNE_ARTIFACTS (default: a temporary folder, printed).
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,8 +22,10 @@ import {startDashboard, launchChromium, gotoRendered} from './dashboard_util.mjs
 
 const BIN = process.env.CHROMATUNE_BIN;
 const FIXTURE = process.env.CHROMATUNE_FIXTURE;
+const LIVE_FIXTURE = process.env.CHROMATUNE_LIVE_FIXTURE;
 assert.ok(BIN, 'CHROMATUNE_BIN must name the chromatune binary');
 assert.ok(FIXTURE, 'CHROMATUNE_FIXTURE must name the dashboard_fixture binary');
+assert.ok(LIVE_FIXTURE, 'CHROMATUNE_LIVE_FIXTURE must name the live_group_fixture binary');
 const work = mkdtempSync(join(tmpdir(), 'ct-browser-'));
 const shots = process.env.CHROMATUNE_ARTIFACTS || join(work, 'screenshots');
 mkdirSync(shots, {recursive: true});
@@ -30,6 +34,9 @@ const XSS = '<script>alert(1)</script>';
 const GROUNDING = 'fashionref-cpt';
 const MANY = 'fashionref-cpt-3-settings';  // 24 series: more than the plots draw
 const COLOURS = ['red', 'purple', 'green', 'yellow', 'blue'];
+const LIVE = 'live-coop';
+const GROUP_AGE_S = 184;  // the group heartbeat's age in issue 21's report
+let live;  // {running, leased}: trial ids of the busy group
 
 let dashboard, browser, base;
 const consoleErrors = [];
@@ -46,11 +53,14 @@ retries: 0
 `;
 }
 
-function runSweep(name, values) {
-  const file = join(work, `sweep-${values.join('-')}.yaml`);
-  writeFileSync(file, sweepYaml(name, values));
+function runYaml(file, yaml) {
+  writeFileSync(file, yaml);
   execFileSync(BIN, ['run', file, '--db', db, '--workers', '1', '--ranks', '1', '--no-progress'],
                {stdio: ['ignore', 'pipe', 'inherit'], timeout: 240000});
+}
+
+function runSweep(name, values) {
+  runYaml(join(work, `sweep-${values.join('-')}.yaml`), sweepYaml(name, values));
 }
 
 async function openPage(hash) {
@@ -69,6 +79,12 @@ before(async () => {
                       ['--sweep', MANY, '--settings', '3', '--data-seeds', '2']]) {
     execFileSync(FIXTURE, ['--db', db, ...args], {stdio: ['ignore', 'pipe', 'inherit'], timeout: 120000});
   }
+  // Last: a `chromatune run` after it would retire the fixture's group.
+  const out = execFileSync(LIVE_FIXTURE, ['--db', db, '--sweep', LIVE, '--group-age-s', String(GROUP_AGE_S)],
+                           {stdio: ['ignore', 'pipe', 'inherit'], timeout: 60000}).toString();
+  const m = out.match(/running=(\d+) leased=(\d+)/);
+  assert.ok(m, out);
+  live = {running: Number(m[1]), leased: Number(m[2])};
   ({child: dashboard, url: base} = await startDashboard(BIN, db));
   browser = await launchChromium();
 });
@@ -87,8 +103,8 @@ after(async () => {
 test('sweeps page lists every sweep with progress, the hostile name as text', async () => {
   const page = await openPage('#/');
   const names = await page.$$eval('table.sweeps tbody tr td:first-child', tds => tds.map(t => t.textContent));
-  assert.deepEqual(names.sort(), [XSS, 'noop-a', GROUNDING, MANY].sort());
-  assert.equal(await page.$$eval('table.sweeps .bar span.done', s => s.length), 4);
+  assert.deepEqual(names.sort(), [XSS, 'noop-a', GROUNDING, MANY, LIVE].sort());
+  assert.equal(await page.$$eval('table.sweeps .bar span.done', s => s.length), 5);
   await page.screenshot({path: join(shots, 'sweeps.png'), fullPage: true});
   await page.close();
 });
@@ -234,6 +250,59 @@ test('plots download as SVG and PNG, tables as CSV', async () => {
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('h2:has-text("Cells") button')]);
   assert.ok(csv.suggestedFilename().endsWith('.csv'));
   await page.close();
+});
+
+test('worker groups: last heard from counts trial heartbeats; what each group is doing', async () => {
+  const page = await openPage('#/');
+  const rows = await page.$$eval('table.groups tbody tr', trs => trs.map(tr => ({
+    host: tr.cells[1].textContent, heard: tr.cells[4].textContent,
+    groupHeartbeat: tr.cells[4].querySelector('.heard').title, doing: tr.cells[5].textContent,
+    links: [...tr.cells[5].querySelectorAll('a')].map(a => a.getAttribute('href'))})));
+  const busy = rows.find(r => r.host === 'gpu-node-7');
+  assert.ok(busy, JSON.stringify(rows));
+  // Heard from seconds ago (its trial's heartbeat), though its own heartbeat is 184 s old.
+  const heard = Number(busy.heard.match(/^(\d+) s ago$/)[1]);
+  assert.ok(heard < 60, busy.heard);
+  const own = Number(busy.groupHeartbeat.match(/^group heartbeat (\d+) s ago$/)[1]);
+  assert.ok(own >= GROUP_AGE_S, busy.groupHeartbeat);
+  // Doing: the running trial with its setting, progress and note; the one leased ahead counted.
+  assert.match(busy.doing, new RegExp(`#${live.running} ${LIVE}: coop shots=4 seeds 1/2 ctx_len=16 epochs=10 lr=0\\.004` +
+                                      ' — 40%, epoch 4/10, loss 0\\.512'));
+  assert.match(busy.doing, /1 more leased ahead/);
+  assert.ok(!busy.doing.includes(`#${live.leased} `), busy.doing);
+  assert.deepEqual(busy.links, [`#/trial/${live.running}`]);
+  await page.screenshot({path: join(shots, 'groups.png'), fullPage: true});
+  await page.close();
+  const trial = await openPage(`#/trial/${live.running}`);
+  assert.match(await trial.textContent('p.trial-state'), /^state running, 40% \(epoch 4\/10, loss 0\.512\)/);
+  await trial.close();
+});
+
+test('the trial table shows parameters as name=value like the report, the trial page the JSON too', async () => {
+  const page = await openPage('#/sweep/noop-a');
+  const params = await page.$$eval('table.trials tbody td.params', tds => tds.map(t => t.textContent));
+  assert.equal(params.length, 18);
+  // The method's resolved parameters (noop's defaults included), as the report prints them.
+  assert.ok(params.every(p => /^array_size=0 epochs=1 fail="none" rate=0\.0 sleep_ms=20 value=0\.[46]$/.test(p)),
+            JSON.stringify(params));
+  // The text filter finds what the table shows.
+  await page.fill('#trial-table input[name="q"]', 'value=0.4');
+  await page.press('#trial-table input[name="q"]', 'Enter');
+  await page.waitForFunction(() => /^9 trials/.test(document.querySelector('#trial-table .note').textContent));
+  await page.close();
+  const grounding = await openPage('#/sweep/' + GROUNDING);
+  const named = await grounding.$$eval('table.trials tbody td.params', tds => tds.map(t => t.textContent));
+  assert.ok(named.includes('alpha=0.498 color=red epochs=0'), JSON.stringify(named.slice(0, 8)));
+  assert.ok(named.every(p => !p.includes('{') && !p.includes('rgb')), JSON.stringify(named.slice(0, 8)));
+  await grounding.close();
+  const trial = await openPage('#/trial/1');
+  const text = await trial.textContent('p.params-text');
+  assert.match(text, /\bsleep_ms=20 value=0\.[46]$/);
+  const value = text.split('value=')[1];
+  const item = JSON.parse(await trial.textContent('pre.params'));
+  assert.equal(item.params.sleep_ms, 20);
+  assert.equal(String(item.params.value), value);
+  await trial.close();
 });
 
 test('no console errors on any page', () => {

@@ -98,5 +98,18 @@ TEST_F(TrialTableTest, RowsCarryTheChosenMetric) {
   EXPECT_EQ(page["rows"][1]["params"], json({{"color", "Red"}}));
 }
 
+TEST(TrialTableParamsTest, RowsCarryParamsTextAsTheReportPrintsThem) {
+  std::vector<TrialOutcome> rows = {Outcome(1, "cpt", 1, 1, "done", 0.7)};
+  rows[0].params = {{"color", {{"name", "red"}, {"rgb", {250, 0, 45}}}}, {"lr", 0.002}};
+  TrialTable table(std::make_shared<const std::vector<TrialOutcome>>(rows));
+  auto page = table.Page(TrialQuery{});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ((*page)["rows"][0]["params_text"], "color=red lr=0.002");
+  // The text filter finds what the table shows.
+  TrialQuery q;
+  q.q = "color=red";
+  EXPECT_EQ(Ids(*table.Page(q)), (std::vector<int64_t>{1}));
+}
+
 }  // namespace
 }  // namespace chromatune::dashboards
