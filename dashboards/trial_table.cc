@@ -23,8 +23,10 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-TrialTable::TrialTable(std::shared_ptr<const std::vector<TrialOutcome>> outcomes)
+TrialTable::TrialTable(std::shared_ptr<const std::vector<TrialOutcome>> outcomes,
+                       const std::vector<StoppedTrial>& stopped)
     : outcomes_(std::move(outcomes)) {
+  for (const StoppedTrial& t : stopped) stopped_.emplace(t.trial_id, t);
   std::set<std::string> methods;
   for (const auto& o : *outcomes_) methods.insert(o.method);
   methods_.assign(methods.begin(), methods.end());
@@ -119,6 +121,10 @@ Result<json> TrialTable::Page(const TrialQuery& query) {
                   {"params", o.params},
                   {"params_text", ParamsText(o.params)},
                   {"value", m == o.metrics.end() ? json(nullptr) : json(m->second)}};
+      if (auto s = stopped_.find(o.trial_id); s != stopped_.end()) {
+        row["stopped_at_rung"] = s->second.rung;
+        row["epochs_run"] = s->second.epochs_run;
+      }
       out["rows"].push_back(std::move(row));
     }
     ++total;

@@ -162,8 +162,8 @@ function table(header, rows, opts) {
 }
 
 function progressBar(c) {
-  const bar = h('span', {class: 'bar', title: `${c.done}/${c.total} done`});
-  for (const k of ['done', 'running', 'leased', 'failed', 'cancelled']) {
+  const bar = h('span', {class: 'bar', title: `${c.done}/${c.total} done` + (c.stopped ? `, ${c.stopped} stopped early` : '')});
+  for (const k of ['done', 'stopped', 'running', 'leased', 'failed', 'cancelled']) {
     if (c[k] > 0) bar.appendChild(h('span', {class: k, style: `width:${100 * c[k] / c.total}%`}));
   }
   return bar;
@@ -202,7 +202,7 @@ async function viewSweeps() {
   const rows = shown.map(s => [
     h('a', {href: '#/sweep/' + encodeURIComponent(s.name)}, s.name), s.user,
     progressBar(s.counts), s.counts.pending, s.counts.running + s.counts.leased, s.counts.done,
-    s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s),
+    s.counts.stopped, s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s),
     ...(actions ? [mayCancel(data, s) ? cancelButton(s.name) : ''] : [])]);
   const mine = h('input', {type: 'checkbox', id: 'my-sweeps', onchange: ev => {
     mySweepsOnly = ev.target.checked;
@@ -217,7 +217,7 @@ async function viewSweeps() {
   setMain(
     h('h1', {}, 'Sweeps'),
     me && me.mode === 'token' ? h('div', {class: 'controls'}, h('label', {}, mine, ' my sweeps')) : null,
-    shown.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'failed', 'ETA',
+    shown.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'stopped', 'failed', 'ETA',
                           ...(actions ? [''] : [])], rows, {cls: 'sweeps'})
                  : h('p', {class: 'note'}, data.sweeps.length ? 'None of the sweeps is yours.' : 'No sweeps yet.'),
     h('h2', {}, 'Worker groups'),
@@ -328,6 +328,32 @@ function cellsTable(summary, name) {
   return box;
 }
 
+// A trial's state; a trial the search stopped says where ("stopped at rung 1").
+function stateLabel(t) {
+  return t.state === 'stopped' && t.stopped_at_rung != null ? `stopped at rung ${t.stopped_at_rung}` : t.state;
+}
+
+// Rows of the stopped-trials table drawn (the trial table's "stopped" filter pages them all).
+const kStoppedRows = 200;
+
+// What an adaptive search did, as `chromatune report` shows it: its configurations and
+// compute, and its stopped trials apart (they are in no cell).
+function searchSection(search) {
+  if (!search) return null;
+  const rows = search.stopped.slice(0, kStoppedRows).map(t => [
+    h('a', {href: `#/trial/${t.trial_id}`}, String(t.trial_id)), t.method, t.shots,
+    `${t.data_seed}/${t.train_seed}`, t.params_text, `rung ${t.rung}`, t.epochs_run]);
+  return h('div', {id: 'search'},
+    h('h2', {}, 'Search'),
+    h('p', {class: 'search-summary'}, `${search.configs} configurations, ${search.stopped_early} stopped early ` +
+      `(${search.trials_stopped} trials); ${search.epochs_run} trial-epochs run of ${search.epochs_if_full} ` +
+      'if every trial ran to the end'),
+    rows.length ? h('h3', {}, 'Stopped trials (not in the cells above)') : null,
+    rows.length ? table(['trial', 'method', 'shots', 'seeds', 'params', 'stopped at', 'epochs run'], rows, {cls: 'stopped-trials'}) : null,
+    search.stopped.length > rows.length
+      ? h('p', {class: 'note'}, `Showing ${rows.length} of ${search.stopped.length} stopped trials.`) : null);
+}
+
 const trialQuery = {state: '', method: '', q: '', sort: 'id', desc: '0', offset: 0};
 
 async function trialTable(name, container) {
@@ -348,7 +374,7 @@ async function trialTable(name, container) {
   for (const r of data.rows) {
     tb.appendChild(h('tr', {}, h('td', {}, h('a', {href: `#/trial/${r.id}`}, String(r.id))),
       h('td', {}, r.method), h('td', {class: 'num'}, String(r.shots)), h('td', {class: 'num'}, String(r.data_seed)),
-      h('td', {class: 'num'}, String(r.train_seed)), h('td', {class: 'state'}, r.state),
+      h('td', {class: 'num'}, String(r.train_seed)), h('td', {class: 'state'}, stateLabel(r)),
       h('td', {class: 'num'}, fmt(r.value)), h('td', {class: 'params'}, r.params_text)));
   }
   t.appendChild(tb);
@@ -356,7 +382,7 @@ async function trialTable(name, container) {
     h('option', {value: ''}, 'all methods'), data.methods.map(m => h('option', {value: m}, m)));
   methodSel.value = trialQuery.method;
   const stateSel = h('select', {name: 'state', onchange: e => { trialQuery.state = e.target.value; trialQuery.offset = 0; trialTable(name, container); }},
-    ['', 'pending', 'leased', 'running', 'done', 'failed', 'cancelled'].map(s => h('option', {value: s}, s || 'all states')));
+    ['', 'pending', 'leased', 'running', 'done', 'stopped', 'failed', 'cancelled'].map(s => h('option', {value: s}, s || 'all states')));
   stateSel.value = trialQuery.state;
   const search = h('input', {type: 'search', name: 'q', placeholder: 'filter text', value: trialQuery.q});
   search.onchange = e => { trialQuery.q = e.target.value; trialQuery.offset = 0; trialTable(name, container); };
@@ -392,7 +418,8 @@ async function viewSweep(name, params) {
   setMain(
     h('h1', {}, 'Sweep ', h('span', {class: 'sweep-name'}, name)),
     h('div', {class: 'controls'}, progressBar(c),
-      h('span', {class: 'counts'}, `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed`),
+      h('span', {class: 'counts'}, `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed` +
+        (c.stopped ? `, ${c.stopped} stopped early` : '')),
       h('label', {class: 'metric-choice'}, 'metric ', metricSel)),
     summary.notes.length ? h('p', {class: 'note'}, summary.notes.join('; ')) : null,
     summary.points_omitted ? h('p', {class: 'note'}, 'Replicate points omitted: too many to draw.') : null,
@@ -400,15 +427,24 @@ async function viewSweep(name, params) {
       ? h('p', {class: 'note series-note'}, `The plots show ${series.shown.length} of ${series.all.length} settings ` +
           `(${summary.baseline} and the highest means at the largest shot count); the cells table has them all.`)
       : null,
-    plots, cellsTable(summary, name), trials);
+    plots, cellsTable(summary, name), searchSection(summary.search), trials);
   await trialTable(name, trials);
 }
 
 // ---- #/trial/ID ----------------------------------------------------------------------
-// "state running, 40% (epoch 4/10), attempt 1".
+// Rung marks of a searched trial's curves: each rung epoch, the one it was stopped at apart.
+function rungMarks(search) {
+  if (!search) return [];
+  return search.rung_epochs.map((epoch, r) => ({x: epoch, label: `rung ${r}`, stop: r === search.stopped_at_rung}));
+}
+
+// "state stopped at rung 1 (epoch 3) after 3 epochs", "state running, 40% (epoch 4/10)".
 function trialStateText(t) {
   let text = `state ${t.state}`;
-  if (t.state === 'running' || t.state === 'leased') {
+  const s = t.search;
+  if (t.state === 'stopped' && s && s.stopped_at_rung != null) {
+    text += ` at rung ${s.stopped_at_rung} (epoch ${s.stopped_at_epoch}) after ${s.epochs_run} epochs`;
+  } else if (t.state === 'running' || t.state === 'leased') {
     text += `, ${Math.round(100 * t.progress)}%` + (t.progress_note ? ` (${t.progress_note})` : '');
   }
   return `${text}, attempt ${t.attempt}`;
@@ -417,9 +453,10 @@ function trialStateText(t) {
 async function viewTrial(id) {
   const t = await getJson('trial', {id});
   const plots = h('div', {class: 'plots'});
+  const marks = rungMarks(t.search);
   for (const c of t.curves) {
     plots.appendChild(plotBox(linePlot({title: c.name, kind: 'curve', xLabel: 'step', yLabel: c.name,
-      series: [{label: c.name, xs: c.steps, ys: c.values}]}), `trial-${id}-${c.name}`));
+      series: [{label: c.name, xs: c.steps, ys: c.values}], marks}), `trial-${id}-${c.name}`));
   }
   const metrics = Object.entries(t.metrics).map(([k, v]) => [k, fmt(v)]);
   setMain(

@@ -9,6 +9,9 @@
 //    through the store's write path by dashboard_fixture (dashboard_fixture.cc): a real
 //    grounding sweep needs a pretrained backbone first, which takes minutes on two cores,
 //    far over this test's budget, and noop trials cannot carry method names or colours;
+//  - an adaptive search (`chromatune run`, ASHA over 9 noop configurations × 2 data seeds,
+//    the deterministic curves of tests/integration/search_faults_test.py) whose weak
+//    configurations are stopped at a rung;
 //  - a sweep that a worker group is busy with (live_group_fixture.cc): its group heartbeat
 //    184 s old, its trial heartbeat fresh, with a progress note.
 // Screenshots are saved under $CHROMATUNE_ARTIFACTS (default: a temporary folder, printed).
@@ -34,6 +37,7 @@ const XSS = '<script>alert(1)</script>';
 const GROUNDING = 'fashionref-cpt';
 const MANY = 'fashionref-cpt-3-settings';  // 24 series: more than the plots draw
 const COLOURS = ['red', 'purple', 'green', 'yellow', 'blue'];
+const ASHA = 'asha-noop';
 const LIVE = 'live-coop';
 const GROUP_AGE_S = 184;  // the group heartbeat's age in issue 21's report
 let live;  // {running, leased}: trial ids of the busy group
@@ -53,6 +57,21 @@ retries: 0
 `;
 }
 
+// ASHA over 9 configurations (value, rate 0.3: a curve per configuration) x 2 data seeds,
+// rungs at epochs 1, 3, 9 (eta 3).
+function ashaYaml(name) {
+  return `name: ${name}
+task: classification
+dataset: fashion-mnist
+shots: [1]
+replicates: {data_seeds: [1, 2], train_seeds: [1]}
+methods:
+  - {name: noop, value: [0.5, 0.8, 0.3, 0.9, 0.6, 0.7, 0.2, 0.95, 0.4], rate: 0.3, sleep_ms: 90}
+search: {mode: grid, scheduler: {name: asha, min: 1, max: 9, eta: 3}}
+retries: 0
+`;
+}
+
 function runYaml(file, yaml) {
   writeFileSync(file, yaml);
   execFileSync(BIN, ['run', file, '--db', db, '--workers', '1', '--ranks', '1', '--no-progress'],
@@ -61,6 +80,11 @@ function runYaml(file, yaml) {
 
 function runSweep(name, values) {
   runYaml(join(work, `sweep-${values.join('-')}.yaml`), sweepYaml(name, values));
+}
+
+async function apiGet(page, route, params) {
+  return page.evaluate(async ([r, p]) => (await fetch('/api/v1/dashboard/' + r + '?' + new URLSearchParams(p))).json(),
+                       [route, params]);
 }
 
 async function openPage(hash) {
@@ -75,6 +99,7 @@ async function openPage(hash) {
 before(async () => {
   runSweep('noop-a', [0.4, 0.6]);
   runSweep(XSS, [0.5, 0.7]);
+  runYaml(join(work, 'asha.yaml'), ashaYaml(ASHA));
   for (const args of [['--sweep', GROUNDING, '--data-seeds', '3'],
                       ['--sweep', MANY, '--settings', '3', '--data-seeds', '2']]) {
     execFileSync(FIXTURE, ['--db', db, ...args], {stdio: ['ignore', 'pipe', 'inherit'], timeout: 120000});
@@ -103,8 +128,8 @@ after(async () => {
 test('sweeps page lists every sweep with progress, the hostile name as text', async () => {
   const page = await openPage('#/');
   const names = await page.$$eval('table.sweeps tbody tr td:first-child', tds => tds.map(t => t.textContent));
-  assert.deepEqual(names.sort(), [XSS, 'noop-a', GROUNDING, MANY, LIVE].sort());
-  assert.equal(await page.$$eval('table.sweeps .bar span.done', s => s.length), 5);
+  assert.deepEqual(names.sort(), [XSS, 'noop-a', GROUNDING, MANY, ASHA, LIVE].sort());
+  assert.equal(await page.$$eval('table.sweeps .bar span.done', s => s.length), 6);
   await page.screenshot({path: join(shots, 'sweeps.png'), fullPage: true});
   await page.close();
 });
@@ -302,6 +327,47 @@ test('the trial table shows parameters as name=value like the report, the trial 
   const item = JSON.parse(await trial.textContent('pre.params'));
   assert.equal(item.params.sleep_ms, 20);
   assert.equal(String(item.params.value), value);
+  await trial.close();
+});
+
+test('stopped trials are shown apart, with their rung, and never counted in cells', async () => {
+  const page = await openPage('#/sweep/' + ASHA);
+  const summary = await apiGet(page, 'summary', {sweep: ASHA, metric: 'accuracy'});
+  const c = summary.counts;
+  assert.ok(c.stopped >= 2 && c.done >= 2 && c.stopped + c.done === 18, JSON.stringify(c));
+  assert.match(await page.textContent('.controls .counts'), new RegExp(`, ${c.stopped} stopped early$`));
+  assert.match(await page.textContent('#search .search-summary'),
+               new RegExp(`^9 configurations, ${summary.search.stopped_early} stopped early \\(${c.stopped} trials\\)`));
+  const stopped = await page.$$eval('table.stopped-trials tbody tr', trs => trs.map(tr => [...tr.cells].map(td => td.textContent)));
+  assert.equal(stopped.length, c.stopped);
+  assert.ok(stopped.every(r => /^rung \d$/.test(r[5]) && /\brate=0\.3 sleep_ms=90 value=0\.\d+$/.test(r[4])), JSON.stringify(stopped));
+  // Cells hold done trials only: their n add up to the done count, one point per done trial.
+  assert.equal(summary.cells.reduce((n, cell) => n + cell.n, 0), c.done);
+  assert.equal(await page.$$eval('svg[data-kind="accuracy"] .marks circle.replicate', p => p.length), c.done);
+  const stoppedValues = new Set(stopped.map(r => r[4].match(/value=(\S+)/)[1]));
+  const cellValues = summary.cells.map(cell => String(cell.params.value));
+  assert.ok(cellValues.every(v => !stoppedValues.has(v)), `${[...stoppedValues]} vs ${cellValues}`);
+  // The trial table's state filter lists them, each "stopped at rung r".
+  await page.selectOption('#trial-table select[name="state"]', 'stopped');
+  await page.waitForFunction(n => document.querySelector('#trial-table .note').textContent.startsWith(`${n} trials`), c.stopped);
+  const states = await page.$$eval('table.trials tbody td.state', tds => tds.map(t => t.textContent));
+  assert.equal(states.length, c.stopped);
+  assert.ok(states.every(s => /^stopped at rung \d$/.test(s)), JSON.stringify(states));
+  await page.screenshot({path: join(shots, 'search.png'), fullPage: true});
+  const id = await page.$eval('table.trials tbody tr td:first-child a', a => a.textContent);
+  const rung = Number(states[0].match(/rung (\d)/)[1]);
+  await page.close();
+
+  // Its page: where it stopped, and its learning curve with the rungs marked.
+  const trial = await openPage(`#/trial/${id}`);
+  assert.match(await trial.textContent('p.trial-state'),
+               new RegExp(`^state stopped at rung ${rung} \\(epoch ${[1, 3, 9][rung]}\\) after \\d+ epochs`));
+  const curve = 'svg[data-kind="curve"] .marks';
+  assert.ok(await trial.$$eval(`${curve} polyline.curve, ${curve} circle.mean`, m => m.length) >= 1);
+  assert.ok(await trial.$$eval(`${curve} line.rung`, l => l.length) >= 1);
+  assert.equal(await trial.$$eval(`${curve} line.rung.stop`, l => l.length), 1);
+  assert.ok((await trial.$$eval(`${curve} text.rung-label`, t => t.map(x => x.textContent))).includes(`rung ${rung}: stopped`));
+  await trial.screenshot({path: join(shots, 'stopped-trial.png'), fullPage: true});
   await trial.close();
 });
 
