@@ -25,6 +25,7 @@
 
 #include "cli/command.h"
 #include "storage/csv_text.h"
+#include "storage/param_text.h"
 #include "storage/report.h"
 #include "storage/report_format.h"
 #include "storage/report_store.h"

@@ -8,6 +8,7 @@
 #include "coordinator/wait_reason.h"
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
+#include "storage/trial_counts_json.h"
 
 namespace chromatune::coordinator {
 namespace {
@@ -16,12 +17,6 @@ int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-nlohmann::json CountsJson(const TrialCounts& c) {
-  return {{"pending", c.pending}, {"leased", c.leased}, {"running", c.running},
-          {"done", c.done},       {"failed", c.failed}, {"cancelled", c.cancelled},
-          {"stopped", c.stopped}, {"total", c.total()}, {"finished", c.finished()}};
 }
 
 // How many waiting trials `status` lists one by one (the rest are counted per group).
@@ -562,7 +557,7 @@ Result<nlohmann::json> Coordinator::SweepReport(const std::string& name) {
                         {"retries", s.retries},
                         {"cancelled", s.cancelled},
                         {"created_ms", s.created_ms},
-                        {"counts", CountsJson(s.counts)},
+                        {"counts", TrialCountsJson(s.counts)},
                         {"running_note", oldest.empty() ? "" : oldest[0].progress_note}};
 }
 
@@ -580,7 +575,7 @@ Result<nlohmann::json> Coordinator::StatusReport() {
                       {"priority", s.priority},
                       {"retries", s.retries},
                       {"cancelled", s.cancelled},
-                      {"counts", CountsJson(s.counts)}});
+                      {"counts", TrialCountsJson(s.counts)}});
   }
   out["sweeps"] = std::move(sweeps);
 

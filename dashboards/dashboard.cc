@@ -5,11 +5,16 @@
 #include <map>
 #include <set>
 
+#include "dashboards/group_activity.h"
 #include "dashboards/trial_table.h"
 #include "dashboards/web_assets.h"
+#include "experiments/search/item_search.h"
 #include "storage/artifact_store.h"
+#include "storage/param_text.h"
 #include "storage/report.h"
 #include "storage/report_format.h"
+#include "storage/search_summary.h"
+#include "storage/trial_counts_json.h"
 
 namespace chromatune::dashboards {
 namespace {
@@ -80,18 +85,12 @@ std::string CellKey(const std::string& task, const std::string& dataset, const s
 
 // Seconds left for a sweep, from its average pace so far; null before the first result.
 json EtaSeconds(const SweepInfo& s, int64_t now_ms) {
-  const int64_t finished = s.counts.done + s.counts.failed;
+  const int64_t finished = s.counts.done + s.counts.failed + s.counts.stopped;
   const int64_t left = s.counts.pending + s.counts.leased + s.counts.running;
   if (left == 0) return 0;
   if (finished == 0 || now_ms <= s.created_ms) return nullptr;
   const double per_trial = double(now_ms - s.created_ms) / 1000.0 / double(finished);
   return per_trial * double(left);
-}
-
-json CountsJson(const TrialCounts& c) {
-  return {{"pending", c.pending}, {"leased", c.leased}, {"running", c.running},
-          {"done", c.done},       {"failed", c.failed}, {"cancelled", c.cancelled},
-          {"total", c.total()}};
 }
 
 }  // namespace
@@ -104,10 +103,17 @@ struct Dashboard::SummaryEntry {
   std::string body;  // value.dump(), the response (a summary can be megabytes)
 };
 
+// A sweep's trials as read at one signature: the trial table (and so the outcomes) and what
+// its adaptive search did (nullopt when the sweep does not search).
+struct SweepTrials {
+  std::string signature;
+  std::shared_ptr<TrialTable> table;
+  std::optional<SearchSummary> search;
+};
+
 struct Dashboard::SummaryCache {
   std::map<std::string, SummaryEntry> summaries;  // by sweep, metric, baseline, ddof
-  // The trial table (and so the outcomes) by sweep name, with the signature it was read at.
-  std::map<std::string, std::pair<std::string, std::shared_ptr<TrialTable>>> tables;
+  std::map<std::string, SweepTrials> trials;      // by sweep name
 };
 
 Result<std::unique_ptr<Dashboard>> Dashboard::Open(const DashboardOptions& options) {
@@ -140,54 +146,54 @@ HttpResponse Dashboard::Handle(const HttpRequest& request) {
 
 namespace {
 
-// The trial table over a sweep's outcomes, read again only when the sweep's counts
-// changed. Called under the dashboard mutex.
-Result<std::shared_ptr<TrialTable>> CachedTable(
-    ResultStore& store, const SweepInfo& sweep, const std::string& signature,
-    std::map<std::string, std::pair<std::string, std::shared_ptr<TrialTable>>>& cache) {
+// A sweep's trials, read again only when the sweep's counts changed. Called under the
+// dashboard mutex; the pointer is valid until the next call.
+Result<const SweepTrials*> CachedTrials(ResultStore& store, const SweepInfo& sweep,
+                                        const std::string& signature,
+                                        std::map<std::string, SweepTrials>& cache) {
   auto it = cache.find(sweep.name);
-  if (it != cache.end() && it->second.first == signature) return it->second.second;
+  if (it != cache.end() && it->second.signature == signature) return &it->second;
   CT_ASSIGN_OR_RETURN(auto outcomes, store.ListOutcomes(sweep.name));
-  auto table = std::make_shared<TrialTable>(
-      std::make_shared<const std::vector<TrialOutcome>>(std::move(outcomes)));
-  cache[sweep.name] = {signature, table};
-  return table;
+  SweepTrials read;
+  read.signature = signature;
+  CT_ASSIGN_OR_RETURN(read.search, SummarizeSearch(store, {sweep.id}));
+  read.table = std::make_shared<TrialTable>(
+      std::make_shared<const std::vector<TrialOutcome>>(std::move(outcomes)),
+      read.search ? read.search->stopped : std::vector<StoppedTrial>{});
+  SweepTrials& entry = cache[sweep.name];
+  entry = std::move(read);
+  return &entry;
 }
 
 std::string Signature(const SweepInfo& s) {
   return std::to_string(s.counts.pending) + "/" + std::to_string(s.counts.leased) + "/" +
          std::to_string(s.counts.running) + "/" + std::to_string(s.counts.done) + "/" +
          std::to_string(s.counts.failed) + "/" + std::to_string(s.counts.cancelled) + "/" +
-         std::to_string(s.updated_ms);
+         std::to_string(s.counts.stopped) + "/" + std::to_string(s.updated_ms);
 }
 
-json SweepsJson(ResultStore& store) {
-  json out = {{"now_ms", NowMs()}, {"sweeps", json::array()}, {"groups", json::array()}};
-  auto sweeps = store.ListSweeps();
-  if (sweeps.ok()) {
-    for (const auto& s : *sweeps) {
-      out["sweeps"].push_back({{"name", s.name},
-                               {"user", s.user},
-                               {"priority", s.priority},
-                               {"cancelled", s.cancelled},
-                               {"created_ms", s.created_ms},
-                               {"updated_ms", s.updated_ms},
-                               {"counts", CountsJson(s.counts)},
-                               {"eta_s", EtaSeconds(s, out["now_ms"].get<int64_t>())}});
-    }
+Result<json> SweepsJson(ResultStore& store) {
+  json out = {{"now_ms", NowMs()}, {"sweeps", json::array()}};
+  CT_ASSIGN_OR_RETURN(auto sweeps, store.ListSweeps());
+  for (const auto& s : sweeps) {
+    out["sweeps"].push_back({{"name", s.name},
+                             {"user", s.user},
+                             {"priority", s.priority},
+                             {"cancelled", s.cancelled},
+                             {"created_ms", s.created_ms},
+                             {"updated_ms", s.updated_ms},
+                             {"counts", TrialCountsJson(s.counts)},
+                             {"eta_s", EtaSeconds(s, out["now_ms"].get<int64_t>())}});
   }
-  auto groups = store.ListWorkerGroups(false);
-  if (groups.ok()) {
-    for (const auto& g : *groups) {
-      out["groups"].push_back({{"id", g.id},
-                               {"host", g.host},
-                               {"ranks", g.ranks},
-                               {"state", g.state},
-                               {"version", g.version},
-                               {"last_heartbeat_ms", g.last_heartbeat_ms}});
-    }
-  }
+  CT_ASSIGN_OR_RETURN(out["groups"], ReadGroupActivity(store, sweeps));
   return out;
+}
+
+// Parameters as the report prints them, beside the JSON of each cell ("swept") and paired
+// row ("params": its swept ones), for the page's tables and legends.
+void AddParamsText(json& report) {
+  for (auto& c : report["cells"]) c["swept_text"] = ParamsText(c["swept"]);
+  for (auto& p : report["paired"]) p["swept_text"] = ParamsText(p["params"]);
 }
 
 Result<json> SummaryJson(const std::vector<TrialOutcome>& outcomes, const ReportOptions& options) {
@@ -208,6 +214,7 @@ Result<json> SummaryJson(const std::vector<TrialOutcome>& outcomes, const Report
     return out;
   }
   json r = ReportToJson(*report);
+  AddParamsText(r);
   out["cells"] = std::move(r["cells"]);  // moved: a large sweep's report is megabytes
   out["paired"] = std::move(r["paired"]);
   out["notes"] = r.value("notes", json::array());
@@ -270,6 +277,21 @@ Result<TrialQuery> TrialQueryFrom(const HttpRequest& request) {
   return query;
 }
 
+// A searched trial's rungs and, once stopped, where: {"rung_epochs": [...],
+// "stopped_at_rung", "stopped_at_epoch", "epochs_run"} (the last three only when stopped);
+// null for a trial that is not part of an adaptive search.
+Result<json> TrialSearchJson(ResultStore& store, const TrialRecord& trial) {
+  auto item_search = search::ItemSearchOf(trial.item);
+  if (!item_search.ok() || !item_search->has_value()) return json(nullptr);
+  json out = {{"rung_epochs", (*item_search)->rungs}};
+  if (trial.state != TrialState::kStopped) return out;
+  CT_ASSIGN_OR_RETURN(json info, store.GetTrialInfo(trial.id));
+  for (const char* key : {"stopped_at_rung", "stopped_at_epoch", "epochs_run"}) {
+    if (info.contains(key)) out[key] = info[key];
+  }
+  return out;
+}
+
 json CurvesJson(const std::vector<CurvePoint>& points) {
   std::map<std::string, json> by_name;
   for (const auto& p : points) {
@@ -299,7 +321,7 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
   const std::string route = request.path.substr(std::string(kApiPrefix).size());
   std::lock_guard<std::mutex> lock(mu_);
   if (route == "sweeps") {
-    json sweeps = SweepsJson(*store_);
+    CT_ASSIGN_OR_RETURN(json sweeps, SweepsJson(*store_));
     sweeps["can_cancel"] = options_.can_cancel;
     return HttpResponse::Json(200, sweeps);
   }
@@ -315,8 +337,9 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
     CT_ASSIGN_OR_RETURN(std::string name, RequireQuery(request, "sweep"));
     CT_ASSIGN_OR_RETURN(TrialQuery query, TrialQueryFrom(request));
     CT_ASSIGN_OR_RETURN(SweepInfo sweep, store_->GetSweep(name));
-    CT_ASSIGN_OR_RETURN(auto table, CachedTable(*store_, sweep, Signature(sweep), cache_->tables));
-    CT_ASSIGN_OR_RETURN(json page, table->Page(query));
+    CT_ASSIGN_OR_RETURN(const SweepTrials* trials,
+                        CachedTrials(*store_, sweep, Signature(sweep), cache_->trials));
+    CT_ASSIGN_OR_RETURN(json page, trials->table->Page(query));
     return HttpResponse::Json(200, page);
   }
   if (route == "trial") {
@@ -331,8 +354,11 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
                 {"key", trial.key},
                 {"wall_seconds", trial.wall_seconds},
                 {"progress", trial.progress},
+                {"progress_note", trial.progress_note},
+                {"params_text", ParamsText(trial.item.value("params", json::object()))},
                 {"item", trial.item}};
     if (trial.reused_from) out["reused_from"] = *trial.reused_from;
+    CT_ASSIGN_OR_RETURN(out["search"], TrialSearchJson(*store_, trial));
     CT_ASSIGN_OR_RETURN(auto metrics, store_->GetMetrics(id));
     out["metrics"] = metrics;
     CT_ASSIGN_OR_RETURN(auto attempts, store_->ListAttempts(id));
@@ -392,6 +418,7 @@ Result<HttpResponse> Dashboard::Route(const HttpRequest& request) {
                  {"shots", c["shots"]},
                  {"params", c["params"]},
                  {"swept", c["swept"]},
+                 {"swept_text", c["swept_text"]},
                  {"a", nullptr},
                  {"b", nullptr}};
         }
@@ -415,10 +442,18 @@ Result<const Dashboard::SummaryEntry*> Dashboard::CachedSummary(const std::strin
   if (cached != cache_->summaries.end() && cached->second.signature == signature) {
     return &cached->second;
   }
-  CT_ASSIGN_OR_RETURN(auto table, CachedTable(*store_, sweep, signature, cache_->tables));
-  CT_ASSIGN_OR_RETURN(json summary, SummaryJson(table->outcomes(), options));
+  CT_ASSIGN_OR_RETURN(const SweepTrials* trials,
+                      CachedTrials(*store_, sweep, signature, cache_->trials));
+  CT_ASSIGN_OR_RETURN(json summary, SummaryJson(trials->table->outcomes(), options));
   summary["sweep"] = name;
-  summary["counts"] = CountsJson(sweep.counts);
+  summary["counts"] = TrialCountsJson(sweep.counts);
+  // What the adaptive search did, as `chromatune report` shows it; its stopped trials are in
+  // no cell (BuildReport counts done trials only).
+  summary["search"] = nullptr;
+  if (trials->search) {
+    summary["search"] = SearchSummaryToJson(*trials->search);
+    for (auto& t : summary["search"]["stopped"]) t["params_text"] = ParamsText(t["params"]);
+  }
   auto& entry = cache_->summaries[cache_key];
   entry.signature = signature;
   entry.body = summary.dump();

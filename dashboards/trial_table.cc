@@ -6,6 +6,8 @@
 #include <numeric>
 #include <set>
 
+#include "storage/param_text.h"
+
 namespace chromatune::dashboards {
 namespace {
 
@@ -21,8 +23,10 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-TrialTable::TrialTable(std::shared_ptr<const std::vector<TrialOutcome>> outcomes)
+TrialTable::TrialTable(std::shared_ptr<const std::vector<TrialOutcome>> outcomes,
+                       const std::vector<StoppedTrial>& stopped)
     : outcomes_(std::move(outcomes)) {
+  for (const StoppedTrial& t : stopped) stopped_.emplace(t.trial_id, t);
   std::set<std::string> methods;
   for (const auto& o : *outcomes_) methods.insert(o.method);
   methods_.assign(methods.begin(), methods.end());
@@ -33,7 +37,8 @@ const std::vector<std::string>& TrialTable::SearchText() {
     search_text_.clear();
     search_text_.reserve(outcomes_->size());
     for (const auto& o : *outcomes_) {
-      search_text_.push_back(Lower(o.method + " " + o.params.dump() + " " + o.state));
+      search_text_.push_back(
+          Lower(o.method + " " + o.params.dump() + " " + ParamsText(o.params) + " " + o.state));
     }
   }
   return search_text_;
@@ -107,14 +112,20 @@ Result<json> TrialTable::Page(const TrialQuery& query) {
     if (text != nullptr && (*text)[i].find(q) == std::string::npos) continue;
     if (total >= query.offset && total < query.offset + query.limit) {
       auto m = o.metrics.find(query.metric);
-      out["rows"].push_back({{"id", o.trial_id},
-                             {"method", o.method},
-                             {"shots", o.shots},
-                             {"data_seed", o.data_seed},
-                             {"train_seed", o.train_seed},
-                             {"state", o.state},
-                             {"params", o.params},
-                             {"value", m == o.metrics.end() ? json(nullptr) : json(m->second)}});
+      json row = {{"id", o.trial_id},
+                  {"method", o.method},
+                  {"shots", o.shots},
+                  {"data_seed", o.data_seed},
+                  {"train_seed", o.train_seed},
+                  {"state", o.state},
+                  {"params", o.params},
+                  {"params_text", ParamsText(o.params)},
+                  {"value", m == o.metrics.end() ? json(nullptr) : json(m->second)}};
+      if (auto s = stopped_.find(o.trial_id); s != stopped_.end()) {
+        row["stopped_at_rung"] = s->second.rung;
+        row["epochs_run"] = s->second.epochs_run;
+      }
+      out["rows"].push_back(std::move(row));
     }
     ++total;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/csv_text.h"
+#include "storage/param_text.h"
 
 namespace chromatune {
 namespace {
@@ -37,37 +38,15 @@ std::string IntervalText(const std::optional<stats::Interval>& ci) {
 // For machines: NaN as empty, 17 significant digits round-trip.
 std::string Full(double v) { return std::isnan(v) ? "" : Format("%.17g", v); }
 
-// A parameter value as people read it: a named value (an object with a string "name", as
-// colours are stored: {"name": "red", "rgb": [...]}) by its name, a list element by element,
-// anything else as JSON (strings quoted).
-std::string ValueText(const nlohmann::json& v) {
-  if (v.is_object()) {
-    auto name = v.find("name");
-    if (name != v.end() && name->is_string()) return name->get<std::string>();
-  }
-  if (v.is_array()) {
-    std::string out = "[";
-    for (const auto& e : v) out += (out.size() > 1 ? "," : "") + ValueText(e);
-    return out + "]";
-  }
-  return v.dump();
-}
-
-// Swept parameters as "k=v k=v" (ValueText), skipping those a cell does not set (null, e.g.
-// `palette` of a single-colour CPT cell); "-" when none. Machine formats (CSV, JSON) keep
-// the full values.
-std::string ParamsText(const nlohmann::json& params) {
-  std::string out;
-  for (const auto& item : params.items()) {
-    if (item.value().is_null()) continue;
-    if (!out.empty()) out += ' ';
-    out += item.key() + "=" + ValueText(item.value());
-  }
-  return out.empty() ? "-" : out;
+// Swept parameters as "k=v k=v" (storage/param_text.h); "-" when none. Machine formats
+// (CSV, JSON) keep the full values.
+std::string ParamsOrDash(const nlohmann::json& params) {
+  std::string text = ParamsText(params);
+  return text.empty() ? "-" : text;
 }
 
 std::string BaselineText(const PairedComparison& p) {
-  const std::string params = ParamsText(p.baseline_swept);
+  const std::string params = ParamsOrDash(p.baseline_swept);
   return params == "-" ? p.baseline : p.baseline + " " + params;
 }
 
@@ -87,7 +66,7 @@ bool IsNumericColumn(const std::string& name) {
 
 Row CellRow(const ReportCell& c) {
   return {c.method,
-          ParamsText(c.swept),
+          ParamsOrDash(c.swept),
           std::to_string(c.shots),
           std::to_string(c.n),
           Fixed(c.mean),
@@ -98,7 +77,7 @@ Row CellRow(const ReportCell& c) {
 
 Row PairedRow(const PairedComparison& p) {
   return {p.method,
-          ParamsText(p.swept),
+          ParamsOrDash(p.swept),
           BaselineText(p),
           std::to_string(p.shots),
           std::to_string(p.n_pairs),
@@ -221,7 +200,7 @@ std::string RenderText(const Report& report, bool markdown) {
       for (const auto& t : s.stopped) {
         rows.push_back({std::to_string(t.trial_id), t.method, std::to_string(t.shots),
                         std::to_string(t.data_seed) + "/" + std::to_string(t.train_seed),
-                        ParamsText(t.params), "rung " + std::to_string(t.rung),
+                        ParamsOrDash(t.params), "rung " + std::to_string(t.rung),
                         std::to_string(t.epochs_run)});
       }
       table({"trial", "method", "shots", "seeds", "params", "stopped at", "epochs run"}, rows);

@@ -486,6 +486,18 @@ Result<std::map<std::string, double>> ResultStore::GetMetrics(int64_t trial_id) 
   return out;
 }
 
+Result<nlohmann::json> ResultStore::GetTrialInfo(int64_t trial_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare("SELECT info_json FROM trials WHERE id = ?"));
+  stmt.Bind(1, trial_id);
+  CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return NotFound(impl_->path_ + ": no trial with id " + std::to_string(trial_id));
+  nlohmann::json info = stmt.ColumnIsNull(0) ? nlohmann::json::object()
+                                             : nlohmann::json::parse(stmt.ColumnText(0), nullptr,
+                                                                     /*allow_exceptions=*/false);
+  return info.is_object() ? info : nlohmann::json::object();
+}
+
 Result<std::vector<CurvePoint>> ResultStore::GetCurves(int64_t trial_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare("SELECT name, step, value FROM curves "

@@ -457,6 +457,10 @@ class ResultStore {
   Result<std::map<std::string, double>> GetMetrics(int64_t trial_id);
   // Curve points of a trial ordered by name, then step.
   Result<std::vector<CurvePoint>> GetCurves(int64_t trial_id);
+  // The trial's info object (what its result reported, e.g. "device", and what the search
+  // added: "stopped_at_rung", "stopped_at_epoch", "epochs_run"); an empty object when none.
+  // kNotFound for an unknown trial.
+  Result<nlohmann::json> GetTrialInfo(int64_t trial_id);
   // Every trial (all states) of the sweep, or of all sweeps when `sweep` is empty, with
   // its final metrics, ordered by trial id. About 0.25 s of CPU for 100,000 trials
   // (bench/store/RESULTS.md).

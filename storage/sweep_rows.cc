@@ -68,20 +68,6 @@ TemplateFields FieldsOf(const nlohmann::json& item) {
 
 }  // namespace
 
-std::string ParamValueText(const nlohmann::json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_object()) {
-    auto name = value.find("name");
-    if (name != value.end() && name->is_string()) return name->get<std::string>();
-  }
-  if (value.is_array()) {
-    std::string out = "[";
-    for (size_t i = 0; i < value.size(); ++i) out += (i ? "," : "") + ParamValueText(value[i]);
-    return out + "]";
-  }
-  return value.dump();
-}
-
 SweepRows::SweepRows(std::unique_ptr<SqliteDb> db, int64_t sweep_id, std::string sweep)
     : db_(std::move(db)), sweep_id_(sweep_id), sweep_(std::move(sweep)) {}
 

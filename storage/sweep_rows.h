@@ -104,9 +104,4 @@ class SweepRows {
   std::string sweep_;
 };
 
-// A parameter value as a flat cell reads it, the report's convention (docs/statistics.md):
-// an object with a string "name" (a colour) by its name, a list element by element as
-// "[a,b]", a string as itself, anything else as JSON.
-std::string ParamValueText(const nlohmann::json& value);
-
 }  // namespace chromatune

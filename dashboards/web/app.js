@@ -136,24 +136,10 @@ function showError(e) {
   setMain(h('div', {class: 'error'}, String(e.message || e)));
 }
 
-// A parameter value as people read it: a named value (an object with a string `name`, as
-// colours are stored: {"name": "red", "rgb": [...]}) by its name, a list element by element,
-// other objects as JSON. The same rule as the report's tables (storage/report_format.cc).
-function valueLabel(v) {
-  if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.name === 'string') return v.name;
-  if (Array.isArray(v)) return `[${v.map(valueLabel).join(',')}]`;
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
-}
-
-// Swept parameters as "k=v k=v", leaving out those a cell does not set (null).
-function paramsLabel(swept) {
-  return Object.entries(swept || {}).filter(([, v]) => v != null)
-      .map(([k, v]) => `${k}=${valueLabel(v)}`).join(' ');
-}
-
+// A setting's label: its method and swept parameters as "k=v k=v". The server writes the
+// parameters' text (swept_text, params_text) with the report's rule (storage/param_text.h).
 function seriesLabel(c) {
-  const p = paramsLabel(c.swept);
-  return p ? `${c.method} ${p}` : c.method;
+  return c.swept_text ? `${c.method} ${c.swept_text}` : c.method;
 }
 
 function plotBox(svg, name) {
@@ -176,11 +162,29 @@ function table(header, rows, opts) {
 }
 
 function progressBar(c) {
-  const bar = h('span', {class: 'bar', title: `${c.done}/${c.total} done`});
-  for (const k of ['done', 'running', 'leased', 'failed', 'cancelled']) {
+  const bar = h('span', {class: 'bar', title: `${c.done}/${c.total} done` + (c.stopped ? `, ${c.stopped} stopped early` : '')});
+  for (const k of ['done', 'stopped', 'running', 'leased', 'failed', 'cancelled']) {
     if (c[k] > 0) bar.appendChild(h('span', {class: k, style: `width:${100 * c[k] / c.total}%`}));
   }
   return bar;
+}
+
+function secondsAgo(nowMs, ms) {
+  return `${Math.max(0, Math.round((nowMs - ms) / 1000))} s ago`;
+}
+
+// What a worker group is doing: the trials that reported progress (sweep, setting, progress
+// and note of their last heartbeat), and how many more it holds leased ahead.
+function groupDoing(g) {
+  const started = g.trials.filter(t => t.started);
+  const ahead = g.trials.length - started.length;
+  if (!g.trials.length) return h('span', {class: 'note'}, 'idle');
+  return h('div', {class: 'doing'},
+    started.map(t => h('div', {class: 'group-trial'},
+      h('a', {href: `#/trial/${t.id}`}, `#${t.id}`), ` ${t.sweep}: ${t.method} shots=${t.shots} ` +
+        `seeds ${t.data_seed}/${t.train_seed}` + (t.params_text ? ` ${t.params_text}` : ''),
+      h('span', {class: 'progress-note'}, ` — ${Math.round(100 * t.progress)}%` + (t.note ? `, ${t.note}` : '')))),
+    ahead ? h('div', {class: 'note'}, `${ahead} more leased ahead`) : null);
 }
 
 function fmtEta(s) {
@@ -198,23 +202,26 @@ async function viewSweeps() {
   const rows = shown.map(s => [
     h('a', {href: '#/sweep/' + encodeURIComponent(s.name)}, s.name), s.user,
     progressBar(s.counts), s.counts.pending, s.counts.running + s.counts.leased, s.counts.done,
-    s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s),
+    s.counts.stopped, s.counts.failed, s.cancelled ? 'cancelled' : fmtEta(s.eta_s),
     ...(actions ? [mayCancel(data, s) ? cancelButton(s.name) : ''] : [])]);
   const mine = h('input', {type: 'checkbox', id: 'my-sweeps', onchange: ev => {
     mySweepsOnly = ev.target.checked;
     route();
   }});
   mine.checked = mySweepsOnly;
+  // Heard from: the group's own heartbeat or its trials' heartbeats, whichever is newer.
   const groups = data.groups.map(g => [g.id, g.host, g.ranks, g.state,
-    `${Math.round((data.now_ms - g.last_heartbeat_ms) / 1000)} s ago`]);
+    h('span', {class: 'heard', title: `group heartbeat ${secondsAgo(data.now_ms, g.last_heartbeat_ms)}`},
+      secondsAgo(data.now_ms, g.last_heard_ms)),
+    groupDoing(g)]);
   setMain(
     h('h1', {}, 'Sweeps'),
     me && me.mode === 'token' ? h('div', {class: 'controls'}, h('label', {}, mine, ' my sweeps')) : null,
-    shown.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'failed', 'ETA',
+    shown.length ? table(['sweep', 'user', 'progress', 'pending', 'running', 'done', 'stopped', 'failed', 'ETA',
                           ...(actions ? [''] : [])], rows, {cls: 'sweeps'})
                  : h('p', {class: 'note'}, data.sweeps.length ? 'None of the sweeps is yours.' : 'No sweeps yet.'),
     h('h2', {}, 'Worker groups'),
-    data.groups.length ? table(['id', 'host', 'ranks', 'state', 'last heartbeat'], groups)
+    data.groups.length ? table(['id', 'host', 'ranks', 'state', 'last heard from', 'doing'], groups, {cls: 'groups'})
                        : h('p', {class: 'note'}, 'No active worker groups.'));
   refreshTimer = setTimeout(route, 5000);
 }
@@ -260,12 +267,12 @@ function accuracyPlot(summary, metric, series) {
 // shownColours: label -> colour of the accuracy plot's series, so a method keeps its colour.
 function pairedPlot(summary, shownColours) {
   const pairs = summary.paired.filter(p => p.baseline_found && p.n_pairs > 0 &&
-                                           shownColours.has(seriesLabel({method: p.method, swept: p.params})));
+                                           shownColours.has(seriesLabel(p)));
   if (!pairs.length) return null;
   const shots = [...new Set(pairs.map(p => p.shots))].sort((a, b) => a - b);
   const bySeries = new Map();
   for (const p of pairs) {
-    const label = seriesLabel({method: p.method, swept: p.params});
+    const label = seriesLabel(p);
     if (!bySeries.has(label)) bySeries.set(label, {label, color: shownColours.get(label), points: []});
     bySeries.get(label).points.push({cat: shots.indexOf(p.shots), mean: p.mean_diff,
       lo: p.ci95 ? p.ci95[0] : null, hi: p.ci95 ? p.ci95[1] : null, p: p.p_t_holm});
@@ -306,7 +313,7 @@ const kCellRows = 200;
 
 function cellsTable(summary, name) {
   const header = ['method', 'params', 'shots', 'n', 'mean', 'std', 'ci95 lo', 'ci95 hi'];
-  const rows = summary.cells.map(c => [c.method, paramsLabel(c.swept), c.shots, c.n, c.mean, c.std,
+  const rows = summary.cells.map(c => [c.method, c.swept_text, c.shots, c.n, c.mean, c.std,
                                        c.ci95 ? c.ci95[0] : null, c.ci95 ? c.ci95[1] : null]);
   const shown = rows.map(r => r.map((v, i) => i >= 4 ? fmt(v) : v));  // mean, std, CI
   const box = h('div', {});
@@ -319,6 +326,32 @@ function cellsTable(summary, name) {
   };
   draw(kCellRows);
   return box;
+}
+
+// A trial's state; a trial the search stopped says where ("stopped at rung 1").
+function stateLabel(t) {
+  return t.state === 'stopped' && t.stopped_at_rung != null ? `stopped at rung ${t.stopped_at_rung}` : t.state;
+}
+
+// Rows of the stopped-trials table drawn (the trial table's "stopped" filter pages them all).
+const kStoppedRows = 200;
+
+// What an adaptive search did, as `chromatune report` shows it: its configurations and
+// compute, and its stopped trials apart (they are in no cell).
+function searchSection(search) {
+  if (!search) return null;
+  const rows = search.stopped.slice(0, kStoppedRows).map(t => [
+    h('a', {href: `#/trial/${t.trial_id}`}, String(t.trial_id)), t.method, t.shots,
+    `${t.data_seed}/${t.train_seed}`, t.params_text, `rung ${t.rung}`, t.epochs_run]);
+  return h('div', {id: 'search'},
+    h('h2', {}, 'Search'),
+    h('p', {class: 'search-summary'}, `${search.configs} configurations, ${search.stopped_early} stopped early ` +
+      `(${search.trials_stopped} trials); ${search.epochs_run} trial-epochs run of ${search.epochs_if_full} ` +
+      'if every trial ran to the end'),
+    rows.length ? h('h3', {}, 'Stopped trials (not in the cells above)') : null,
+    rows.length ? table(['trial', 'method', 'shots', 'seeds', 'params', 'stopped at', 'epochs run'], rows, {cls: 'stopped-trials'}) : null,
+    search.stopped.length > rows.length
+      ? h('p', {class: 'note'}, `Showing ${rows.length} of ${search.stopped.length} stopped trials.`) : null);
 }
 
 const trialQuery = {state: '', method: '', q: '', sort: 'id', desc: '0', offset: 0};
@@ -341,15 +374,15 @@ async function trialTable(name, container) {
   for (const r of data.rows) {
     tb.appendChild(h('tr', {}, h('td', {}, h('a', {href: `#/trial/${r.id}`}, String(r.id))),
       h('td', {}, r.method), h('td', {class: 'num'}, String(r.shots)), h('td', {class: 'num'}, String(r.data_seed)),
-      h('td', {class: 'num'}, String(r.train_seed)), h('td', {}, r.state), h('td', {class: 'num'}, fmt(r.value)),
-      h('td', {}, JSON.stringify(r.params))));
+      h('td', {class: 'num'}, String(r.train_seed)), h('td', {class: 'state'}, stateLabel(r)),
+      h('td', {class: 'num'}, fmt(r.value)), h('td', {class: 'params'}, r.params_text)));
   }
   t.appendChild(tb);
   const methodSel = h('select', {name: 'method', onchange: e => { trialQuery.method = e.target.value; trialQuery.offset = 0; trialTable(name, container); }},
     h('option', {value: ''}, 'all methods'), data.methods.map(m => h('option', {value: m}, m)));
   methodSel.value = trialQuery.method;
   const stateSel = h('select', {name: 'state', onchange: e => { trialQuery.state = e.target.value; trialQuery.offset = 0; trialTable(name, container); }},
-    ['', 'pending', 'leased', 'running', 'done', 'failed', 'cancelled'].map(s => h('option', {value: s}, s || 'all states')));
+    ['', 'pending', 'leased', 'running', 'done', 'stopped', 'failed', 'cancelled'].map(s => h('option', {value: s}, s || 'all states')));
   stateSel.value = trialQuery.state;
   const search = h('input', {type: 'search', name: 'q', placeholder: 'filter text', value: trialQuery.q});
   search.onchange = e => { trialQuery.q = e.target.value; trialQuery.offset = 0; trialTable(name, container); };
@@ -385,7 +418,8 @@ async function viewSweep(name, params) {
   setMain(
     h('h1', {}, 'Sweep ', h('span', {class: 'sweep-name'}, name)),
     h('div', {class: 'controls'}, progressBar(c),
-      h('span', {class: 'counts'}, `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed`),
+      h('span', {class: 'counts'}, `${c.done} done, ${c.running + c.leased} running, ${c.pending} pending, ${c.failed} failed` +
+        (c.stopped ? `, ${c.stopped} stopped early` : '')),
       h('label', {class: 'metric-choice'}, 'metric ', metricSel)),
     summary.notes.length ? h('p', {class: 'note'}, summary.notes.join('; ')) : null,
     summary.points_omitted ? h('p', {class: 'note'}, 'Replicate points omitted: too many to draw.') : null,
@@ -393,26 +427,46 @@ async function viewSweep(name, params) {
       ? h('p', {class: 'note series-note'}, `The plots show ${series.shown.length} of ${series.all.length} settings ` +
           `(${summary.baseline} and the highest means at the largest shot count); the cells table has them all.`)
       : null,
-    plots, cellsTable(summary, name), trials);
+    plots, cellsTable(summary, name), searchSection(summary.search), trials);
   await trialTable(name, trials);
 }
 
 // ---- #/trial/ID ----------------------------------------------------------------------
+// Rung marks of a searched trial's curves: each rung epoch, the one it was stopped at apart.
+function rungMarks(search) {
+  if (!search) return [];
+  return search.rung_epochs.map((epoch, r) => ({x: epoch, label: `rung ${r}`, stop: r === search.stopped_at_rung}));
+}
+
+// "state stopped at rung 1 (epoch 3) after 3 epochs", "state running, 40% (epoch 4/10)".
+function trialStateText(t) {
+  let text = `state ${t.state}`;
+  const s = t.search;
+  if (t.state === 'stopped' && s && s.stopped_at_rung != null) {
+    text += ` at rung ${s.stopped_at_rung} (epoch ${s.stopped_at_epoch}) after ${s.epochs_run} epochs`;
+  } else if (t.state === 'running' || t.state === 'leased') {
+    text += `, ${Math.round(100 * t.progress)}%` + (t.progress_note ? ` (${t.progress_note})` : '');
+  }
+  return `${text}, attempt ${t.attempt}`;
+}
+
 async function viewTrial(id) {
   const t = await getJson('trial', {id});
   const plots = h('div', {class: 'plots'});
+  const marks = rungMarks(t.search);
   for (const c of t.curves) {
     plots.appendChild(plotBox(linePlot({title: c.name, kind: 'curve', xLabel: 'step', yLabel: c.name,
-      series: [{label: c.name, xs: c.steps, ys: c.values}]}), `trial-${id}-${c.name}`));
+      series: [{label: c.name, xs: c.steps, ys: c.values}], marks}), `trial-${id}-${c.name}`));
   }
   const metrics = Object.entries(t.metrics).map(([k, v]) => [k, fmt(v)]);
   setMain(
     h('h1', {}, `Trial ${t.id} of `, h('a', {href: '#/sweep/' + encodeURIComponent(t.sweep)}, t.sweep)),
-    h('p', {}, `state ${t.state}, attempt ${t.attempt}`, t.error ? h('span', {class: 'error'}, ' ' + t.error) : null),
+    h('p', {class: 'trial-state'}, trialStateText(t), t.error ? h('span', {class: 'error'}, ' ' + t.error) : null),
     h('h2', {}, `Curves (from ${t.curves_source})`),
     t.curves.length ? plots : h('p', {class: 'note'}, 'No curves recorded.'),
     h('h2', {}, 'Metrics'), table(['metric', 'value'], metrics),
-    h('h2', {}, 'Parameters'), h('pre', {class: 'params'}, JSON.stringify(t.item, null, 2)),
+    h('h2', {}, 'Parameters'), h('p', {class: 'params-text'}, t.params_text || '(none)'),
+    h('pre', {class: 'params'}, JSON.stringify(t.item, null, 2)),
     h('h2', {}, 'Arrays'), table(['name', 'shape'], t.arrays.map(a => [a.name, JSON.stringify(a.shape)])),
     h('h2', {}, 'Attempts'), table(['attempt', 'group', 'outcome', 'error'], t.attempts.map(a => [a.attempt, a.worker_group, a.outcome, a.error])));
 }
@@ -448,7 +502,7 @@ async function viewCompare(params) {
     series.push(...bySeries.values());
   }
   const header = ['method', 'params', 'shots', 'A n', 'A mean', 'B n', 'B mean', 'B − A'];
-  const rows = cmp.rows.map(r => [r.method, paramsLabel(r.swept), r.shots, r.a ? r.a.n : null, r.a ? r.a.mean : null,
+  const rows = cmp.rows.map(r => [r.method, r.swept_text, r.shots, r.a ? r.a.n : null, r.a ? r.a.mean : null,
                                   r.b ? r.b.n : null, r.b ? r.b.mean : null, r.a && r.b ? r.b.mean - r.a.mean : null]);
   setMain(...head,
     series.length ? h('div', {class: 'plots'}, plotBox(bandPlot({title: `${cmp.metric}: A solid, B dashed`, kind: 'compare',

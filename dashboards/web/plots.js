@@ -191,11 +191,21 @@ function heatmap(opts) {
   return svg;
 }
 
-// Line plot over numeric x: series [{label, xs, ys}].
+// Line plot over numeric x: series [{label, xs, ys}]. marks: vertical lines at x with a
+// label, [{x, label, stop}] (a searched trial's rungs; `stop` the rung it was stopped at, in
+// red), drawn where they fall within the series' x range.
 function linePlot(opts) {
   const xs = opts.series.flatMap(s => s.xs), ys = opts.series.flatMap(s => s.ys);
   const f = frame(Object.assign({}, opts, {xRange: [Math.min(...xs), Math.max(...xs)],
                                            yRange: [Math.min(...ys), Math.max(...ys)]}));
+  const [xlo, xhi] = [Math.min(...xs), Math.max(...xs)];
+  for (const mark of (opts.marks || []).filter(m => m.x >= xlo && m.x <= xhi)) {
+    const colour = mark.stop ? '#d64545' : '#999';
+    svgEl('line', {x1: f.x(mark.x), x2: f.x(mark.x), y1: f.m.t, y2: f.m.t + f.ph, stroke: colour,
+                   'stroke-dasharray': '4 3', class: mark.stop ? 'rung stop' : 'rung'}, f.marks);
+    svgText(f.marks, f.x(mark.x) + 3, f.m.t + 10, mark.stop ? `${mark.label}: stopped` : mark.label,
+            {'font-size': 9, fill: colour, class: 'rung-label'});
+  }
   opts.series.forEach((s, si) => {
     const color = seriesColour(s, si);
     const pts = s.xs.map((xv, i) => `${f.x(xv)},${f.y(s.ys[i])}`);

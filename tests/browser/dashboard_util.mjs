@@ -22,11 +22,12 @@ export function startDashboard(bin, db, extraArgs = []) {
 }
 
 // Headless chromium from /usr/bin, no sandbox (containers), nothing fetched from the network.
-export function launchChromium() {
+// `extraArgs`: more command-line switches (the TLS test pins its certificate with one).
+export function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu',
-           '--disable-component-update', '--disable-sync', '--no-first-run'],
+           '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
 }
 

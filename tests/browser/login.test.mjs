@@ -5,11 +5,11 @@
 // button, a session request without its CSRF token refused, and logout.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {mkdtempSync, writeFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {launchChromium} from './dashboard_util.mjs';
+import {startCoordinator, api as apiAt, noopSweep as sweep, login as loginAt} from './coordinator_util.mjs';
 
 const BIN = process.env.CHROMATUNE_BIN;
 assert.ok(BIN, 'CHROMATUNE_BIN must name the chromatune binary');
@@ -18,45 +18,14 @@ const TOKENS = {alice: 'alice-token-0123456789ab', bob: 'bob-token-0123456789abc
                 vera: 'viewer-token-0123456789a'};
 let coordinator, browser, base;
 
-function startCoordinator() {
-  writeFileSync(join(work, 'tokens'),
-                `alice ${TOKENS.alice} user\nbob ${TOKENS.bob} user\nvera ${TOKENS.vera} viewer\n`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['coordinator', '--db', join(work, 'runs.db'), '--listen', '127.0.0.1:0',
-                              '--token-file', join(work, 'tokens')], {stdio: ['ignore', 'pipe', 'inherit']});
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('coordinator did not start: ' + out)), 20000);
-    child.stdout.on('data', d => {
-      out += d;
-      const m = out.match(/listening on (\S+)/);
-      if (m) { clearTimeout(timer); resolve({child, url: 'http://' + m[1]}); }
-    });
-    child.on('exit', code => { clearTimeout(timer); reject(new Error(`coordinator exited with ${code}`)); });
-  });
-}
+function api(method, path, token, body) { return apiAt(base, method, path, token, body); }
 
-async function api(method, path, token, body) {
-  const res = await fetch(base + path, {method, headers: {'Authorization': 'Bearer ' + token,
-                                                          'Content-Type': 'application/json'},
-                                        body: body ? JSON.stringify(body) : undefined});
-  return {status: res.status, body: await res.json()};
-}
-
-function sweep(name) {
-  return `name: ${name}\ntask: classification\ndataset: fashion-mnist\nshots: [1]\n` +
-         `replicates: {data_seeds: [1], train_seeds: [1, 2]}\nmethods:\n  - {name: noop, value: 0.5}\n`;
-}
-
-async function login(page, token) {
-  await page.goto(base + '/#/');
-  await page.waitForFunction(() => document.body.dataset.ready === 'login');
-  await page.fill('#token', token);
-  await page.click('#login button[type="submit"]');
-  await page.waitForFunction(() => document.body.dataset.ready === '#/');
-}
+function login(page, token) { return loginAt(page, base, token); }
 
 before(async () => {
-  ({child: coordinator, url: base} = await startCoordinator());
+  writeFileSync(join(work, 'tokens'),
+                `alice ${TOKENS.alice} user\nbob ${TOKENS.bob} user\nvera ${TOKENS.vera} viewer\n`);
+  ({child: coordinator, url: base} = await startCoordinator(BIN, join(work, 'runs.db'), join(work, 'tokens')));
   for (const [who, name] of [['alice', 'alice-a'], ['alice', 'alice-b'], ['bob', 'bob-a']]) {
     const r = await api('POST', '/api/v1/sweeps', TOKENS[who], {yaml: sweep(name), origin: name + '.yaml'});
     assert.equal(r.status, 201, JSON.stringify(r.body));

@@ -98,5 +98,36 @@ TEST_F(TrialTableTest, RowsCarryTheChosenMetric) {
   EXPECT_EQ(page["rows"][1]["params"], json({{"color", "Red"}}));
 }
 
+TEST(TrialTableParamsTest, RowsCarryParamsTextAsTheReportPrintsThem) {
+  std::vector<TrialOutcome> rows = {Outcome(1, "cpt", 1, 1, "done", 0.7)};
+  rows[0].params = {{"color", {{"name", "red"}, {"rgb", {250, 0, 45}}}}, {"lr", 0.002}};
+  TrialTable table(std::make_shared<const std::vector<TrialOutcome>>(rows));
+  auto page = table.Page(TrialQuery{});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ((*page)["rows"][0]["params_text"], "color=red lr=0.002");
+  // The text filter finds what the table shows.
+  TrialQuery q;
+  q.q = "color=red";
+  EXPECT_EQ(Ids(*table.Page(q)), (std::vector<int64_t>{1}));
+}
+
+TEST(TrialTableStoppedTest, AStoppedTrialsRowSaysWhereItStopped) {
+  std::vector<TrialOutcome> rows = {Outcome(1, "cpt", 1, 1, "done", 0.7),
+                                    Outcome(2, "cpt", 1, 2, "stopped", 0.4)};
+  StoppedTrial stopped;
+  stopped.trial_id = 2;
+  stopped.rung = 1;
+  stopped.epochs_run = 3;
+  TrialTable table(std::make_shared<const std::vector<TrialOutcome>>(rows), {stopped});
+  auto page = table.Page(TrialQuery{});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  const json& r = (*page)["rows"];
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].contains("stopped_at_rung"));
+  EXPECT_EQ(r[1]["state"], "stopped");
+  EXPECT_EQ(r[1]["stopped_at_rung"], 1);
+  EXPECT_EQ(r[1]["epochs_run"], 3);
+}
+
 }  // namespace
 }  // namespace chromatune::dashboards

@@ -9,16 +9,6 @@
 namespace chromatune {
 namespace {
 
-TEST(ParamValueTextTest, AsTheReportPrintsThem) {
-  EXPECT_EQ(ParamValueText(nlohmann::json("end")), "end");
-  EXPECT_EQ(ParamValueText(nlohmann::json(0.002)), "0.002");
-  EXPECT_EQ(ParamValueText(nlohmann::json(true)), "true");
-  EXPECT_EQ(ParamValueText(nlohmann::json{{"name", "red"}, {"rgb", {250, 0, 45}}}), "red");
-  EXPECT_EQ(ParamValueText(nlohmann::json::array({nlohmann::json{{"name", "red"}}, "x", 1})),
-            "[red,x,1]");
-  EXPECT_EQ(ParamValueText(nlohmann::json{{"a", 1}}), "{\"a\":1}");
-}
-
 TEST(SweepRowsTest, TrialsWithTheirItemFieldsParamsMetricsAndWorker) {
   testing::ScratchDir dir;
   const std::string path = dir.File("runs.db");
