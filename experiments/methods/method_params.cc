@@ -120,7 +120,17 @@ class CatalogReader {
     t.schedule = Enum("schedule");
     t.momentum = Double("momentum");
     t.weight_decay = Double("weight_decay");
+    if (Declares("warmup_epochs")) {
+      t.warmup_epochs = Int("warmup_epochs");
+      t.warmup_lr = Double("warmup_lr");
+    }
     return t;
+  }
+  bool Declares(const std::string& name) const {
+    for (const ParamDef& d : method_.params) {
+      if (d.name == name) return true;
+    }
+    return false;
   }
   void Fail(const std::string& name, const std::string& problem) { reader_.Fail(name, problem); }
   const Status& status() const { return reader_.status(); }

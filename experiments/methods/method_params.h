@@ -25,6 +25,10 @@ struct TrainParams {
   std::string schedule;   // cosine | constant
   double momentum = 0.0;
   double weight_decay = 0.0;
+  // The first warmup_epochs epochs run at the constant warmup_lr; the schedule (cosine over
+  // all epochs) applies from then on, counted from epoch 0 (CoOp's ConstantWarmupScheduler).
+  int64_t warmup_epochs = 0;
+  double warmup_lr = 0.0;
   // Dynamic loss scaling (loss_scaler.h): set by the trial engine for precision fp16, never
   // a method parameter.
   bool loss_scaling = false;

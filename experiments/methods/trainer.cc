@@ -122,7 +122,8 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
     CT_ASSIGN_OR_RETURN(bool cancelled, CancelledEverywhere(ctx));
     if (cancelled) return Cancelled("trial cancelled at epoch " + std::to_string(epoch));
     const double lr =
-        train.schedule == "cosine"
+        epoch < train.warmup_epochs ? train.warmup_lr
+        : train.schedule == "cosine"
             ? 0.5 * train.lr * (1.0 + std::cos(M_PI * static_cast<double>(epoch) / train.epochs))
             : train.lr;
     SetLearningRate(opt.get(), train, lr);

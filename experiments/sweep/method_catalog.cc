@@ -187,6 +187,10 @@ struct TrainingDefaults {
   int64_t batch_size = 32;
   std::string optimizer = "sgd";
   double weight_decay = 5e-4;
+  // CoOp's warm-up: this many epochs at the constant warmup_lr before the schedule starts
+  // (the schedule keeps counting from epoch 0, as Dassl's ConstantWarmupScheduler does).
+  // -1: the method has no warm-up parameters at all (their keys stay what they were).
+  int64_t warmup_epochs = -1;
 };
 
 void AddTraining(std::vector<ParamDef>& params, const TrainingDefaults& d) {
@@ -203,6 +207,11 @@ void AddTraining(std::vector<ParamDef>& params, const TrainingDefaults& d) {
   params.push_back(Enum("schedule", {"cosine", "constant"}, "cosine", "learning-rate schedule"));
   params.push_back(Float("momentum", 0.9, 0.0, 1.0, false, "SGD momentum"));
   params.push_back(Float("weight_decay", d.weight_decay, 0.0, 1000.0, false, "L2 penalty"));
+  if (d.warmup_epochs >= 0) {
+    params.push_back(Int("warmup_epochs", d.warmup_epochs, 0, kMaxEpochs,
+                         "first epochs at the constant warmup_lr, before the schedule"));
+    params.push_back(Float("warmup_lr", 1e-5, 0.0, kMaxLr, true, "learning rate of the warm-up"));
+  }
 }
 
 std::vector<MethodDef> BuildCatalog() {
@@ -236,7 +245,9 @@ std::vector<MethodDef> BuildCatalog() {
       Enum("class_position", {"end", "middle", "front"}, "end", "where the class token goes"),
       Bool("csc", false, "class-specific context (true) or one unified context (false)"),
       Text("init", "", {}, "phrase whose word embeddings initialise the context; \"\" = random")};
-  AddTraining(coop.params, {});
+  TrainingDefaults coop_training;
+  coop_training.warmup_epochs = 1;  // CoOp's published recipe: one epoch at lr 1e-5
+  AddTraining(coop.params, coop_training);
   methods.push_back(coop);
 
   MethodDef vpt{"vpt", true, kClassification, {}, "VPT: learned visual prompt tokens"};

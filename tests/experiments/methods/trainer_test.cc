@@ -86,6 +86,28 @@ TEST(TrainerTest, TwoRanksMatchOneRankWithTheSameGlobalBatch) {
   EXPECT_TRUE(torch::allclose(out[0], single, 1e-5, 1e-5)) << out[0] << single;
 }
 
+// CoOp's warm-up: the first warmup_epochs run at warmup_lr (0 here: nothing moves), then the
+// schedule, which keeps counting from epoch 0.
+TEST(TrainerTest, WarmupEpochsRunAtTheWarmupRate) {
+  Problem pb;
+  LocalCommunicator comm;
+  TrainParams all_warmup = Sgd(3, 8);
+  all_warmup.warmup_epochs = 3;
+  all_warmup.warmup_lr = 0.0;
+  EXPECT_TRUE(torch::equal(Train(&comm, pb, all_warmup, nullptr), torch::zeros({3})));
+  TrainParams one = Sgd(3, 8);
+  one.warmup_epochs = 1;
+  one.warmup_lr = 0.0;
+  const torch::Tensor warmed = Train(&comm, pb, one, nullptr);
+  const torch::Tensor plain = Train(&comm, pb, Sgd(3, 8), nullptr);
+  EXPECT_FALSE(torch::equal(warmed, torch::zeros({3})));
+  EXPECT_FALSE(torch::equal(warmed, plain));
+  // Epochs 2 and 3 at the schedule's rates for epochs 1 and 2 of 3 equal a plain run from
+  // the same start over those epochs, so the warmed run is behind the plain one.
+  const torch::Tensor target = torch::tensor({0.5f, -1.0f, 2.0f});
+  EXPECT_GT((warmed - target).norm().item<double>(), (plain - target).norm().item<double>());
+}
+
 TEST(TrainerTest, CancellationStopsWithCancelled) {
   LocalCommunicator comm;
   torch::Tensor w = torch::zeros({1}).requires_grad_(true);

@@ -78,7 +78,7 @@ TEST(PlanTest, ItemHasEveryFieldAndEveryParameterResolved) {
   EXPECT_EQ(item["params"],
             nlohmann::json::parse(R"({"batch_size":32,"class_position":"end","csc":false,
               "ctx_len":16,"epochs":50,"init":"","lr":0.002,"momentum":0.9,"optimizer":"sgd",
-              "schedule":"cosine","weight_decay":0.0005})"));
+              "schedule":"cosine","warmup_epochs":1,"warmup_lr":1e-05,"weight_decay":0.0005})"));
   EXPECT_EQ(item["key"].get<std::string>().size(), 64u);
 }
 

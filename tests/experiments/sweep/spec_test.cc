@@ -167,7 +167,7 @@ TEST(SpecTest, UnknownKeysWithSuggestions) {
   EXPECT_EQ(OnlyError(ClassificationHead() + "methods:\n  - {name: coop, ctx_lenn: 4}\n"),
             "s.yaml:6:18: methods[0].ctx_lenn: unknown parameter of coop (did you mean "
             "\"ctx_len\"?); its parameters: ctx_len, class_position, csc, init, lr, epochs, "
-            "batch_size, optimizer, schedule, momentum, weight_decay");
+            "batch_size, optimizer, schedule, momentum, weight_decay, warmup_epochs, warmup_lr");
   EXPECT_EQ(OnlyError(ClassificationHead() + "methods:\n  - {name: vpt, ctx_len: 4}\n"),
             "s.yaml:6:17: methods[0].ctx_len: unknown parameter of vpt (ctx_len is a parameter "
             "of coop); its parameters: tokens, deep, lr, epochs, batch_size, optimizer, schedule, "
