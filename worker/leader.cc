@@ -338,6 +338,20 @@ void Leader::Flush() {
                     [this] { return deliveries_.empty() && !delivering_ && !ahead_pending_; });
 }
 
+bool Leader::FlushFor(std::chrono::milliseconds patience) {
+  std::unique_lock<std::mutex> lock(delivery_mu_);
+  return delivery_cv_.wait_for(
+      lock, patience, [this] { return deliveries_.empty() && !delivering_ && !ahead_pending_; });
+}
+
+std::vector<RoundTrial> Leader::TakeLeasedAhead() {
+  std::unique_lock<std::mutex> lock(delivery_mu_);
+  delivery_cv_.wait_for(lock, options_.request_timeout, [this] { return !ahead_pending_; });
+  std::vector<RoundTrial> out;
+  out.swap(ahead_);
+  return out;
+}
+
 void Leader::DeliveryLoop() {
   protocol::CoordinatorClient client(options_.coordinator, options_.token);
   client.set_request_timeout(options_.request_timeout);

@@ -2,7 +2,9 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "coordinator/protocol/wire.h"
 
@@ -17,6 +19,9 @@ Status InjectFault(const nlohmann::json& item) {
   if (fail == "error") return Internal("noop: injected error (fail: error)");
   if (fail == "throw") throw std::runtime_error("noop: injected exception (fail: throw)");
   if (fail == "segfault") raise(SIGSEGV);
+  if (fail == "hang") {
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  }
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 //   "error"    returns an error (kInternal) as a failing method would,
 //   "throw"    throws std::runtime_error from inside the trial,
 //   "segfault" raises SIGSEGV (the process dies; crash_notes.h records it),
+//   "hang"     sleeps forever without a step, deaf to cancellation (trial_watchdog.h ends it),
 //   "none"     (default) runs normally.
 #pragma once
 
