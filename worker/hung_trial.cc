@@ -30,9 +30,11 @@ Status Try(Call call) {
   return s;
 }
 
-void ReleaseSound(protocol::CoordinatorClient& client, const RoundTrial& t,
+void ReleaseAsInfrastructure(protocol::CoordinatorClient& client, const RoundTrial& t,
                              const std::string& reason) {
-  Status s = Try([&] { return client.Release(t.trial_id, t.attempt, t.lease_id, reason); });
+  Status s = Try([&] {
+    return client.Release(t.trial_id, t.attempt, t.lease_id, reason, /*infrastructure=*/true);
+  });
   if (!s.ok()) spdlog::warn("worker: release of trial {}: {}", t.trial_id, s.ToString());
 }
 
@@ -59,11 +61,11 @@ void ReportHungTrial(protocol::CoordinatorClient& client, const Round& round, in
   const std::string reason =
       "worker group ended: trial " + std::to_string(hung.trial_id) + " of its round hung";
   for (size_t i = 0; i < round.trials.size(); ++i) {
-    if (static_cast<int>(i) != slot) ReleaseSound(client, round.trials[i], reason);
+    if (static_cast<int>(i) != slot) ReleaseAsInfrastructure(client, round.trials[i], reason);
   }
   if (leader != nullptr) {
     leader->FlushFor(kFlushPatience);
-    for (const auto& t : leader->TakeLeasedAhead()) ReleaseSound(client, t, reason);
+    for (const auto& t : leader->TakeLeasedAhead()) ReleaseAsInfrastructure(client, t, reason);
   }
 }
 

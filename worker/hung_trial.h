@@ -5,8 +5,8 @@
 //
 // Reports (docs/runtime.md, "Hung trials"): the hung trial fails its attempt (not final: it
 // is charged one failure and retried elsewhere after the backoff); the trials of the same
-// round on other ranks, and those leased ahead, are released (not charged: they were
-// sound). Reports that the coordinator does not take leave the
+// round on other ranks, and those leased ahead, are released as infrastructure re-queues
+// (not charged: they were sound). Reports that the coordinator does not take leave the
 // leases to expire (the hung trial's expiry then counts as its failure).
 #pragma once
 

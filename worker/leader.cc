@@ -208,8 +208,10 @@ void Leader::TakeAhead(protocol::CoordinatorClient& client,
     // Renewed with the running round, so a round that turns out long does not let them
     // expire while they wait.
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& t : trials)
-      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}};
+    for (const auto& t : trials) {
+      beats_[t.trial_id] =
+          Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}, /*started=*/false};
+    }
   }
   std::lock_guard<std::mutex> lock(delivery_mu_);
   ahead_ = std::move(trials);
@@ -229,7 +231,8 @@ void Leader::StartHeartbeats(const std::vector<RoundTrial>& trials) {
     std::lock_guard<std::mutex> lock(mu_);
     beats_.clear();
     for (const auto& t : trials)
-      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}};
+      beats_[t.trial_id] =
+          Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}, true};
     beating_ = true;
   }
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
@@ -294,7 +297,8 @@ void Leader::HeartbeatLoop() {
       Status failure;
       for (size_t i = 0; i < sends; ++i) {
         const nlohmann::json rung = i < b.rungs.size() ? b.rungs[i] : nlohmann::json();
-        auto reply = client.Heartbeat(b.trial_id, b.attempt, b.lease_id, b.progress, b.note, rung);
+        auto reply = client.Heartbeat(b.trial_id, b.attempt, b.lease_id, b.progress, b.note, rung,
+                                      b.started);
         if (!reply.ok()) {
           failure = reply.status();
           break;

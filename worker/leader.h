@@ -86,6 +86,9 @@ class Leader {
     bool cancel = false;
     bool stop = false;
     std::deque<nlohmann::json> rungs;  // rung results not yet answered
+    // False for a trial leased ahead, until its round starts: its heartbeats renew the lease
+    // without marking it running, so a group that dies first is not charged for it.
+    bool started = true;
   };
   bool Register();
   // Records a stop order (kCancelled from the coordinator) and logs it; true when `s` is one.
