@@ -1,5 +1,8 @@
 #include "worker/leader.h"
 
+#include <set>
+#include <utility>
+
 #include "common/log.h"
 #include "common/version.h"
 #include "coordinator/protocol/wire.h"
@@ -110,13 +113,28 @@ bool Leader::Register() {
 
 void Leader::ReportCrashNotes() {
   if (options_.crash_dir.empty()) return;
-  for (const auto& note : CollectCrashNotes(options_.crash_dir)) {
+  const std::vector<CrashNote> notes = CollectCrashNotes(options_.crash_dir);
+  std::set<std::pair<int64_t, int>> crashed;  // (trial, attempt): charged, never given back
+  for (const auto& note : notes) crashed.insert({note.trial_id, note.attempt});
+  for (const auto& note : notes) {
     Status s = Retry("report crash", std::chrono::seconds(30), [&] {
       return client_.Fail(note.trial_id, note.attempt, note.lease_id, note.error,
                           /*final=*/false);
     });
     spdlog::info("worker: reported crash of trial {} attempt {} ({}): {}", note.trial_id,
                  note.attempt, note.error, s.ok() ? "recorded" : s.ToString());
+    const std::string reason = "worker group ended: trial " + std::to_string(note.trial_id) +
+                               " of its round crashed (" + note.error + ")";
+    for (const auto& mate : note.mates) {
+      if (crashed.count({mate.trial_id, mate.attempt})) continue;
+      Status released = Retry("report crash", std::chrono::seconds(30), [&] {
+        return client_.Release(mate.trial_id, mate.attempt, mate.lease_id, reason,
+                               /*infrastructure=*/true);
+      });
+      spdlog::info("worker: gave back trial {} attempt {}, a round-mate of crashed trial {}: {}",
+                   mate.trial_id, mate.attempt, note.trial_id,
+                   released.ok() ? "re-queued" : released.ToString());
+    }
   }
 }
 

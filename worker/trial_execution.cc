@@ -36,13 +36,11 @@ TrialOutcomeMessage ExecuteTrial(TrialRunner& runner, const nlohmann::json& item
                                  TrialContext& ctx) {
   TrialOutcomeMessage out;
   try {
-    Status injected = InjectFault(item);
-    if (!injected.ok()) {
-      out.error = injected.ToString();
-      return out;
-    }
     auto result = runner.Run(item, ctx);
-    if (result.ok()) {
+    // After the run (its sleep_ms): a fault test can let a trial get going first.
+    if (Status injected = result.ok() ? InjectFault(item) : Status::Ok(); !injected.ok()) {
+      out.error = injected.ToString();
+    } else if (result.ok()) {
       out.ok = true;
       out.result = protocol::EncodeResult(*result);
     } else if (result.status().code() == StatusCode::kCancelled) {

@@ -111,7 +111,12 @@ Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicato
       if (leader != nullptr) leader->ReportRung(trial.trial_id, std::move(r));
     };
   }
-  SetCrashContext(CrashContext(trial.trial_id, trial.attempt, rank, getpid(), trial.lease_id));
+  std::vector<CrashMate> mates;  // a crash of this rank ends them too: not their fault
+  for (const auto& t : round.trials) {
+    if (t.trial_id != trial.trial_id) mates.push_back({t.trial_id, t.attempt, t.lease_id});
+  }
+  SetCrashContext(
+      CrashContext(trial.trial_id, trial.attempt, rank, getpid(), trial.lease_id, mates));
   TrialOutcomeMessage outcome = ExecuteTrial(runner, trial.item, ctx);
   SetCrashContext("");
   AttachRungs(rungs, &outcome);
