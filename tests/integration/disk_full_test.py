@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import RuntimeTestCase, noop_sweep
+from harness import EXE, RuntimeTestCase, noop_sweep
 
 ARRAY = 100000  # floats per trial: 400 KB, so every result needs new room in the HDF5 file
 
@@ -22,6 +22,11 @@ def can_mount():
 
 @unittest.skipUnless(can_mount(), "needs root to mount a size-limited tmpfs")
 class DiskFullTest(RuntimeTestCase):
+    # Longer than a worker's longest pause between two offers of a result (its backoff cap,
+    # 5 s), as leases are in use (30 s by default): a result refused on a full disk is offered
+    # again within its lease, which the coordinator extends when writes work again.
+    lease_timeout = 8.0
+
     def setUp(self):
         super().setUp()
         self.mnt = os.path.join(self.dir, "small")
@@ -62,10 +67,19 @@ class DiskFullTest(RuntimeTestCase):
         status, body = self.request("GET", "/api/v1/status")
         self.assertEqual(status, 200, body)
         stuck_at = self.done()
-        time.sleep(4)  # more than a lease timeout: nothing may expire meanwhile
+        time.sleep(self.lease_timeout + 1)  # nothing may expire meanwhile
         self.assertLessEqual(self.done(), stuck_at + 1, "results stored on a full disk?")
         status, body = self.request("GET", "/api/v1/sweeps/full")
         self.assertEqual(status, 200, body)
+        # New work is refused, saying why (503: retry later, not "your file is bad").
+        path = os.path.join(self.dir, "more.yaml")  # self.dir is not on the full tmpfs
+        with open(path, "w") as f:
+            f.write(noop_sweep("more", 20, [{"sleep_ms": 10}]))
+        more = subprocess.run([EXE, "submit", path, "--coordinator", f"127.0.0.1:{self.port}"],
+                              capture_output=True, text=True, env=self.env, timeout=60)
+        self.assertNotEqual(more.returncode, 0, more.stdout)
+        self.assertIn("the coordinator cannot take new sweeps now", more.stderr)
+        self.assertIn("the disk is full", more.stderr)
         os.remove(self.filler)
         self.wait_finished("full", 120)
         self.assert_each_done_exactly_once("full", 12)

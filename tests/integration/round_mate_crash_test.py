@@ -2,10 +2,11 @@
 the group's other ranks are not: the crash note names them, and the next worker on the host
 gives them back as infrastructure re-queues (INTERFACES.md, "Failure accounting")."""
 
+import subprocess
 import time
 import unittest
 
-from harness import MPIRUN, RuntimeTestCase, noop_sweep
+from harness import EXE, MPIRUN, RuntimeTestCase, noop_sweep
 
 
 class RoundMateCrashTest(RuntimeTestCase):
@@ -43,6 +44,14 @@ class RoundMateCrashTest(RuntimeTestCase):
         self.assertIn("of its round crashed (worker crashed with SIGSEGV", errors)
         (infra,), = self.query("SELECT infra_requeues FROM sweeps WHERE name = 'crash'")
         self.assertEqual(infra, 1)
+        # `chromatune status` shows it (column INFRA, last of the sweep's row).
+        out = subprocess.run([EXE, "status", "--coordinator", f"127.0.0.1:{self.port}"],
+                             capture_output=True, text=True, env=self.env, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        header, row = out.stdout.splitlines()[0], out.stdout.splitlines()[1]
+        self.assertEqual(header.split()[-1], "INFRA", out.stdout)
+        self.assertEqual(row.split()[0], "crash", out.stdout)
+        self.assertEqual(row.split()[-1], "1", out.stdout)
 
 
 if __name__ == "__main__":
