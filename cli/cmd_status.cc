@@ -22,17 +22,20 @@ struct StatusArgs {
 void PrintWaiting(const nlohmann::json& s);
 
 void PrintStatus(const nlohmann::json& s) {
-  std::printf("%-28s %-10s %4s %8s %8s %8s %8s %8s\n", "SWEEP", "USER", "PRIO", "PENDING",
-              "RUNNING", "DONE", "FAILED", "TOTAL");
+  // INFRA: attempts given back uncharged because the infrastructure failed them (a lost
+  // grant, a worker group ended by a round-mate; docs/runtime.md, "Failure accounting").
+  std::printf("%-28s %-10s %4s %8s %8s %8s %8s %8s %6s\n", "SWEEP", "USER", "PRIO", "PENDING",
+              "RUNNING", "DONE", "FAILED", "TOTAL", "INFRA");
   for (const auto& w : s.value("sweeps", nlohmann::json::array())) {
     const auto c = w.value("counts", nlohmann::json::object());
-    std::printf("%-28s %-10s %4d %8lld %8lld %8lld %8lld %8lld%s\n",
+    std::printf("%-28s %-10s %4d %8lld %8lld %8lld %8lld %8lld %6lld%s\n",
                 w.value("name", std::string()).c_str(), w.value("user", std::string()).c_str(),
                 w.value("priority", 0), static_cast<long long>(c.value("pending", 0)),
                 static_cast<long long>(c.value("leased", 0) + c.value("running", 0)),
                 static_cast<long long>(c.value("done", 0)),
                 static_cast<long long>(c.value("failed", 0)),
                 static_cast<long long>(c.value("total", 0)),
+                static_cast<long long>(w.value("infra_requeues", 0)),
                 w.value("cancelled", false) ? "  (cancelled)" : "");
   }
   std::printf("\n%-6s %-20s %5s %5s %-24s %s\n", "GROUP", "HOST", "RANKS", "FREE", "TRIALS",

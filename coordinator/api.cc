@@ -250,7 +250,9 @@ HttpResponse Api::Route(const HttpRequest& req, const Identity& who, const Respo
         if (!parsed.ok()) return FromStatus(parsed.status());
         rung = std::move(parsed).value();
       }
-      auto answer = coordinator_->Heartbeat(trial, a, *progress, *note, rung);
+      auto started = f.BoolOr("started", true);
+      if (!started.ok()) return FromStatus(started.status());
+      auto answer = coordinator_->Heartbeat(trial, a, *progress, *note, rung, *started);
       if (!answer.ok()) return FromStatus(answer.status());
       return HttpResponse::Json(200, {{"cancel", answer->cancel}, {"stop", answer->stop}});
     }
@@ -296,7 +298,9 @@ HttpResponse Api::Route(const HttpRequest& req, const Identity& who, const Respo
     }
     auto reason = f.StringOr("reason", "released by the worker");
     if (!reason.ok()) return FromStatus(reason.status());
-    Status s = coordinator_->Release(trial, a, *reason);
+    auto infrastructure = f.BoolOr("infrastructure", false);
+    if (!infrastructure.ok()) return FromStatus(infrastructure.status());
+    Status s = coordinator_->Release(trial, a, *reason, *infrastructure);
     if (!s.ok()) return FromStatus(s);
     return HttpResponse::Json(200, {{"state", "pending"}});
   }

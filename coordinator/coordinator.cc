@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "coordinator/auth.h"
 #include "coordinator/data_roots.h"
+#include "coordinator/store_fault.h"
 #include "coordinator/wait_reason.h"
 #include "experiments/sweep/plan.h"
 #include "experiments/sweep/spec.h"
@@ -47,6 +48,23 @@ Coordinator::Coordinator(ResultStore* store, ArtifactSink* artifacts, Coordinato
 
 int64_t Coordinator::Now() const { return options_.now_ms(); }
 
+Status Coordinator::StoreWrite(const Status& s, const std::string& what) {
+  if (!s.ok() && IsStoreFault(s)) {
+    if (store_fault_ms_ == 0) spdlog::error("coordinator: cannot {}: {}", what, s.ToString());
+    store_fault_ms_ = Now();
+  }
+  return RetryLater(s, what);
+}
+
+Status Coordinator::ExtendHeldLeases(int64_t now) {
+  for (const auto& [trial_id, held] : leases_) {
+    Status s = store_->RenewLease(trial_id, held.attempt, now + options_.lease_timeout.count());
+    // A lease the store no longer holds (ended meanwhile) is not this method's business.
+    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) return s;
+  }
+  return Status::Ok();
+}
+
 Result<std::string> Coordinator::SweepUser(int64_t sweep_id) {
   auto it = sweep_users_.find(sweep_id);
   if (it != sweep_users_.end()) return it->second;
@@ -78,10 +96,10 @@ Status Coordinator::Recover() {
                                 t.sweep_id,     user,
                                 t.attempt,      state == TrialState::kRunning,
                                 t.lease_id,     owners[t.worker_group]};
-      CT_RETURN_IF_ERROR(store_->RenewLease(t.id, t.attempt, now + options_.lease_timeout.count()));
       ++extended;
     }
   }
+  CT_RETURN_IF_ERROR(ExtendHeldLeases(now));
   // The search's rows may allow decisions a crash kept from being made: make them now.
   CT_ASSIGN_OR_RETURN(auto sweeps, store_->ListSweeps());
   for (const auto& s : sweeps) {
@@ -103,7 +121,9 @@ Result<Coordinator::Registration> Coordinator::RegisterGroup(const WorkerGroupIn
                            " ranks (one mpirun or srun step; start several groups for more)");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  CT_ASSIGN_OR_RETURN(int64_t id, store_->RegisterWorkerGroup(info));
+  auto registered = store_->RegisterWorkerGroup(info);
+  if (!registered.ok()) return StoreWrite(registered.status(), "register worker groups");
+  const int64_t id = *registered;
   groups_[id] = GroupState{info.ranks, info.host, Now(), label, info.user, 0};
   spdlog::info("coordinator: worker group {} registered ({} ranks on {}, user {})", id, info.ranks,
                info.host, info.user);
@@ -146,6 +166,12 @@ Result<std::vector<LeaseGrant>> Coordinator::TryLease(int64_t group_id, int free
   }
   for (const auto& pick : scheduler_.PickMany(std::move(runnable), ctx, max_trials)) {
     auto outcome = store_->Lease(pick.trial_id, group_id, now + options_.lease_timeout.count());
+    if (!outcome.ok() && IsStoreFault(outcome.status())) {
+      // Nothing leased: the store takes no writes (disk full). Say so; workers retry.
+      Status refused = StoreWrite(outcome.status(), "lease new work");
+      if (grants.empty()) return refused;
+      break;
+    }
     if (!outcome.ok()) {
       // Raced with a state change (e.g. cancel); skip this one.
       spdlog::warn("coordinator: lease of trial {} refused: {}", pick.trial_id,
@@ -323,7 +349,8 @@ void Coordinator::DecideSearch(int64_t sweep_id) {
 
 Result<HeartbeatAnswer> Coordinator::Heartbeat(int64_t trial_id, const LeaseClaim& claim,
                                                double progress, const std::string& note,
-                                               const std::optional<RungResult>& rung) {
+                                               const std::optional<RungResult>& rung,
+                                               bool started) {
   std::lock_guard<std::mutex> lock(mu_);
   Status claimed = CheckClaim(trial_id, claim, "heartbeat");
   if (!claimed.ok()) {
@@ -351,7 +378,7 @@ Result<HeartbeatAnswer> Coordinator::Heartbeat(int64_t trial_id, const LeaseClai
     held = leases_.find(trial_id);
     if (held == leases_.end()) return HeartbeatAnswer{false, true};
   }
-  if (!held->second.running) {
+  if (!held->second.running && started) {
     Status s = store_->MarkRunning(trial_id, claim.attempt);
     if (s.ok()) held->second.running = true;
   }
@@ -360,6 +387,10 @@ Result<HeartbeatAnswer> Coordinator::Heartbeat(int64_t trial_id, const LeaseClai
   if (s.ok()) {
     TouchGroupOf(trial_id);
     return HeartbeatAnswer{};
+  }
+  if (IsStoreFault(s)) {
+    TouchGroupOf(trial_id);  // the group is alive; its lease is extended once writes work
+    return StoreWrite(s, "renew leases");
   }
   if (s.code() == StatusCode::kFailedPrecondition) {
     auto trial = store_->GetTrial(trial_id);
@@ -396,7 +427,8 @@ Result<bool> Coordinator::Complete(int64_t trial_id, const LeaseClaim& claim,
       auto r = ParseRungResult(j, "result.info.rungs");
       if (r.ok()) rungs.push_back(std::move(r).value());
     }
-    CT_RETURN_IF_ERROR(search_.Record(sweep_id, trial_id, attempt, rungs));
+    CT_RETURN_IF_ERROR(
+        StoreWrite(search_.Record(sweep_id, trial_id, attempt, rungs), "store results"));
   }
   TouchGroupOf(trial_id);
   if (!result.arrays.empty()) {
@@ -406,6 +438,12 @@ Result<bool> Coordinator::Complete(int64_t trial_id, const LeaseClaim& claim,
     } else {
       CT_ASSIGN_OR_RETURN(TrialRecord trial, store_->GetTrial(trial_id));
       Status written = artifacts_->WriteTrial(trial.sweep, trial_id, attempt, trial.item, result);
+      if (IsStoreFault(written)) {
+        // Not the trial's fault (the HDF5 file is locked by a reader, the disk is full): the
+        // worker keeps the result and sends it again; its lease lasts meanwhile.
+        (void)store_->RenewLease(trial_id, attempt, Now() + options_.lease_timeout.count());
+        return StoreWrite(written, "store results");
+      }
       if (!written.ok()) {
         // Nothing of the result is stored; the attempt fails and is retried per the sweep.
         const std::string error = "storing arrays: " + written.ToString();
@@ -416,7 +454,7 @@ Result<bool> Coordinator::Complete(int64_t trial_id, const LeaseClaim& claim,
       }
     }
   }
-  CT_RETURN_IF_ERROR(store_->Complete(trial_id, attempt, result));
+  CT_RETURN_IF_ERROR(StoreWrite(store_->Complete(trial_id, attempt, result), "store results"));
   Forget(trial_id);
   GroupWorked(group_id);
   if (Status s = search_.RecordFinal(sweep_id, trial_id, result.metrics); !s.ok()) {
@@ -441,8 +479,9 @@ Result<TrialState> Coordinator::Fail(int64_t trial_id, const LeaseClaim& claim,
   if (!final) retry_at = Now() + Backoff(trial.failures + 1);
   const int64_t group_id = leases_[trial_id].group_id;
   const int64_t sweep_id = leases_[trial_id].sweep_id;
-  CT_ASSIGN_OR_RETURN(TrialState state,
-                      store_->FailAttempt(trial_id, claim.attempt, error, retry_at));
+  auto failed = store_->FailAttempt(trial_id, claim.attempt, error, retry_at);
+  if (!failed.ok()) return StoreWrite(failed.status(), "record failed attempts");
+  const TrialState state = *failed;
   Forget(trial_id);
   GroupWorked(group_id);
   if (state == TrialState::kFailed && search_.Drop(sweep_id, trial_id).ok()) {
@@ -453,11 +492,13 @@ Result<TrialState> Coordinator::Fail(int64_t trial_id, const LeaseClaim& claim,
   return state;
 }
 
-Status Coordinator::Release(int64_t trial_id, const LeaseClaim& claim, const std::string& reason) {
+Status Coordinator::Release(int64_t trial_id, const LeaseClaim& claim, const std::string& reason,
+                            bool infrastructure) {
   std::lock_guard<std::mutex> lock(mu_);
   CT_RETURN_IF_ERROR(CheckClaim(trial_id, claim, "release"));
   const int64_t group_id = leases_[trial_id].group_id;
-  CT_RETURN_IF_ERROR(store_->ReleaseLease(trial_id, claim.attempt, reason));
+  CT_RETURN_IF_ERROR(StoreWrite(
+      store_->ReleaseLease(trial_id, claim.attempt, reason, infrastructure), "give trials back"));
   Forget(trial_id);
   GroupWorked(group_id);
   ServeWaiters();
@@ -501,7 +542,9 @@ Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const s
   sweep.items = nlohmann::json::array();
   for (auto& item : plan.items) sweep.items.push_back(std::move(item));
   std::lock_guard<std::mutex> lock(mu_);
-  CT_ASSIGN_OR_RETURN(SweepSubmission s, store_->CreateSweep(sweep));
+  auto created = store_->CreateSweep(sweep);
+  if (!created.ok()) return StoreWrite(created.status(), "take new sweeps");
+  const SweepSubmission& s = *created;
   sweep_users_.erase(s.sweep_id);  // the owner: the creator, who may not be `user`
   search_.Invalidate(s.sweep_id);  // a resubmission may add replicates to a group
   spdlog::info("coordinator: sweep {} {} by {}: {} trials ({} new, {} reused, {} re-queued)",
@@ -557,6 +600,7 @@ Result<nlohmann::json> Coordinator::SweepReport(const std::string& name) {
                         {"retries", s.retries},
                         {"cancelled", s.cancelled},
                         {"created_ms", s.created_ms},
+                        {"infra_requeues", s.infra_requeues},
                         {"counts", TrialCountsJson(s.counts)},
                         {"running_note", oldest.empty() ? "" : oldest[0].progress_note}};
 }
@@ -575,6 +619,7 @@ Result<nlohmann::json> Coordinator::StatusReport() {
                       {"priority", s.priority},
                       {"retries", s.retries},
                       {"cancelled", s.cancelled},
+                      {"infra_requeues", s.infra_requeues},
                       {"counts", TrialCountsJson(s.counts)}});
   }
   out["sweeps"] = std::move(sweeps);
@@ -654,6 +699,15 @@ Result<nlohmann::json> Coordinator::StatusReport() {
 }
 
 Status Coordinator::ExpireLeases() {
+  if (store_fault_ms_ > 0) {
+    // The store took no writes for a while, heartbeats included: holders get a full lease
+    // timeout from now to renew, rather than expiries charged to their trials.
+    CT_RETURN_IF_ERROR(StoreWrite(ExtendHeldLeases(Now()), "extend leases"));
+    spdlog::warn("coordinator: the store takes writes again; {} held leases extended by {} ms",
+                 leases_.size(), options_.lease_timeout.count());
+    store_fault_ms_ = 0;
+    return Status::Ok();
+  }
   CT_ASSIGN_OR_RETURN(auto expired, store_->ExpireLeases(
                                         Now(), [this](int failures) { return Backoff(failures); }));
   std::map<int64_t, int64_t> last_trial;  // groups whose leases expired: the last trial
@@ -736,7 +790,11 @@ void Coordinator::Tick() {
   const int64_t now = Now();
   if (now >= next_expiry_check_ms_) {
     Status s = ExpireLeases();
-    if (!s.ok()) spdlog::error("coordinator: expiring leases: {}", s.ToString());
+    if (!s.ok() && IsStoreFault(s)) {
+      (void)StoreWrite(s, "expire leases");
+    } else if (!s.ok()) {
+      spdlog::error("coordinator: expiring leases: {}", s.ToString());
+    }
     // Check ten times per lease timeout: a dead worker's trial is back within 1.1 timeouts.
     next_expiry_check_ms_ = now + std::max<int64_t>(50, options_.lease_timeout.count() / 10);
   }

@@ -137,9 +137,12 @@ class Coordinator {
   // The same, with the trial's rung result when it has one (docs/protocol.md): recorded once
   // per (trial, rung), then the search decides what it can. `stop` when the trial's
   // configuration was stopped (now or before; also for a trial already moved to stopped
-  // whose claim names the attempt that was running).
+  // whose claim names the attempt that was running). `started` false (a trial leased ahead,
+  // still waiting for its round) renews the lease without marking the trial running, so its
+  // expiry with a dead group is not charged to it.
   Result<HeartbeatAnswer> Heartbeat(int64_t trial_id, const LeaseClaim& claim, double progress,
-                                    const std::string& note, const std::optional<RungResult>& rung);
+                                    const std::string& note, const std::optional<RungResult>& rung,
+                                    bool started = true);
   // Stores the result of the current attempt: arrays first (ArtifactSink), then the
   // rows. Returns true when this exact attempt had already completed (a retried request
   // with the same claim), which stores nothing. Rung results in result.info["rungs"] are
@@ -150,8 +153,10 @@ class Coordinator {
   // `final`. Returns the trial's new state.
   Result<TrialState> Fail(int64_t trial_id, const LeaseClaim& claim, const std::string& error,
                           bool final);
-  // Gives the trial back without counting a failure (a draining worker).
-  Status Release(int64_t trial_id, const LeaseClaim& claim, const std::string& reason);
+  // Gives the trial back without counting a failure (a draining worker); `infrastructure`:
+  // counted as an infrastructure re-queue (ResultStore::ReleaseLease).
+  Status Release(int64_t trial_id, const LeaseClaim& claim, const std::string& reason,
+                 bool infrastructure = false);
 
   // Validates and plans `yaml` (as `chromatune sweep validate` does), then creates or
   // resumes the sweep as `who`. Returns {"sweep", "trials", "created", "reused",
@@ -222,6 +227,13 @@ class Coordinator {
   };
 
   int64_t Now() const;
+  // A write's status, with store faults (store_fault.h) noted and turned into kUnavailable
+  // ("the coordinator cannot WHAT now: ...").
+  Status StoreWrite(const Status& s, const std::string& what);
+  // Renews every held lease for a full lease timeout from `now` (after a restart, and when the
+  // store takes writes again after a fault: the heartbeats it could not store meanwhile
+  // must not turn into expiries charged to the trials).
+  Status ExtendHeldLeases(int64_t now);
   Result<std::vector<LeaseGrant>> TryLease(int64_t group_id, int free_ranks, int max_trials);
   // Tries every waiting long poll again; answers those granted or due.
   void ServeWaiters();
@@ -262,6 +274,8 @@ class Coordinator {
   std::map<int64_t, std::string> sweep_users_;
   std::deque<Waiter> waiters_;
   int64_t next_expiry_check_ms_ = 0;
+  // When a write last failed for a store fault (0: none since the leases were extended).
+  int64_t store_fault_ms_ = 0;
 };
 
 }  // namespace chromatune::coordinator

@@ -1,8 +1,12 @@
 #include "experiments/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <thread>
+
+#include "experiments/trial_cancel.h"
 
 namespace chromatune {
 namespace {
@@ -12,6 +16,23 @@ namespace {
 double NoopAccuracy(double value, double rate, int64_t epoch) {
   if (rate <= 0.0) return value;
   return value * (1.0 - std::exp(-rate * static_cast<double>(epoch)));
+}
+
+// Sleeps from `from_ms` to `to_ms` after `start` in slices of `slice_ms`; after each slice
+// the trial's ranks agree on cancellation (CancelledEverywhere, a collective: every rank
+// takes the same slices, as their boundaries depend on the arguments only) and
+// `after_slice(ms)` runs with the time slept so far. True when cancelled.
+Result<bool> SleepInSlices(std::chrono::steady_clock::time_point start, int64_t from_ms,
+                           int64_t to_ms, int64_t slice_ms, TrialContext& ctx,
+                           const std::function<void(int64_t)>& after_slice) {
+  for (int64_t at = from_ms; at < to_ms;) {
+    at = std::min(to_ms, (at / slice_ms + 1) * slice_ms);
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(at));
+    CT_ASSIGN_OR_RETURN(bool cancelled, CancelledEverywhere(ctx));
+    if (cancelled) return true;
+    if (after_slice) after_slice(at);
+  }
+  return false;
 }
 
 // The noop trial with a curve (epochs > 1 or rate > 0): `sleep_ms` spread over the epochs,
@@ -26,18 +47,11 @@ Result<TrialResult> RunNoopCurve(const nlohmann::json& params, TrialContext& ctx
   TrialResult r;
   size_t next_rung = 0;
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
-    if (ctx.cancelled && ctx.cancelled()) {
-      return Cancelled("noop trial cancelled at epoch " + std::to_string(epoch - 1));
-    }
-    const auto until = start + std::chrono::milliseconds(sleep_ms * epoch / epochs);
-    while (std::chrono::steady_clock::now() < until) {
-      if (ctx.cancelled && ctx.cancelled()) {
-        return Cancelled("noop trial cancelled in epoch " + std::to_string(epoch));
-      }
-      auto left = until - std::chrono::steady_clock::now();
-      std::this_thread::sleep_for(
-          std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
-    }
+    CT_ASSIGN_OR_RETURN(bool cancelled, CancelledEverywhere(ctx));
+    if (cancelled) return Cancelled("noop trial cancelled at epoch " + std::to_string(epoch - 1));
+    CT_ASSIGN_OR_RETURN(cancelled, SleepInSlices(start, sleep_ms * (epoch - 1) / epochs,
+                                                 sleep_ms * epoch / epochs, 20, ctx, nullptr));
+    if (cancelled) return Cancelled("noop trial cancelled in epoch " + std::to_string(epoch));
     const double acc = NoopAccuracy(value, rate, epoch);
     while (next_rung < ctx.rung_epochs.size() && ctx.rung_epochs[next_rung] < epoch) ++next_rung;
     const bool rung = next_rung < ctx.rung_epochs.size() && ctx.rung_epochs[next_rung] == epoch;
@@ -60,8 +74,8 @@ Result<TrialResult> RunNoopCurve(const nlohmann::json& params, TrialContext& ctx
 }
 
 // The `noop` method: a real method for load and fault tests. It sleeps `sleep_ms` in slices
-// (so cancellation and progress work) and reports `value` as its accuracy; with a curve
-// (epochs, rate) it runs RunNoopCurve.
+// (so cancellation and progress work, on every rank of a multi-rank trial) and reports
+// `value` as its accuracy; with a curve (epochs, rate) it runs RunNoopCurve.
 Result<TrialResult> RunNoop(const nlohmann::json& item, TrialContext& ctx) {
   const nlohmann::json params = item.value("params", nlohmann::json::object());
   const int64_t sleep_ms = params.value("sleep_ms", int64_t{0});
@@ -71,18 +85,13 @@ Result<TrialResult> RunNoop(const nlohmann::json& item, TrialContext& ctx) {
     return RunNoopCurve(params, ctx);
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::milliseconds(sleep_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ctx.cancelled && ctx.cancelled()) return Cancelled("noop trial cancelled");
-    auto left = deadline - std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+  auto progress = [&ctx, sleep_ms](int64_t slept_ms) {
     if (ctx.progress && ctx.comm->rank() == 0) {
-      double frac = std::chrono::duration<double>(std::chrono::steady_clock::now() - start) /
-                    std::chrono::milliseconds(std::max<int64_t>(sleep_ms, 1));
-      ctx.progress(std::min(frac, 1.0), "sleeping");
+      ctx.progress(static_cast<double>(slept_ms) / static_cast<double>(sleep_ms), "sleeping");
     }
-  }
+  };
+  CT_ASSIGN_OR_RETURN(bool cancelled, SleepInSlices(start, 0, sleep_ms, 50, ctx, progress));
+  if (cancelled) return Cancelled("noop trial cancelled");
   CT_RETURN_IF_ERROR(ctx.comm->Barrier());
   TrialResult r;
   r.metrics["accuracy"] = value;

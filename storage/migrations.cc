@@ -325,6 +325,14 @@ CREATE TABLE search_decisions (
 );
 )sql";
 
+// Version 7: infrastructure re-queues (INTERFACES.md, "Failure accounting"): attempts given
+// back uncharged because the infrastructure failed them (a lost grant or lease-ahead reply, a
+// worker group ended by a round-mate's hang), counted per trial and per sweep for `status`.
+constexpr const char* kSchemaV7 = R"sql(
+ALTER TABLE trials ADD COLUMN infra_requeues INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sweeps ADD COLUMN infra_requeues INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Reads every (id, key) before writing: SQLite leaves undefined what a scan sees of rows
 // its own connection changes while it runs.
 Status FillKeyHashes(SqliteDb* db) {
@@ -364,6 +372,7 @@ const std::vector<Migration>& Migrations() {
       {5, "reader-compatibility version", kSchemaV5},
       {6, "stopped trials and the adaptive search's rows", kSchemaV6, nullptr,
        /*rebuilds_tables=*/true},
+      {7, "infrastructure re-queues", kSchemaV7},
   };
   return kMigrations;
 }

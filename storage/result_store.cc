@@ -150,8 +150,8 @@ Result<TrialCounts> ResultStore::Impl::Counts(int64_t sweep_id) {
 Result<SweepInfo> ResultStore::Impl::LoadSweep(const std::string& where, int64_t id,
                                                const std::string& name) {
   CT_ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT id, name, user, priority, retries, rerun, "
-                                              "cancelled, created_ms, updated_ms, spec_yaml "
-                                              "FROM sweeps WHERE " +
+                                              "cancelled, created_ms, updated_ms, spec_yaml, "
+                                              "infra_requeues FROM sweeps WHERE " +
                                               where));
   if (where.rfind("id", 0) == 0) {
     stmt.Bind(1, id);
@@ -174,6 +174,7 @@ Result<SweepInfo> ResultStore::Impl::LoadSweep(const std::string& where, int64_t
   s.created_ms = stmt.ColumnInt(7);
   s.updated_ms = stmt.ColumnInt(8);
   s.spec_yaml = stmt.ColumnText(9);
+  s.infra_requeues = stmt.ColumnInt(10);
   CT_ASSIGN_OR_RETURN(s.counts, Counts(s.id));
   return s;
 }

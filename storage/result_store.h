@@ -131,6 +131,10 @@ struct SweepInfo {
   int64_t updated_ms = 0;  // last submission or cancellation
   std::string spec_yaml;
   TrialCounts counts;
+  // Attempts given back uncharged because the infrastructure failed them (schema 7): a lost
+  // grant or lease-ahead reply (a lease that expired before the work started), a release
+  // that says so (a worker group ended by a round-mate's hang or crash).
+  int64_t infra_requeues = 0;
 };
 
 struct TrialRecord {
@@ -292,6 +296,7 @@ struct Transition {
   int64_t lease_expires_ms = 0;  // kLease, kRenewLease
   double progress = -1.0;        // kRenewLease: fraction done, < 0 leaves it unchanged
   std::string note;              // kRenewLease progress note; kFail/kRelease error text
+  bool infrastructure = false;   // kRelease: counted as an infrastructure re-queue
   std::optional<int64_t> retry_not_before_ms;  // kFail: retry from then; nullopt = final
   TrialResult result;                          // kComplete
 
@@ -302,7 +307,8 @@ struct Transition {
   static Transition Complete(int64_t trial_id, int attempt, TrialResult result);
   static Transition Fail(int64_t trial_id, int attempt, std::string error,
                          std::optional<int64_t> retry_not_before_ms);
-  static Transition Release(int64_t trial_id, int attempt, std::string reason);
+  static Transition Release(int64_t trial_id, int attempt, std::string reason,
+                            bool infrastructure = false);
 };
 
 // What one transition did.
@@ -403,14 +409,18 @@ class ResultStore {
   Result<TrialState> FailAttempt(int64_t trial_id, int attempt, const std::string& error,
                                  std::optional<int64_t> retry_not_before_ms);
   // leased|running -> pending, not counted as a failure (a draining worker gives back
-  // work it has not finished).
-  Status ReleaseLease(int64_t trial_id, int attempt, const std::string& reason);
+  // work it has not finished). `infrastructure`: the attempt was lost to a fault outside the
+  // trial (its round-mate hung, its group's store write failed); counted in the trial's and
+  // the sweep's infra_requeues.
+  Status ReleaseLease(int64_t trial_id, int attempt, const std::string& reason,
+                      bool infrastructure = false);
   // Every leased or running trial whose lease_expires_ms < now_ms: attempt closed as
   // "expired" with error "lease expired". A running trial (its work started: MarkRunning)
   // counts a failed attempt (INTERFACES.md, "Failure accounting": a poison trial may be what
   // kills its worker) and goes back to pending after `backoff(failures)` ms, or fails for
   // good when its retries are exhausted; a leased trial that never started (a lost grant)
-  // goes back to pending at once, not counted. Returns what it did per trial.
+  // goes back to pending at once, not counted as a failure but as an infrastructure re-queue.
+  // Returns what it did per trial.
   struct ExpiredLease {
     int64_t trial_id = 0;
     int attempt = 0;

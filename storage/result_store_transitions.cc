@@ -57,12 +57,14 @@ Transition Transition::Fail(int64_t trial_id, int attempt, std::string error,
   return t;
 }
 
-Transition Transition::Release(int64_t trial_id, int attempt, std::string reason) {
+Transition Transition::Release(int64_t trial_id, int attempt, std::string reason,
+                               bool infrastructure) {
   Transition t;
   t.kind = Kind::kRelease;
   t.trial_id = trial_id;
   t.attempt = attempt;
   t.note = std::move(reason);
+  t.infrastructure = infrastructure;
   return t;
 }
 
@@ -141,6 +143,16 @@ Status SetUnleased(SqliteDb* db, int64_t trial_id, TrialState state, int failure
       .Bind(5, now)
       .Bind(6, trial_id)
       .Run();
+}
+
+// One attempt of the trial lost to the infrastructure, not to the trial (schema 7).
+Status CountInfraRequeue(SqliteDb* db, int64_t trial_id, int64_t sweep_id) {
+  CT_ASSIGN_OR_RETURN(auto trial, db->Prepare("UPDATE trials SET infra_requeues = "
+                                              "infra_requeues + 1 WHERE id = ?"));
+  CT_RETURN_IF_ERROR(trial.Bind(1, trial_id).Run());
+  CT_ASSIGN_OR_RETURN(auto sweep, db->Prepare("UPDATE sweeps SET infra_requeues = "
+                                              "infra_requeues + 1 WHERE id = ?"));
+  return sweep.Bind(1, sweep_id).Run();
 }
 
 }  // namespace
@@ -322,6 +334,9 @@ Status Write(ResultStore::Impl* impl, const Transition& t, Checked* c) {
     }
     case Transition::Kind::kRelease:
       CT_RETURN_IF_ERROR(impl->CloseAttempt(t.trial_id, t.attempt, "released", t.note));
+      if (t.infrastructure) {
+        CT_RETURN_IF_ERROR(CountInfraRequeue(db, t.trial_id, c->head.sweep_id));
+      }
       return SetUnleased(db, t.trial_id, TrialState::kPending, c->head.failures, now, "", now);
   }
   return Internal("unknown transition kind");
@@ -401,8 +416,9 @@ Result<TrialState> ResultStore::FailAttempt(int64_t trial_id, int attempt, const
   return out.state;
 }
 
-Status ResultStore::ReleaseLease(int64_t trial_id, int attempt, const std::string& reason) {
-  return ApplySingle(this, Transition::Release(trial_id, attempt, reason)).status();
+Status ResultStore::ReleaseLease(int64_t trial_id, int attempt, const std::string& reason,
+                                 bool infrastructure) {
+  return ApplySingle(this, Transition::Release(trial_id, attempt, reason, infrastructure)).status();
 }
 
 Status ResultStore::CheckCurrentAttempt(int64_t trial_id, int attempt) {
@@ -452,6 +468,7 @@ Result<std::vector<ResultStore::ExpiredLease>> ResultStore::ExpireLeases(
     const std::string error = e.started ? "lease expired" : "lease expired before the work started";
     CT_RETURN_IF_ERROR(impl_->CloseAttempt(e.id, e.attempt, "expired", error));
     CT_RETURN_IF_ERROR(SetUnleased(db, e.id, next, failures, not_before, error, now));
+    if (!e.started) CT_RETURN_IF_ERROR(CountInfraRequeue(db, e.id, e.sweep_id));
     CT_RETURN_IF_ERROR(impl_->InsertEvent(
         "lease.expired",
         "trial " + std::to_string(e.id) + " attempt " + std::to_string(e.attempt) + ": " + error +

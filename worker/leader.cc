@@ -1,5 +1,8 @@
 #include "worker/leader.h"
 
+#include <set>
+#include <utility>
+
 #include "common/log.h"
 #include "common/version.h"
 #include "coordinator/protocol/wire.h"
@@ -110,13 +113,28 @@ bool Leader::Register() {
 
 void Leader::ReportCrashNotes() {
   if (options_.crash_dir.empty()) return;
-  for (const auto& note : CollectCrashNotes(options_.crash_dir)) {
+  const std::vector<CrashNote> notes = CollectCrashNotes(options_.crash_dir);
+  std::set<std::pair<int64_t, int>> crashed;  // (trial, attempt): charged, never given back
+  for (const auto& note : notes) crashed.insert({note.trial_id, note.attempt});
+  for (const auto& note : notes) {
     Status s = Retry("report crash", std::chrono::seconds(30), [&] {
       return client_.Fail(note.trial_id, note.attempt, note.lease_id, note.error,
                           /*final=*/false);
     });
     spdlog::info("worker: reported crash of trial {} attempt {} ({}): {}", note.trial_id,
                  note.attempt, note.error, s.ok() ? "recorded" : s.ToString());
+    const std::string reason = "worker group ended: trial " + std::to_string(note.trial_id) +
+                               " of its round crashed (" + note.error + ")";
+    for (const auto& mate : note.mates) {
+      if (crashed.count({mate.trial_id, mate.attempt})) continue;
+      Status released = Retry("report crash", std::chrono::seconds(30), [&] {
+        return client_.Release(mate.trial_id, mate.attempt, mate.lease_id, reason,
+                               /*infrastructure=*/true);
+      });
+      spdlog::info("worker: gave back trial {} attempt {}, a round-mate of crashed trial {}: {}",
+                   mate.trial_id, mate.attempt, note.trial_id,
+                   released.ok() ? "re-queued" : released.ToString());
+    }
   }
 }
 
@@ -208,8 +226,10 @@ void Leader::TakeAhead(protocol::CoordinatorClient& client,
     // Renewed with the running round, so a round that turns out long does not let them
     // expire while they wait.
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& t : trials)
-      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}};
+    for (const auto& t : trials) {
+      beats_[t.trial_id] =
+          Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}, /*started=*/false};
+    }
   }
   std::lock_guard<std::mutex> lock(delivery_mu_);
   ahead_ = std::move(trials);
@@ -229,7 +249,8 @@ void Leader::StartHeartbeats(const std::vector<RoundTrial>& trials) {
     std::lock_guard<std::mutex> lock(mu_);
     beats_.clear();
     for (const auto& t : trials)
-      beats_[t.trial_id] = Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}};
+      beats_[t.trial_id] =
+          Beat{t.trial_id, t.attempt, t.lease_id, -1.0, "", false, false, {}, true};
     beating_ = true;
   }
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
@@ -294,7 +315,8 @@ void Leader::HeartbeatLoop() {
       Status failure;
       for (size_t i = 0; i < sends; ++i) {
         const nlohmann::json rung = i < b.rungs.size() ? b.rungs[i] : nlohmann::json();
-        auto reply = client.Heartbeat(b.trial_id, b.attempt, b.lease_id, b.progress, b.note, rung);
+        auto reply = client.Heartbeat(b.trial_id, b.attempt, b.lease_id, b.progress, b.note, rung,
+                                      b.started);
         if (!reply.ok()) {
           failure = reply.status();
           break;
@@ -336,6 +358,20 @@ void Leader::Flush() {
   std::unique_lock<std::mutex> lock(delivery_mu_);
   delivery_cv_.wait(lock,
                     [this] { return deliveries_.empty() && !delivering_ && !ahead_pending_; });
+}
+
+bool Leader::FlushFor(std::chrono::milliseconds patience) {
+  std::unique_lock<std::mutex> lock(delivery_mu_);
+  return delivery_cv_.wait_for(
+      lock, patience, [this] { return deliveries_.empty() && !delivering_ && !ahead_pending_; });
+}
+
+std::vector<RoundTrial> Leader::TakeLeasedAhead() {
+  std::unique_lock<std::mutex> lock(delivery_mu_);
+  delivery_cv_.wait_for(lock, options_.request_timeout, [this] { return !ahead_pending_; });
+  std::vector<RoundTrial> out;
+  out.swap(ahead_);
+  return out;
 }
 
 void Leader::DeliveryLoop() {

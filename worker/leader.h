@@ -63,6 +63,11 @@ class Leader {
   void Deliver(const RoundTrial& trial, const TrialOutcomeMessage& outcome);
   // Waits until every queued outcome was delivered (or given up on).
   void Flush();
+  // Flush, waiting at most `patience`; false when outcomes were still undelivered.
+  bool FlushFor(std::chrono::milliseconds patience);
+  // Hands over the trials leased ahead and not yet taken by NextTrials (the caller releases
+  // them: the group is ending); waits at most a request timeout for a lease-ahead in flight.
+  std::vector<RoundTrial> TakeLeasedAhead();
   // Gives leased trials back (drain before running them).
   void ReleaseAll(const std::vector<RoundTrial>& trials, const std::string& reason);
 
@@ -81,6 +86,9 @@ class Leader {
     bool cancel = false;
     bool stop = false;
     std::deque<nlohmann::json> rungs;  // rung results not yet answered
+    // False for a trial leased ahead, until its round starts: its heartbeats renew the lease
+    // without marking it running, so a group that dies first is not charged for it.
+    bool started = true;
   };
   bool Register();
   // Records a stop order (kCancelled from the coordinator) and logs it; true when `s` is one.

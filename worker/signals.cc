@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "worker/crash_notes.h"
+
 namespace chromatune::worker {
 namespace {
 
@@ -14,7 +16,7 @@ std::atomic<bool> g_drain{false};
 int g_crash_fd = -1;
 // Two buffers and an atomic index: SetCrashContext writes the idle one then flips, so the
 // handler never reads a half-written note.
-constexpr size_t kNoteSize = 512;
+constexpr size_t kNoteSize = kMaxCrashContext + 1;
 char g_notes[2][kNoteSize];
 std::atomic<int> g_active{-1};
 

@@ -2,7 +2,9 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "coordinator/protocol/wire.h"
 
@@ -17,6 +19,9 @@ Status InjectFault(const nlohmann::json& item) {
   if (fail == "error") return Internal("noop: injected error (fail: error)");
   if (fail == "throw") throw std::runtime_error("noop: injected exception (fail: throw)");
   if (fail == "segfault") raise(SIGSEGV);
+  if (fail == "hang") {
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  }
   return Status::Ok();
 }
 
@@ -31,13 +36,11 @@ TrialOutcomeMessage ExecuteTrial(TrialRunner& runner, const nlohmann::json& item
                                  TrialContext& ctx) {
   TrialOutcomeMessage out;
   try {
-    Status injected = InjectFault(item);
-    if (!injected.ok()) {
-      out.error = injected.ToString();
-      return out;
-    }
     auto result = runner.Run(item, ctx);
-    if (result.ok()) {
+    // After the run (its sleep_ms): a fault test can let a trial get going first.
+    if (Status injected = result.ok() ? InjectFault(item) : Status::Ok(); !injected.ok()) {
+      out.error = injected.ToString();
+    } else if (result.ok()) {
       out.ok = true;
       out.result = protocol::EncodeResult(*result);
     } else if (result.status().code() == StatusCode::kCancelled) {

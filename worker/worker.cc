@@ -6,13 +6,16 @@
 
 #include "common/log.h"
 #include "coordinator/protocol/wire.h"
+#include "experiments/sweep/method_catalog.h"
 #include "worker/crash_notes.h"
 #include "worker/device_comm.h"
+#include "worker/hung_trial.h"
 #include "worker/idle_broadcast.h"
 #include "worker/leader.h"
 #include "worker/round.h"
 #include "worker/signals.h"
 #include "worker/trial_execution.h"
+#include "worker/trial_watchdog.h"
 
 namespace chromatune::worker {
 namespace {
@@ -59,9 +62,20 @@ void AttachRungs(const nlohmann::json& rungs, TrialOutcomeMessage* outcome) {
   outcome->result = protocol::EncodeResult(*result);
 }
 
+// How long the item's trial may go without a step (plan items carry it; items planned before
+// `timeout:` existed get their method's default).
+std::chrono::milliseconds TimeoutOf(const nlohmann::json& item) {
+  const std::string method = item.value("method", std::string());
+  return std::chrono::milliseconds(item.value("timeout_ms", MethodDefaultTimeoutMs(method)));
+}
+
 // Runs this rank's slot of the round; the outcome matters on the slot's first rank only.
+// That rank (the trial's root: its progress reports arrive there) watches for a hang and
+// decides cancellation; the trial shares the decision with its other ranks at its steps
+// (CancelledEverywhere), so multi-rank trials stop together.
 Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicator* world,
-                                    TrialRunner& runner, Leader* leader) {
+                                    TrialRunner& runner, Leader* leader,
+                                    const WorkerOptions& options) {
   const int slot = SlotOf(round, rank);
   std::unique_ptr<MpiCommunicator> sub;
   if (world != nullptr && world->size() > 1) {
@@ -76,28 +90,37 @@ Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicato
   std::unique_ptr<Communicator> device_comm;
   ctx.device_comm = DeviceCommFor(*ctx.comm, &device_comm);
   ctx.rung_epochs = RungEpochsOf(trial.item);
+  std::unique_ptr<TrialWatchdog> watchdog;
+  if (rank == trial.first_rank) {
+    watchdog = std::make_unique<TrialWatchdog>(
+        TimeoutOf(trial.item), [&options, &round, slot, leader](std::chrono::milliseconds idle) {
+          EndGroupForHungTrial(options, round, slot, leader, idle);
+        });
+    ctx.progress = [leader, &watchdog, id = trial.trial_id](double f, const std::string& note) {
+      watchdog->Step();
+      if (leader != nullptr) leader->SetProgress(id, f, note);
+    };
+    ctx.cancelled = [leader, id = trial.trial_id] {
+      return DrainRequested() ||
+             (leader != nullptr && (leader->CancelRequested(id) || leader->StopRequested(id)));
+    };
+  }
   nlohmann::json rungs = nlohmann::json::array();
   if (!ctx.rung_epochs.empty()) {
-    ctx.report_rung = [leader, &rungs, &trial](int rung, int64_t epoch,
-                                               const std::map<std::string, double>& metrics) {
+    ctx.report_rung = [leader, &rungs, &trial, &watchdog](
+                          int rung, int64_t epoch, const std::map<std::string, double>& metrics) {
+      if (watchdog) watchdog->Step();
       nlohmann::json r = RungJson(trial.item, rung, epoch, metrics);
       rungs.push_back(r);
       if (leader != nullptr) leader->ReportRung(trial.trial_id, std::move(r));
     };
   }
-  if (leader != nullptr) {
-    ctx.progress = [leader, id = trial.trial_id](double f, const std::string& note) {
-      leader->SetProgress(id, f, note);
-    };
-    // Only a trial that rank 0 runs alone can stop early: its other ranks could not learn
-    // of the stop (MPI stays on the trial's thread), so multi-rank trials run to the end.
-    if (trial.ranks == 1) {
-      ctx.cancelled = [leader, id = trial.trial_id] {
-        return DrainRequested() || leader->CancelRequested(id) || leader->StopRequested(id);
-      };
-    }
+  std::vector<CrashMate> mates;  // a crash of this rank ends them too: not their fault
+  for (const auto& t : round.trials) {
+    if (t.trial_id != trial.trial_id) mates.push_back({t.trial_id, t.attempt, t.lease_id});
   }
-  SetCrashContext(CrashContext(trial.trial_id, trial.attempt, rank, getpid(), trial.lease_id));
+  SetCrashContext(
+      CrashContext(trial.trial_id, trial.attempt, rank, getpid(), trial.lease_id, mates));
   TrialOutcomeMessage outcome = ExecuteTrial(runner, trial.item, ctx);
   SetCrashContext("");
   AttachRungs(rungs, &outcome);
@@ -143,7 +166,7 @@ Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunn
       leader->LeaseAhead();
     }
     CT_ASSIGN_OR_RETURN(TrialOutcomeMessage mine,
-                        RunSlot(round, rank, world, runner, leader.get()));
+                        RunSlot(round, rank, world, runner, leader.get(), options));
     // Gather: each trial's first rank sends its outcome; rank 0 keeps them.
     std::vector<TrialOutcomeMessage> outcomes(round.trials.size());
     for (size_t i = 0; i < round.trials.size(); ++i) {

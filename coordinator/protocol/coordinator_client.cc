@@ -102,10 +102,11 @@ Result<std::vector<LeasedTrial>> CoordinatorClient::Lease(int64_t group_id, int 
 Result<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t trial_id, int attempt,
                                                     const std::string& lease_id, double progress,
                                                     const std::string& note,
-                                                    const nlohmann::json& rung) {
+                                                    const nlohmann::json& rung, bool started) {
   nlohmann::json body = {
       {"attempt", attempt}, {"lease_id", lease_id}, {"progress", progress}, {"note", note}};
   if (!rung.is_null()) body["rung"] = rung;
+  if (!started) body["started"] = false;
   CT_ASSIGN_OR_RETURN(nlohmann::json j,
                       Call("POST", TrialPath(trial_id, "heartbeat"), &body, timeout_));
   HeartbeatReply r;
@@ -142,8 +143,9 @@ Status CoordinatorClient::Fail(int64_t trial_id, int attempt, const std::string&
 }
 
 Status CoordinatorClient::Release(int64_t trial_id, int attempt, const std::string& lease_id,
-                                  const std::string& reason) {
+                                  const std::string& reason, bool infrastructure) {
   nlohmann::json body = {{"attempt", attempt}, {"lease_id", lease_id}, {"reason", reason}};
+  if (infrastructure) body["infrastructure"] = true;
   return Call("POST", TrialPath(trial_id, "release"), &body, timeout_).status();
 }
 

@@ -57,10 +57,12 @@ class CoordinatorClient {
   // `wait` for one to become runnable. Empty when none came.
   Result<std::vector<LeasedTrial>> Lease(int64_t group_id, int free_ranks, int max_trials,
                                          std::chrono::milliseconds wait);
-  // `rung`: the trial's rung result {"rung", "epoch", "metrics"} (null: none).
+  // `rung`: the trial's rung result {"rung", "epoch", "metrics"} (null: none). `started`:
+  // false renews the lease of a trial leased ahead, whose work has not started (an expiry
+  // then is not charged to it).
   Result<HeartbeatReply> Heartbeat(int64_t trial_id, int attempt, const std::string& lease_id,
                                    double progress, const std::string& note,
-                                   const nlohmann::json& rung = nullptr);
+                                   const nlohmann::json& rung = nullptr, bool started = true);
   Status Complete(int64_t trial_id, int attempt, const std::string& lease_id,
                   const TrialResult& result);
   // Completes, and in the same exchange leases (without waiting) up to `max_trials` trials
@@ -74,8 +76,10 @@ class CoordinatorClient {
   // `final`: do not retry (the error would repeat, e.g. a bad parameter).
   Status Fail(int64_t trial_id, int attempt, const std::string& lease_id, const std::string& error,
               bool final);
+  // `infrastructure`: the trial lost its attempt to a fault outside it (a round-mate ended the
+  // group): counted as an infrastructure re-queue.
   Status Release(int64_t trial_id, int attempt, const std::string& lease_id,
-                 const std::string& reason);
+                 const std::string& reason, bool infrastructure = false);
   // Submits sweep file text; returns the server's summary
   // {"sweep", "trials", "created", "reused", "requeued", "resumed"}.
   Result<nlohmann::json> SubmitSweep(const std::string& yaml, const std::string& origin);

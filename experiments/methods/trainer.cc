@@ -3,6 +3,7 @@
 #include "experiments/ddp/gradient_reducer.h"
 #include "experiments/methods/loss_scaler.h"
 #include "experiments/models/precision.h"
+#include "experiments/trial_cancel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -55,12 +56,6 @@ std::set<int64_t> EvalEpochs(int64_t epochs, int max_evals) {
   }
   out.insert(epochs - 1);
   return out;
-}
-
-Result<bool> CancelledEverywhere(TrialContext& ctx) {
-  uint8_t flag = (ctx.comm->rank() == 0 && ctx.cancelled && ctx.cancelled()) ? 1 : 0;
-  if (ctx.comm->size() > 1) CT_RETURN_IF_ERROR(ctx.comm->Broadcast(&flag, 1, 0));
-  return flag != 0;
 }
 
 // After an epoch that is a rung of the search (ctx.rung_epochs): the accuracy on the whole

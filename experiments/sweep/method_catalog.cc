@@ -326,8 +326,9 @@ std::vector<MethodDef> BuildCatalog() {
         Int("epochs", 1, 1, 100000, "epochs of its curve; sleep_ms is spread over them"),
         Float("rate", 0.0, 0.0, 1000.0, false,
               "its curve: accuracy value*(1-exp(-rate*e)) after epoch e; 0: value throughout"),
-        Enum("fail", {"none", "error", "throw", "segfault"}, "none",
-             "for fault tests: how the trial fails (none: it succeeds)"),
+        Enum("fail", {"none", "error", "throw", "segfault", "hang"}, "none",
+             "for fault tests: how the trial fails (none: it succeeds; hang: it stops making "
+             "progress, deaf to cancellation)"),
         Int("array_size", 0, 0, 16777216,
             "for fault tests: the trial also reports a float array \"noop_values\" of this "
             "many elements, stored in HDF5 (0: none)")},
@@ -387,6 +388,14 @@ nlohmann::json WithDefaults(const MethodDef& method, const nlohmann::json& param
         p.per_shot_default != nullptr ? nlohmann::json(p.per_shot_default(shots)) : p.default_value;
   }
   return full;
+}
+
+int64_t MethodDefaultTimeoutMs(const std::string& method) {
+  constexpr int64_t kMinute = 60 * 1000;
+  if (method == "noop") return 10 * kMinute;
+  // Whole-backbone epochs are the slowest steps there are.
+  if (method == "finetune") return 120 * kMinute;
+  return 60 * kMinute;
 }
 
 bool SettingTrains(const MethodDef& method, const nlohmann::json& params) {

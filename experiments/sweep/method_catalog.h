@@ -75,6 +75,13 @@ std::vector<std::string> BuiltinTemplateNames();
 // stated here only.
 nlohmann::json WithDefaults(const MethodDef& method, const nlohmann::json& params, int64_t shots);
 
+// How long a trial of `method` may go without a step (a progress report) when the sweep sets
+// no `timeout`: a training epoch or a pretraining step of the builtin backbones takes seconds
+// to minutes on CPU; an evaluation-only method reports once it has encoded the evaluation set,
+// which for a user's full test split with a real CLIP on CPU can take long. noop reports every
+// 50 ms. Unknown methods get the longest default.
+int64_t MethodDefaultTimeoutMs(const std::string& method);
+
 // Whether one resolved setting (params) of `method` trains: cpt with epochs > 0, else
 // method.trains.
 bool SettingTrains(const MethodDef& method, const nlohmann::json& params);

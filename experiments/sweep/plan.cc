@@ -295,6 +295,8 @@ class Planner {
     item["retries"] = spec_.retries;
     item["priority"] = spec_.priority;
     item["rerun"] = spec_.rerun;
+    // Not part of the key: how long a trial may hang changes nothing it computes.
+    item["timeout_ms"] = spec_.timeout_ms.value_or(MethodDefaultTimeoutMs(method.name));
     // A TPE slot is no configuration yet: its key names the sweep, the search seed and the
     // slot, so it is never reused from (or for) another sweep (docs/sweeps.md, "Search").
     nlohmann::json key_item = item;

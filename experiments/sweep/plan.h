@@ -5,7 +5,8 @@
 //   {"index": I, "key": SHA256_HEX, "sweep": NAME, "task": T, "dataset": D, "backbone": B,
 //    "method": M, "shots": K, "shot_unit": U, "data_seed": S, "train_seed": S,
 //    "params": {...every parameter of M, resolved...}, "resources": {"ranks": R},
-//    "retries": N, "priority": P, "rerun": BOOL,
+//    "retries": N, "priority": P, "rerun": BOOL, "timeout_ms": MS (0: none; the sweep's
+//    `timeout` or the method's default, MethodDefaultTimeoutMs),
 //    "dataset_options": {"image_root": DIR, "proposals": FILE,
 //                        "eval": {"split": [S, ...], "size": "all" | N, "domain": D}}}
 // "dataset" is the source string (an absolute PATH for users' datasets). "dataset_options"

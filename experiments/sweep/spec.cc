@@ -8,6 +8,7 @@
 
 #include "experiments/sweep/backbone_ref.h"
 #include "experiments/sweep/did_you_mean.h"
+#include "experiments/sweep/duration.h"
 #include "experiments/sweep/method_catalog.h"
 #include "experiments/sweep/param_value.h"
 #include "experiments/sweep/yaml_node.h"
@@ -20,7 +21,8 @@ namespace fs = std::filesystem;
 const std::vector<std::string>& TopLevelKeys() {
   static const std::vector<std::string> kKeys = {
       "name",   "task",      "dataset", "backbone", "shots", "shot_unit", "replicates", "methods",
-      "search", "resources", "retries", "priority", "rerun", "objective", "precision"};
+      "search", "resources", "retries", "priority", "rerun", "objective", "precision",
+      "timeout"};
   return kKeys;
 }
 
@@ -114,6 +116,7 @@ class SpecParser {
       spec_.priority = *v;
     }
     ParseRerun(root["rerun"]);
+    ParseTimeout(root["timeout"]);
     ParseMethods(root["methods"]);
     ParseObjective(root["objective"]);
     CheckSchedulerEpochs();
@@ -722,6 +725,22 @@ class SpecParser {
     ParamDef def;
     def.type = ParamType::kBool;
     if (auto v = ParseParamValue(def, node, "rerun", diag_)) spec_.rerun = v->get<bool>();
+  }
+
+  // `timeout: DURATION | none` (duration.h): how long a trial may go without a step.
+  void ParseTimeout(const YAML::Node& node) {
+    if (Missing(node, "timeout", false)) return;
+    if (!node.IsScalar()) {
+      diag_.Add(MarkOf(node), "timeout",
+                "expected a duration such as 30m, got " + DescribeNode(node));
+      return;
+    }
+    auto ms = ParseTimeoutMs(node.Scalar());
+    if (!ms.ok()) {
+      diag_.Add(MarkOf(node), "timeout", ms.status().message());
+      return;
+    }
+    spec_.timeout_ms = *ms;
   }
 
   void ParseMethods(const YAML::Node& node) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,10 @@ struct SweepSpec {
   int64_t retries = 2;
   int64_t priority = 0;
   bool rerun = false;
+  // `timeout`: a trial that makes no step (no progress report) for this long ends its worker
+  // group and is charged a failed attempt (docs/sweeps.md, "Timeouts"). nullopt: not written,
+  // each method's default applies (MethodDefaultTimeoutMs); 0: `none`, no limit.
+  std::optional<int64_t> timeout_ms;
   std::string yaml_text;  // the source, kept verbatim for the store
 };
 

@@ -32,7 +32,7 @@ struct TrialFingerprints {
 };
 
 // The key of one plan item (fields as in experiments/sweep/plan.h; the item's own "key",
-// "index", "sweep", "resources", "retries", "priority" and "rerun" are ignored).
+// "index", "sweep", "resources", "retries", "priority", "rerun" and "timeout_ms" are ignored).
 std::string TrialKey(const nlohmann::json& item, const TrialFingerprints& fingerprints);
 
 // The keys of items that differ only in their seeds, without rebuilding JSON per item (the

@@ -29,12 +29,12 @@ class RecordingSink final : public ArtifactSink {
     ++writes;
     last_sweep = sweep;
     last_arrays = result.arrays.size();
-    return fail ? IoError("disk full (test)") : Status::Ok();
+    return fail;
   }
   int writes = 0;
   std::string last_sweep;
   size_t last_arrays = 0;
-  bool fail = false;
+  Status fail;  // what WriteTrial returns
 };
 
 class CoordinatorTest : public ::testing::Test {

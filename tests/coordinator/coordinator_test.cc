@@ -83,6 +83,38 @@ TEST_F(CoordinatorTest, ExpiredLeaseIsFencedOff) {
   EXPECT_DOUBLE_EQ(store_->GetMetrics(first[0].trial_id)->at("accuracy"), 0.2);
 }
 
+// A trial leased ahead is renewed with `started` false: when its group dies before its round,
+// the expiry is an infrastructure re-queue, not a failure; a released round-mate of a hung
+// trial (`infrastructure`) too. Both show in the sweep's status.
+TEST_F(CoordinatorTest, UnstartedAndInfrastructureReleasesAreNotCharged) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 2, "", /*retries=*/0));
+  auto a = LeaseNow(g, 1, 1);
+  auto ahead = LeaseNow(g, 1, 1);
+  ASSERT_EQ(ahead.size(), 1u);
+  ASSERT_TRUE(coordinator_
+                  ->Heartbeat(ahead[0].trial_id, Claim(ahead[0]), -1.0, "", std::nullopt,
+                              /*started=*/false)
+                  .ok());
+  EXPECT_EQ(store_->GetTrial(ahead[0].trial_id)->state, TrialState::kLeased);
+  ASSERT_TRUE(coordinator_->Heartbeat(a[0].trial_id, Claim(a[0]), 0.5, "").ok());
+  ASSERT_TRUE(coordinator_
+                  ->Release(a[0].trial_id, Claim(a[0]), "round-mate hung",
+                            /*infrastructure=*/true)
+                  .ok());
+  now_ += 1500;
+  coordinator_->Tick();
+  for (int64_t id : {a[0].trial_id, ahead[0].trial_id}) {
+    auto t = store_->GetTrial(id);
+    EXPECT_EQ(t->state, TrialState::kPending) << id;
+    EXPECT_EQ(t->failures, 0) << id;
+  }
+  auto status = coordinator_->StatusReport();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ((*status)["sweeps"][0]["infra_requeues"], 2);
+  EXPECT_EQ((*coordinator_->SweepReport("s"))["infra_requeues"], 2);
+}
+
 TEST_F(CoordinatorTest, FailureIsRetriedAfterBackoffThenFailsForGood) {
   const int64_t g = Group();
   Submit(NoopSweep("s", 1, "", /*retries=*/1));
@@ -225,7 +257,7 @@ TEST_F(CoordinatorTest, RecoverGivesHeldLeasesAGracePeriod) {
   EXPECT_TRUE(LeaseNow(g).empty());
 }
 
-TEST_F(CoordinatorTest, ArraysGoToTheSinkAndASinkFailureFailsTheAttempt) {
+TEST_F(CoordinatorTest, ArraysGoToTheSinkAndBadArraysFailTheAttempt) {
   const int64_t g = Group();
   Submit(NoopSweep("s", 2, "", /*retries=*/1));
   TrialResult r = Metrics(0.5);
@@ -235,14 +267,45 @@ TEST_F(CoordinatorTest, ArraysGoToTheSinkAndASinkFailureFailsTheAttempt) {
   EXPECT_EQ(sink_.writes, 1);
   EXPECT_EQ(sink_.last_sweep, "s");
   EXPECT_EQ(sink_.last_arrays, 1u);
-  sink_.fail = true;
+  sink_.fail = InvalidArgument("array \"predictions\": shape does not match (test)");
   auto b = LeaseNow(g);
   auto failed = coordinator_->Complete(b[0].trial_id, Claim(b[0]), r);
   ASSERT_FALSE(failed.ok());
-  EXPECT_NE(failed.status().message().find("disk full"), std::string::npos);
   auto t = store_->GetTrial(b[0].trial_id);
   EXPECT_EQ(t->state, TrialState::kPending);
+  EXPECT_EQ(t->failures, 1);
   EXPECT_NE(t->error.find("storing arrays"), std::string::npos);
+}
+
+// INTERFACES.md, "Failure accounting": a full disk or a locked HDF5 file is not the trial's
+// fault. The worker is told to send the result again (503), the lease lasts meanwhile, and
+// the result is stored once the store takes it.
+TEST_F(CoordinatorTest, AStoreFaultKeepsTheTrialLeasedUnchargedUntilTheResultIsStored) {
+  const int64_t g = Group();
+  Submit(NoopSweep("s", 1, "", /*retries=*/0));
+  TrialResult r = Metrics(0.5);
+  r.arrays.push_back({"predictions", {2}, {1.f, 0.f}});
+  auto a = LeaseNow(g);
+  for (const Status& fault :
+       {ResourceExhausted("runs.h5: No space left on device (the disk is full)"),
+        Unavailable("runs.h5: unable to lock file (held by a reader)")}) {
+    sink_.fail = fault;
+    auto refused = coordinator_->Complete(a[0].trial_id, Claim(a[0]), r);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable) << refused.status().ToString();
+    EXPECT_NE(refused.status().message().find("the coordinator cannot store results now: " +
+                                              fault.message()),
+              std::string::npos)
+        << refused.status().message();
+    now_ += 900;  // within the lease timeout (1 s) of the refusal, which renewed the lease
+    coordinator_->Tick();
+    auto t = store_->GetTrial(a[0].trial_id);
+    EXPECT_EQ(t->state, TrialState::kLeased) << fault.ToString();
+    EXPECT_EQ(t->failures, 0);
+  }
+  sink_.fail = Status::Ok();
+  ASSERT_TRUE(coordinator_->Complete(a[0].trial_id, Claim(a[0]), r).ok());
+  EXPECT_EQ(store_->GetTrial(a[0].trial_id)->state, TrialState::kDone);
 }
 
 TEST_F(CoordinatorTest, BadSweepIsRejectedWithEveryProblem) {

@@ -311,3 +311,34 @@ TEST_F(TransitionsTest, BatchAppliesEachTransitionAloneInOneCommit) {
 
 }  // namespace
 }  // namespace chromatune
+
+namespace chromatune {
+namespace {
+
+// INTERFACES.md, "Failure accounting": attempts lost to the infrastructure are re-queued
+// uncharged and counted apart (schema 7), per trial and per sweep.
+TEST_F(TransitionsTest, InfrastructureRequeuesAreCountedNotCharged) {
+  const int64_t released = TrialIn(TrialState::kRunning);
+  ASSERT_TRUE(store_->ReleaseLease(released, 1, "round-mate hung", /*infrastructure=*/true).ok());
+  const int64_t drained = TrialIn(TrialState::kRunning);
+  ASSERT_TRUE(store_->ReleaseLease(drained, 1, "worker draining").ok());
+  const int64_t lost_grant = TrialIn(TrialState::kLeased);
+  const int64_t crashed = TrialIn(TrialState::kRunning);
+  auto expired = store_->ExpireLeases(now_ + 100000);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 2u);
+  auto infra = [&](int64_t trial) {
+    auto row = store_->GetTrial(trial);
+    EXPECT_TRUE(row.ok());
+    auto sweep = store_->GetSweepById(row->sweep_id);
+    EXPECT_TRUE(sweep.ok());
+    return std::make_pair(row->failures, sweep->infra_requeues);
+  };
+  EXPECT_EQ(infra(released), std::make_pair(0, int64_t{1}));
+  EXPECT_EQ(infra(drained), std::make_pair(0, int64_t{0}));  // a drain is no fault
+  EXPECT_EQ(infra(lost_grant), std::make_pair(0, int64_t{1}));
+  EXPECT_EQ(infra(crashed), std::make_pair(1, int64_t{0}));  // a poison trial may kill its group
+}
+
+}  // namespace
+}  // namespace chromatune

@@ -27,6 +27,31 @@ TEST(CrashNotesTest, ParsesNotes) {
   EXPECT_FALSE(ParseCrashNote("5 1 rank 0 pid 42 lease L5.1.ab", &n));
 }
 
+TEST(CrashNotesTest, NamesTheRoundMatesThatTheCrashEnds) {
+  const std::string context =
+      CrashContext(5, 1, 2, 42, "L5", {{6, 2, "L6.2.cd"}, {7, 1, "L7.1.ef"}});
+  EXPECT_EQ(context, "5 1 rank 2 pid 42 lease L5 mates 6:2:L6.2.cd,7:1:L7.1.ef");
+  CrashNote n;
+  ASSERT_TRUE(ParseCrashNote(context + " SIGSEGV", &n));
+  EXPECT_EQ(n.trial_id, 5);
+  EXPECT_EQ(n.lease_id, "L5");
+  ASSERT_EQ(n.mates.size(), 2u);
+  EXPECT_EQ(n.mates[0].trial_id, 6);
+  EXPECT_EQ(n.mates[0].attempt, 2);
+  EXPECT_EQ(n.mates[0].lease_id, "L6.2.cd");
+  EXPECT_EQ(n.mates[1].trial_id, 7);
+  EXPECT_NE(n.error.find("SIGSEGV"), std::string::npos);
+  EXPECT_FALSE(ParseCrashNote("5 1 rank 2 pid 42 lease L5 mates 6:x:L SIGSEGV", &n));
+  EXPECT_FALSE(ParseCrashNote("5 1 rank 2 pid 42 lease L5 mates 6 SIGSEGV", &n));
+  // A round too big for the signal handler's buffer keeps the mates that fit, whole.
+  std::vector<CrashMate> many(500, CrashMate{123456, 1, std::string(32, 'a')});
+  const std::string capped = CrashContext(5, 1, 0, 42, "L5", many);
+  EXPECT_LE(capped.size(), kMaxCrashContext);
+  ASSERT_TRUE(ParseCrashNote(capped + " SIGABRT", &n));
+  EXPECT_GT(n.mates.size(), 50u);
+  EXPECT_LT(n.mates.size(), 500u);
+}
+
 TEST(CrashNotesTest, CollectsNotesOfDeadProcessesOnly) {
   const std::string dir = ::testing::TempDir() + "/crash-notes-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace chromatune::worker {
 namespace {
 
@@ -33,6 +35,18 @@ TEST(TrialExecutionTest, InjectedErrorAndExceptionBecomeErrors) {
   auto thrown = Execute(Noop("throw"));
   EXPECT_FALSE(thrown.ok);
   EXPECT_NE(thrown.error.find("injected exception"), std::string::npos);
+}
+
+// The fault comes once the trial ran its sleep_ms (a crash test lets round-mates get going);
+// a trial cancelled before that ends cancelled, without its fault.
+TEST(TrialExecutionTest, TheFaultComesAfterTheSleep) {
+  const auto start = std::chrono::steady_clock::now();
+  auto error = Execute(Noop("error", 200));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  EXPECT_NE(error.error.find("injected error"), std::string::npos);
+  auto cancelled = Execute(Noop("error", 10000), [] { return true; });
+  EXPECT_TRUE(cancelled.cancelled);
+  EXPECT_EQ(cancelled.error.find("injected"), std::string::npos);
 }
 
 TEST(TrialExecutionTest, UnrunnableMethodIsFinal) {

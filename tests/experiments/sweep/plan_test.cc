@@ -62,12 +62,12 @@ TEST(PlanTest, ItemHasEveryFieldAndEveryParameterResolved) {
                        "methods: [coop]\nresources: {ranks: 2}\nretries: 3\n"
                        "priority: 5\nrerun: true\n");
   const auto& item = plan.items.at(0);
-  for (const char* field :
-       {"index", "key", "sweep", "task", "dataset", "backbone", "method", "shots", "shot_unit",
-        "data_seed", "train_seed", "params", "resources", "retries", "priority", "rerun"}) {
+  for (const char* field : {"index", "key", "sweep", "task", "dataset", "backbone", "method",
+                            "shots", "shot_unit", "data_seed", "train_seed", "params", "resources",
+                            "retries", "priority", "rerun", "timeout_ms"}) {
     EXPECT_TRUE(item.contains(field)) << field;
   }
-  EXPECT_EQ(item.size(), 16u);
+  EXPECT_EQ(item.size(), 17u);
   EXPECT_EQ(item["sweep"], "p");
   EXPECT_EQ(item["backbone"], "builtin:tiny-clip");
   EXPECT_EQ(item["shot_unit"], "per_class");
@@ -75,6 +75,7 @@ TEST(PlanTest, ItemHasEveryFieldAndEveryParameterResolved) {
   EXPECT_EQ(item["retries"], 3);
   EXPECT_EQ(item["priority"], 5);
   EXPECT_EQ(item["rerun"], true);
+  EXPECT_EQ(item["timeout_ms"], 60 * 60 * 1000);  // coop's default: no `timeout:`
   EXPECT_EQ(item["params"],
             nlohmann::json::parse(R"({"batch_size":32,"class_position":"end","csc":false,
               "ctx_len":16,"epochs":50,"init":"","lr":0.002,"momentum":0.9,"optimizer":"sgd",
