@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark (issue 19 item 8): one coordinator on loopback against GROUPS simulated
-# worker groups (load_gen: register, lease, heartbeat at each trial's start and every 10 s,
-# complete simulated 0.5 s trials with the next lease in the same exchange, one trial leased
-# ahead), then the peer: Optuna with RDB storage on SQLite at 64 worker processes.
+# worker groups (load_gen, sending what `chromatune worker` sends: register, lease, a
+# heartbeat 1 s into a trial and every 10 s after, complete simulated 0.5 s trials with the
+# next lease in the same exchange, one trial leased ahead), then the peer: Optuna with RDB
+# storage on SQLite at 64 worker processes.
 # Usage: bench/load/run.sh [BUILD_DIR] [GROUPS] [WINDOW_S] [OPTUNA_PROCESSES]
 #        (defaults: build 1000 60 64)
 # Prints one JSON line per measurement: load_gen's (trials/s, lease, heartbeat and

@@ -26,7 +26,6 @@ void SimGroup::Start() {
            [this](const nlohmann::json& reply) {
              group_id_ = reply.value("group_id", int64_t{0});
              ++stats_->registered;
-             ArmHeartbeat();
              RequestLease(options_.long_poll_ms);
            }});
 }
@@ -142,13 +141,15 @@ void SimGroup::MaybeStart() {
   if (running_ || ready_.empty()) return;
   running_ = ready_.front();
   ready_.pop_front();
-  Heartbeat(*running_);  // first contact: the trial runs
   trial_timer_.expires_after(options_.trial);
   trial_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->Finish();
   });
-  // Lease ahead: the next trial is here when this one ends.
-  if (ready_.empty()) RequestLease(0);
+  // As the worker: the first heartbeat a second after the start (none for shorter trials).
+  ArmHeartbeat(std::chrono::seconds(1));
+  // Lease ahead: the next trial is here when this one ends. A completion in flight carries
+  // that lease already.
+  if (ready_.empty() && completing_ == 0) RequestLease(0);
 }
 
 void SimGroup::Finish() {
@@ -157,8 +158,10 @@ void SimGroup::Finish() {
   nlohmann::json body = Claim(t);
   body["result"] = options_.result;
   body["lease"] = {{"group_id", group_id_}, {"free_ranks", 1}, {"max_trials", 1}};
+  ++completing_;
   Enqueue({Kind::kComplete, "/api/v1/trials/" + std::to_string(t.id) + "/complete", body,
            [this](const nlohmann::json& reply) {
+             --completing_;
              if (reply.value("stored", false) && stats_->measuring) ++stats_->completed;
              AddTrials(reply);
              MaybeStart();
@@ -174,12 +177,13 @@ void SimGroup::Heartbeat(const Trial& t) {
       {Kind::kHeartbeat, "/api/v1/trials/" + std::to_string(t.id) + "/heartbeat", body, nullptr});
 }
 
-void SimGroup::ArmHeartbeat() {
-  heartbeat_timer_.expires_after(options_.heartbeat);
+void SimGroup::ArmHeartbeat(std::chrono::milliseconds after) {
+  // Re-arming cancels the pending wait (a new trial starts its own schedule).
+  heartbeat_timer_.expires_after(after);
   heartbeat_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;
-    if (self->running_) self->Heartbeat(*self->running_);
-    self->ArmHeartbeat();
+    if (ec || !self->running_) return;
+    self->Heartbeat(*self->running_);
+    self->ArmHeartbeat(self->options_.heartbeat);
   });
 }
 

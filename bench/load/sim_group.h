@@ -1,8 +1,10 @@
 // SimGroup: one simulated worker group of the load generator, speaking the worker protocol
-// (docs/protocol.md) over one kept-alive HTTP/1.1 connection: register, lease, a heartbeat
-// when a trial starts and every `heartbeat` while it runs, complete with the next lease in the
-// same exchange, and one trial leased ahead while one runs (as chromatune's worker does,
-// docs/runtime.md "Lease ahead"). Trials are simulated: a timer of `trial` per trial.
+// (docs/protocol.md) over one kept-alive HTTP/1.1 connection, as chromatune's worker does
+// (docs/runtime.md): register, lease, a heartbeat a second after a trial starts and every
+// `heartbeat` after that (none for trials under a second), complete with the next lease in
+// the same exchange, one trial leased ahead while one runs ("Lease ahead"; its own lease
+// request only when no completion in flight carries one). Trials are simulated: a timer of
+// `trial` per trial.
 //
 // Thread safety: all groups run on one io_context thread; LoadStats is shared unguarded.
 #pragma once
@@ -72,7 +74,7 @@ class SimGroup : public std::enable_shared_from_this<SimGroup> {
   void MaybeStart();
   void Finish();
   void Heartbeat(const Trial& t);
-  void ArmHeartbeat();
+  void ArmHeartbeat(std::chrono::milliseconds after);
   nlohmann::json Claim(const Trial& t) const;
 
   boost::asio::io_context& ioc_;
@@ -89,6 +91,7 @@ class SimGroup : public std::enable_shared_from_this<SimGroup> {
   bool connected_ = false;
   int64_t group_id_ = 0;
   bool leasing_ = false;
+  int completing_ = 0;  // completions in flight (each carries the next lease)
   std::deque<Trial> ready_;
   std::optional<Trial> running_;
 };
