@@ -54,7 +54,8 @@ nlohmann::json Submission::ToJson() const {
   j["sweep"] = spec_.name;
   j["user"] = who_.user;
   j["state"] = StateName(state_);
-  if (state_ == State::kPlanning) j["phase"] = phase_;
+  // Cancelled while expanding (which is not interruptible): it stops before storing.
+  if (state_ == State::kPlanning) j["phase"] = cancel_ ? "cancelling" : phase_;
   j["stored"] = stored_;
   j["total"] = total_;
   j["started_ms"] = started_ms_;

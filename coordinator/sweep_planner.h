@@ -57,7 +57,7 @@ class Submission {
   const SweepSpec& spec() const { return spec_; }
   bool finished() const;
   // {"sweep", "user", "state": planning|ready|failed|cancelled, "phase" (planning:
-  // queued|expanding|storing), "stored", "total" (0 until expanded),
+  // queued|expanding|storing|cancelling), "stored", "total" (0 until expanded),
   // "started_ms", "error" (failed), and when ready CreateSweep's counts: "sweep_id",
   // "trials", "created", "reused", "requeued", "unchanged", "dropped", "resumed"}.
   nlohmann::json ToJson() const;

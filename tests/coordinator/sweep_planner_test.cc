@@ -113,6 +113,11 @@ TEST_F(SweepPlannerTest, ACancelledSubmissionLeavesNoSweep) {
   auto cancelled = coordinator_->CancelSweep("doomed", kAlice);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
   EXPECT_EQ(*cancelled, 0);  // no trial of it ever existed
+  auto report = coordinator_->SubmissionReport("doomed");
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->value("state", "") == "cancelled" ||
+              report->value("phase", "") == "cancelling")
+      << report->dump();
   ASSERT_TRUE(WaitFor([&] { return State("doomed") == "cancelled"; })) << State("doomed");
   ASSERT_TRUE(WaitFor([&] { return Answered(answers) == 1; }));
   EXPECT_FALSE(answers[0].ok());
