@@ -40,6 +40,7 @@ struct CoordinatorArgs {
   double retry_backoff_s = 1;
   int64_t body_limit_mb = 64;
   int max_user_priority = 100;
+  int64_t plan_rows_per_step = coordinator::CoordinatorOptions{}.plan_rows_per_step;
 };
 
 std::chrono::milliseconds Ms(double seconds) {
@@ -83,6 +84,7 @@ int RunCoordinator(const CoordinatorArgs& args) {
   config.coordinator.lease_timeout = Ms(args.lease_timeout_s);
   config.coordinator.retry_backoff_base = Ms(args.retry_backoff_s);
   config.coordinator.max_user_priority = args.max_user_priority;
+  config.coordinator.plan_rows_per_step = args.plan_rows_per_step;
   config.http.request_timeout = Ms(args.request_timeout_s);
   config.http.body_limit = static_cast<size_t>(args.body_limit_mb) * 1024 * 1024;
   config.http.tls_cert_file = args.tls_cert;
@@ -202,6 +204,11 @@ const CommandRegistrar kRegisterCoordinator("coordinator", [](CLI::App& root) {
   app->add_option("--max-user-priority", args->max_user_priority,
                   "largest |priority| a non-admin user may give a sweep (admins: any)")
       ->check(CLI::Range(0, 1000000000))
+      ->capture_default_str();
+  app->add_option("--plan-rows-per-step", args->plan_rows_per_step,
+                  "trials a submission stores per write of the store (each write holds the "
+                  "single writer; workers' requests are answered between them)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->capture_default_str();
   app->add_option("--body-limit-mb", args->body_limit_mb, "largest request body in MiB")
       ->check(CLI::Range(1, 4096))

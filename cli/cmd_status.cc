@@ -38,6 +38,14 @@ void PrintStatus(const nlohmann::json& s) {
                 static_cast<long long>(w.value("infra_requeues", 0)),
                 w.value("cancelled", false) ? "  (cancelled)" : "");
   }
+  // Submissions the coordinator is still planning and storing (docs/protocol.md).
+  for (const auto& p : s.value("planning", nlohmann::json::array())) {
+    std::printf("%-28s %-10s PLANNING: %s, %lld/%lld trials stored\n",
+                p.value("sweep", std::string()).c_str(), p.value("user", std::string()).c_str(),
+                p.value("phase", std::string()).c_str(),
+                static_cast<long long>(p.value("stored", 0)),
+                static_cast<long long>(p.value("total", 0)));
+  }
   std::printf("\n%-6s %-20s %5s %5s %-24s %s\n", "GROUP", "HOST", "RANKS", "FREE", "TRIALS",
               "LAST SEEN");
   for (const auto& g : s.value("groups", nlohmann::json::array())) {

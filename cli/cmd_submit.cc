@@ -4,6 +4,7 @@
 // Submitting a sweep name again resumes it (docs/runtime.md). With `--launcher slurm` it also
 // submits worker groups (and, without --coordinator, a coordinator) as Slurm batch jobs
 // (docs/cluster.md).
+#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -57,7 +58,9 @@ int SubmitToCoordinator(const SubmitArgs& args, const SweepSpec& spec) {
     return kExitBadInput;
   }
   protocol::CoordinatorClient& client = **connected;
-  auto summary = client.SubmitSweep(spec.yaml_text, args.file);
+  client.set_request_timeout(
+      std::chrono::milliseconds(static_cast<int64_t>(args.request_timeout_s * 1000)));
+  auto summary = SubmitAndAwait(client, spec, args.file);
   if (!summary.ok()) {
     std::cerr << "chromatune submit: " << summary.status().message() << "\n";
     return summary.status().code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailure;
@@ -89,6 +92,11 @@ const CommandRegistrar kRegisterSubmit("submit", [](CLI::App& root) {
                   "coordinator's TLS certificate; implies https (default for https:// "
                   "addresses: the system's CA store)")
       ->check(CLI::ExistingFile);
+  app->add_option("--request-timeout", args->request_timeout_s,
+                  "seconds one request to the coordinator may take; a big sweep is answered at "
+                  "once and its progress polled, with no limit on the whole submission")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app->add_flag("--wait", args->wait,
                 "after submitting, wait until every trial has finished (exit 1 if any failed)");
   auto* launcher = app->add_option("--launcher", args->launcher,

@@ -19,6 +19,7 @@ struct SubmitArgs {
   std::string ca_file;   // --ca: verify the coordinator's TLS certificate with this CA
   std::string launcher;  // empty, or "slurm"
   bool wait = false;
+  double request_timeout_s = 30;  // --request-timeout: one HTTP request's limit
   bool dry_run = false;
   worker::SlurmJob slurm;  // --launcher slurm: the options as given (paths not yet absolute)
 };
@@ -33,6 +34,14 @@ Result<std::unique_ptr<protocol::CoordinatorClient>> ConnectTo(const std::string
 // Submits the validated sweep to args.coordinator and prints the coordinator's summary;
 // with args.wait, then waits for it (WaitForSweep). Returns the exit code.
 int SubmitToCoordinator(const SubmitArgs& args, const SweepSpec& spec);
+
+// Submits the sweep and waits until the coordinator has stored it, printing its progress
+// to stderr while it is planned: no time limit while the coordinator answers; a timed-out or
+// lost request is followed by asking for the submission's state (and by submitting again when
+// the coordinator does not have it: submissions are idempotent). Returns the summary
+// {"sweep", "state": "ready", "trials", "created", ...} or the error.
+Result<nlohmann::json> SubmitAndAwait(protocol::CoordinatorClient& client, const SweepSpec& spec,
+                                      const std::string& origin);
 
 // Polls the coordinator's status until every trial of `sweep` has finished, printing a line
 // whenever the counts change. Exit 0 when none failed, 1 when some failed, when the sweep is

@@ -313,10 +313,23 @@ HttpResponse Api::Route(const HttpRequest& req, const Identity& who, const Respo
     if (!yaml.ok()) return FromStatus(yaml.status());
     auto origin = f.StringOr("origin", "submitted.yaml");
     if (!origin.ok()) return FromStatus(origin.status());
-    auto summary = coordinator_->SubmitSweep(*yaml, *origin, who);
-    if (!summary.ok()) return FromStatus(summary.status());
-    (*summary)["user"] = user;
-    return HttpResponse::Json(201, *summary);
+    // Answered when stored (201), or with its progress while it is planned (202: the client
+    // polls GET /api/v1/sweeps/NAME/submission); never held on an I/O thread.
+    *deferred = true;
+    coordinator_->SubmitSweep(*yaml, *origin, who, [respond](Result<nlohmann::json> outcome) {
+      if (!outcome.ok()) {
+        respond(FromStatus(outcome.status()));
+        return;
+      }
+      const bool planning = outcome->value("state", std::string()) == "planning";
+      respond(HttpResponse::Json(planning ? 202 : 201, *outcome));
+    });
+    return {};
+  }
+  if (seg.size() == 3 && seg[0] == "sweeps" && seg[2] == "submission" && get) {
+    if (auto r = refused(Action::kRead)) return *r;
+    auto s = coordinator_->SubmissionReport(seg[1]);
+    return s.ok() ? HttpResponse::Json(200, *s) : FromStatus(s.status());
   }
   if (seg.size() == 2 && seg[0] == "sweeps" && get) {
     if (auto r = refused(Action::kRead)) return *r;

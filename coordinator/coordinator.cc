@@ -1,6 +1,7 @@
 #include "coordinator/coordinator.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "common/log.h"
 #include "coordinator/auth.h"
@@ -44,6 +45,12 @@ nlohmann::json AuditJson(const std::vector<AuditRecord>& records) {
 Coordinator::Coordinator(ResultStore* store, ArtifactSink* artifacts, CoordinatorOptions options)
     : store_(store), artifacts_(artifacts), options_(std::move(options)), search_(store) {
   if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  SweepPlannerOptions planner;
+  planner.rows_per_step = options_.plan_rows_per_step;
+  planner.now_ms = options_.now_ms;
+  planner_ = std::make_unique<SweepPlanner>(
+      store_, [this](const Submission& sub, const SweepSubmission& s) { SweepStored(sub, s); },
+      planner);
 }
 
 int64_t Coordinator::Now() const { return options_.now_ms(); }
@@ -74,6 +81,8 @@ Result<std::string> Coordinator::SweepUser(int64_t sweep_id) {
 }
 
 Status Coordinator::Recover() {
+  // All or nothing: a sweep the last coordinator was storing is deleted, never half-run.
+  CT_RETURN_IF_ERROR(planner_->DiscardDrafts().status());
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = Now();
   CT_ASSIGN_OR_RETURN(auto all_groups, store_->ListWorkerGroups(/*include_gone=*/true));
@@ -523,41 +532,91 @@ Status Coordinator::CheckOwner(const std::string& name, const Identity& who, con
                           "\" owned by " + info.user + ": users act on their own sweeps only");
 }
 
-Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const std::string& origin,
-                                                const Identity& who) {
-  const std::string& user = who.user;
-  // Parse and plan outside the lock: planning a big sweep takes a while.
+Result<std::shared_ptr<Submission>> Coordinator::StartSubmission(const std::string& yaml,
+                                                                 const std::string& origin,
+                                                                 const Identity& who) {
+  // Parsing is quick; planning (expansion) and storing run on the planner thread.
   CT_ASSIGN_OR_RETURN(SweepSpec spec, ParseSweep(yaml, origin));
   CT_RETURN_IF_ERROR(CheckDataRoots(spec, options_.data_roots));
   CT_RETURN_IF_ERROR(CheckPriority(spec.priority, who).WithContext(origin + ": priority"));
-  CT_ASSIGN_OR_RETURN(Plan plan, PlanSweep(spec));
-  NewSweep sweep;
-  sweep.name = spec.name;
-  sweep.spec_yaml = yaml;
-  sweep.user = user;
-  sweep.may_resume_others = who.role == Role::kAdmin;
-  sweep.priority = static_cast<int>(spec.priority);
-  sweep.retries = static_cast<int>(spec.retries);
-  sweep.rerun = spec.rerun;
-  sweep.items = nlohmann::json::array();
-  for (auto& item : plan.items) sweep.items.push_back(std::move(item));
+  return planner_->Submit(std::move(spec), who);
+}
+
+void Coordinator::SweepStored(const Submission& sub, const SweepSubmission& s) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto created = store_->CreateSweep(sweep);
-  if (!created.ok()) return StoreWrite(created.status(), "take new sweeps");
-  const SweepSubmission& s = *created;
-  sweep_users_.erase(s.sweep_id);  // the owner: the creator, who may not be `user`
+  sweep_users_.erase(s.sweep_id);  // the owner: the creator, who may not be the submitter
   search_.Invalidate(s.sweep_id);  // a resubmission may add replicates to a group
   spdlog::info("coordinator: sweep {} {} by {}: {} trials ({} new, {} reused, {} re-queued)",
-               spec.name, s.resumed ? "resumed" : "submitted", user, plan.count, s.created,
-               s.reused, s.requeued);
+               sub.sweep(), s.resumed ? "resumed" : "submitted", sub.who().user,
+               s.created + s.reused + s.requeued + s.unchanged, s.created, s.reused, s.requeued);
   ServeWaiters();
-  return nlohmann::json{
-      {"sweep", spec.name},       {"sweep_id", s.sweep_id}, {"trials", plan.count},
-      {"created", s.created},     {"reused", s.reused},     {"requeued", s.requeued},
-      {"unchanged", s.unchanged}, {"dropped", s.dropped},   {"resumed", s.resumed}};
+}
+
+Result<nlohmann::json> Coordinator::SubmitSweep(const std::string& yaml, const std::string& origin,
+                                                const Identity& who) {
+  CT_ASSIGN_OR_RETURN(auto sub, StartSubmission(yaml, origin, who));
+  sub->Wait();
+  return sub->Outcome();
+}
+
+void Coordinator::SubmitSweep(const std::string& yaml, const std::string& origin,
+                              const Identity& who, SubmitCallback done) {
+  auto sub = StartSubmission(yaml, origin, who);
+  if (!sub.ok()) {
+    done(sub.status());
+    return;
+  }
+  // Whichever comes first answers: the outcome (planner thread) or the deadline (Tick).
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto answer = std::make_shared<std::function<void(Result<nlohmann::json>)>>(
+      [answered, done = std::move(done)](Result<nlohmann::json> r) {
+        if (!answered->exchange(true)) done(std::move(r));
+      });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    submit_replies_.push_back(
+        SubmitReply{*sub, Now() + options_.submit_answer_within.count(), answer});
+  }
+  std::weak_ptr<Submission> weak = *sub;
+  (*sub)->OnFinished([weak, answer] {
+    if (auto s = weak.lock()) (*answer)(s->Outcome());
+  });
+}
+
+void Coordinator::AnswerDueSubmissions() {
+  const int64_t now = Now();
+  for (auto it = submit_replies_.begin(); it != submit_replies_.end();) {
+    if (it->submission->finished()) {
+      it = submit_replies_.erase(it);  // answered by the planner thread
+    } else if (it->deadline_ms <= now) {
+      (*it->answer)(it->submission->ToJson());
+      it = submit_replies_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Result<nlohmann::json> Coordinator::SubmissionReport(const std::string& name) {
+  if (auto sub = planner_->Find(name)) return sub->ToJson();
+  CT_ASSIGN_OR_RETURN(SweepInfo info, store_->GetSweep(name));
+  return nlohmann::json{{"sweep", info.name}, {"user", info.user}, {"state", "ready"}};
 }
 
 Result<int64_t> Coordinator::CancelSweep(const std::string& name, const Identity& who) {
+  // A submission in progress first: no step of it runs after this.
+  if (auto sub = planner_->Find(name); sub && !sub->finished()) {
+    if (who.role != Role::kAdmin && sub->who().user != who.user) {
+      return PermissionDenied("user " + who.user + " may not cancel sweep \"" + name +
+                              "\" submitted by " + sub->who().user +
+                              ": users act on their own sweeps only");
+    }
+    if (planner_->Cancel(name)) {
+      spdlog::info("coordinator: submission of sweep {} cancelled by {}", name, who.user);
+      auto stored = store_->GetSweep(name);  // a resume's sweep is cancelled below
+      if (!stored.ok() && stored.status().code() == StatusCode::kNotFound) return 0;
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
   CT_RETURN_IF_ERROR(CheckOwner(name, who, "cancel"));
   CT_ASSIGN_OR_RETURN(SweepInfo info, store_->GetSweep(name));
@@ -623,6 +682,9 @@ Result<nlohmann::json> Coordinator::StatusReport() {
                       {"counts", TrialCountsJson(s.counts)}});
   }
   out["sweeps"] = std::move(sweeps);
+  nlohmann::json planning = nlohmann::json::array();
+  for (const auto& sub : planner_->InProgress()) planning.push_back(sub->ToJson());
+  out["planning"] = std::move(planning);
 
   std::vector<GroupCapacity> capacity;
   nlohmann::json groups = nlohmann::json::array();
@@ -813,12 +875,16 @@ void Coordinator::Tick() {
   // Expired leases and retries whose backoff ended become runnable without any request:
   // waiting long polls try again on every tick.
   ServeWaiters();
+  AnswerDueSubmissions();
 }
 
 void Coordinator::DropWaiters() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& w : waiters_) w.done(std::vector<LeaseGrant>{});
   waiters_.clear();
+  // Submissions still planned: their clients poll the progress they are answered with.
+  for (auto& r : submit_replies_) (*r.answer)(r.submission->ToJson());
+  submit_replies_.clear();
 }
 
 }  // namespace chromatune::coordinator

@@ -25,6 +25,7 @@
 #include "coordinator/roles.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/search_driver.h"
+#include "coordinator/sweep_planner.h"
 #include "storage/result_store.h"
 
 namespace chromatune::coordinator {
@@ -57,9 +58,18 @@ struct CoordinatorOptions {
   // --data-root: dataset and backbone paths of submitted sweeps must resolve under one of
   // these (data_roots.h); empty: any path the coordinator's user can read.
   std::vector<std::string> data_roots;
+  // A submission not stored within this long is answered with its progress (`planning`);
+  // the client then polls it (docs/protocol.md, "Submitting a sweep").
+  std::chrono::milliseconds submit_answer_within{1000};
+  // Plan items stored per step of the single writer (SweepPlannerOptions::rows_per_step).
+  int64_t plan_rows_per_step = 2000;
   // Wall clock in ms since the epoch; tests inject one.
   std::function<int64_t()> now_ms;
 };
+
+// Answers a submission: the summary of a stored sweep, its progress while it is planned
+// ("state": "planning"), or the error.
+using SubmitCallback = std::function<void(Result<nlohmann::json>)>;
 
 struct LeaseGrant {
   int64_t trial_id = 0;
@@ -158,14 +168,27 @@ class Coordinator {
   Status Release(int64_t trial_id, const LeaseClaim& claim, const std::string& reason,
                  bool infrastructure = false);
 
-  // Validates and plans `yaml` (as `chromatune sweep validate` does), then creates or
-  // resumes the sweep as `who`. Returns {"sweep", "trials", "created", "reused",
-  // "requeued", "unchanged", "dropped", "resumed"}. kInvalidArgument lists every problem of
-  // the file, or names --max-user-priority when a non-admin asks for more; kAlreadyExists
-  // (409) names the owner when another user owns the name (admins may resume it).
+  // Validates `yaml` (as `chromatune sweep validate` does), then has the planner thread plan
+  // it and create or resume the sweep as `who`, in bounded steps (sweep_planner.h), and waits
+  // for the outcome: {"sweep", "state": "ready", "trials", "created", "reused", "requeued",
+  // "unchanged", "dropped", "resumed", ...}. kInvalidArgument lists every problem of the
+  // file, or names --max-user-priority when a non-admin asks for more; kAlreadyExists (409)
+  // names the owner when another user owns the name (admins may resume it);
+  // kFailedPrecondition when another submission of the name is in progress, or this one was
+  // cancelled.
   Result<nlohmann::json> SubmitSweep(const std::string& yaml, const std::string& origin,
                                      const Identity& who);
-  // Cancels the sweep's unfinished trials. Users may cancel their own sweeps only
+  // The same without blocking (the HTTP route): `done` is called once, on another thread,
+  // with the outcome, or with the submission's progress ("state": "planning") when it is not
+  // stored within options.submit_answer_within. Errors of the file are answered at once.
+  void SubmitSweep(const std::string& yaml, const std::string& origin, const Identity& who,
+                   SubmitCallback done);
+  // The submission of `name` in progress or last finished (Submission::ToJson); for a sweep
+  // stored before (or by an earlier coordinator) {"sweep", "state": "ready"}; kNotFound if
+  // there is neither.
+  Result<nlohmann::json> SubmissionReport(const std::string& name);
+  // Cancels the sweep's unfinished trials, and its submission while one is in progress (a
+  // new sweep being planned is then never created). Users may cancel their own sweeps only
   // (kPermissionDenied naming the owner); admins any.
   Result<int64_t> CancelSweep(const std::string& name, const Identity& who);
   // Sets the sweep's priority; the same ownership rule as CancelSweep, and the bound of
@@ -174,16 +197,18 @@ class Coordinator {
   // The audit trail (submit, resume, cancel, priority), newest first (of `sweep` when not
   // empty): [{"time_ms", "user", "action", "sweep", "detail"}].
   Result<nlohmann::json> AuditReport(int limit, const std::string& sweep = "");
-  // {"sweeps": [...], "groups": [...], "quarantined_groups": [...], "waiting": [...],
-  // "waiting_trials": [...], "audit": [...]} (docs/protocol.md): every waiting trial group
-  // carries the reason it waits; "audit" holds the newest 20 audit records.
+  // {"sweeps": [...], "planning": [...], "groups": [...], "quarantined_groups": [...],
+  // "waiting": [...], "waiting_trials": [...], "audit": [...]} (docs/protocol.md): every
+  // waiting trial group carries the reason it waits; "planning" lists the submissions in
+  // progress (Submission::ToJson); "audit" holds the newest 20 audit records.
   Result<nlohmann::json> StatusReport();
   Result<nlohmann::json> SweepReport(const std::string& name);
 
   // Expires overdue leases, answers due long polls, marks silent groups gone. The server
   // calls it every few tens of milliseconds.
   void Tick();
-  // Answers every waiting long poll with no trials (before shutdown).
+  // Answers every waiting long poll with no trials, and every submission not answered yet
+  // with its progress (before shutdown).
   void DropWaiters();
   // Marks every worker group this coordinator knows as gone. For the embedded run once its
   // own groups have exited: the next coordinator on the store then does not list them as
@@ -217,6 +242,12 @@ class Coordinator {
     bool running = false;  // MarkRunning done
     std::string lease_id;
     std::string owner;  // the user who registered the holding group
+  };
+  // A submission's HTTP answer, due by `deadline_ms` (then with its progress).
+  struct SubmitReply {
+    std::shared_ptr<Submission> submission;
+    int64_t deadline_ms = 0;
+    std::shared_ptr<std::function<void(Result<nlohmann::json>)>> answer;  // answers once
   };
   struct Waiter {
     int64_t group_id = 0;
@@ -260,6 +291,14 @@ class Coordinator {
   void TouchGroupOf(int64_t trial_id);
   // The search decides what the results of `sweep_id` allow; stopped trials lose their leases.
   void DecideSearch(int64_t sweep_id);
+  // Validates `yaml` and queues its submission.
+  Result<std::shared_ptr<Submission>> StartSubmission(const std::string& yaml,
+                                                      const std::string& origin,
+                                                      const Identity& who);
+  // The planner stored a sweep whole: owners, the search and waiting long polls learn of it.
+  void SweepStored(const Submission& submission, const SweepSubmission& s);
+  // Answers the submissions due with their progress.
+  void AnswerDueSubmissions();
 
   ResultStore* store_;
   ArtifactSink* artifacts_;
@@ -273,9 +312,12 @@ class Coordinator {
   std::map<int64_t, HeldLease> leases_;  // by trial id
   std::map<int64_t, std::string> sweep_users_;
   std::deque<Waiter> waiters_;
+  std::vector<SubmitReply> submit_replies_;
   int64_t next_expiry_check_ms_ = 0;
   // When a write last failed for a store fault (0: none since the leases were extended).
   int64_t store_fault_ms_ = 0;
+  // Last: destroyed first, its thread stopped before the state its callbacks touch.
+  std::unique_ptr<SweepPlanner> planner_;
 };
 
 }  // namespace chromatune::coordinator

@@ -333,6 +333,17 @@ ALTER TABLE trials ADD COLUMN infra_requeues INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sweeps ADD COLUMN infra_requeues INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Schema version 8 (issue 22, submission that cannot stall the service): a sweep is stored
+// in bounded steps (ResultStore::BeginSweep/StepSweep) while its row says `planning`; every
+// reader skips such sweeps and a restarted coordinator deletes them (all or nothing). Item
+// templates name their sweep so that a discarded draft's templates go with it. Additive
+// only: it applies the same after any migration 7.
+constexpr const char* kSchemaV8 = R"sql(
+ALTER TABLE sweeps ADD COLUMN planning INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE item_templates ADD COLUMN sweep_id INTEGER;
+CREATE INDEX item_templates_sweep ON item_templates(sweep_id) WHERE sweep_id IS NOT NULL;
+)sql";
+
 // Reads every (id, key) before writing: SQLite leaves undefined what a scan sees of rows
 // its own connection changes while it runs.
 Status FillKeyHashes(SqliteDb* db) {
@@ -373,6 +384,7 @@ const std::vector<Migration>& Migrations() {
       {6, "stopped trials and the adaptive search's rows", kSchemaV6, nullptr,
        /*rebuilds_tables=*/true},
       {7, "infrastructure re-queues", kSchemaV7},
+      {8, "sweeps stored in steps (planning)", kSchemaV8},
   };
   return kMigrations;
 }

@@ -151,7 +151,7 @@ Result<SweepInfo> ResultStore::Impl::LoadSweep(const std::string& where, int64_t
                                                const std::string& name) {
   CT_ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT id, name, user, priority, retries, rerun, "
                                               "cancelled, created_ms, updated_ms, spec_yaml, "
-                                              "infra_requeues FROM sweeps WHERE " +
+                                              "infra_requeues FROM sweeps WHERE planning = 0 AND " +
                                               where));
   if (where.rfind("id", 0) == 0) {
     stmt.Bind(1, id);
@@ -326,7 +326,8 @@ Result<std::vector<SweepInfo>> ResultStore::ListSweeps() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<int64_t> ids;
   {
-    CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare("SELECT id FROM sweeps ORDER BY id DESC"));
+    CT_ASSIGN_OR_RETURN(auto stmt, impl_->db_->Prepare("SELECT id FROM sweeps WHERE planning = 0 "
+                                                       "ORDER BY id DESC"));
     while (true) {
       CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -354,7 +355,8 @@ Result<TrialRecord> ResultStore::GetTrial(int64_t trial_id) {
 Result<std::vector<TrialRecord>> ResultStore::ListTrials(const TrialFilter& filter) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::string sql = std::string("SELECT ") + kTrialColumns +
-                    " FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id > ?1";
+                    " FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id > ?1 AND "
+                    "s.planning = 0";
   if (filter.sweep_id) sql += " AND t.sweep_id = ?2";
   if (filter.state) sql += " AND t.state = ?3";
   sql += " ORDER BY t.id LIMIT ?4";
@@ -408,11 +410,12 @@ Result<std::vector<RunnableTrial>> ResultStore::ListRunnable(int64_t now_ms, int
   std::vector<SweepRow> sweeps;
   {
     // Sweeps that have pending trials: one probe of the partial index per sweep.
-    CT_ASSIGN_OR_RETURN(auto stmt,
-                        impl_->db_->Prepare("SELECT id, name, user, priority FROM sweeps s "
-                                            "WHERE cancelled = 0 AND EXISTS (SELECT 1 FROM trials "
-                                            "WHERE sweep_id = s.id AND state = 'pending') "
-                                            "ORDER BY priority DESC, id"));
+    CT_ASSIGN_OR_RETURN(
+        auto stmt,
+        impl_->db_->Prepare("SELECT id, name, user, priority FROM sweeps s "
+                            "WHERE cancelled = 0 AND planning = 0 AND EXISTS (SELECT 1 FROM trials "
+                            "WHERE sweep_id = s.id AND state = 'pending') "
+                            "ORDER BY priority DESC, id"));
     while (true) {
       CT_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -452,7 +455,7 @@ Result<std::vector<PendingDemand>> ResultStore::ListPendingDemand(int64_t now_ms
                           "sum(t.not_before_ms <= ?1), sum(t.not_before_ms > ?1), "
                           "coalesce(min(CASE WHEN t.not_before_ms > ?1 THEN t.not_before_ms "
                           "END), 0) FROM trials t JOIN sweeps s ON s.id = t.sweep_id "
-                          "WHERE t.state = 'pending' AND s.cancelled = 0 "
+                          "WHERE t.state = 'pending' AND s.cancelled = 0 AND s.planning = 0 "
                           "GROUP BY s.id, t.ranks ORDER BY s.priority DESC, s.id, t.ranks"));
   stmt.Bind(1, now_ms);
   std::vector<PendingDemand> out;
@@ -515,7 +518,8 @@ Result<std::vector<CurvePoint>> ResultStore::GetCurves(int64_t trial_id) {
 
 Result<std::vector<TrialOutcome>> ResultStore::ListOutcomes(const std::string& sweep) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  const std::string where = sweep.empty() ? "" : " WHERE s.name = ?";
+  const std::string where =
+      std::string(" WHERE s.planning = 0") + (sweep.empty() ? "" : " AND s.name = ?");
   CT_ASSIGN_OR_RETURN(auto trials,
                       impl_->db_->Prepare("SELECT t.id, s.name, t.task, t.dataset, t.method, "
                                           "t.shots, t.params_json, t.data_seed, t.train_seed, "

@@ -46,6 +46,7 @@
 
 #include "common/status.h"
 #include "experiments/trial_result.h"
+#include "storage/sweep_draft.h"
 #include "storage/trial_outcome.h"
 
 namespace chromatune {
@@ -98,17 +99,6 @@ struct NewSweep {
   // "resources": {"ranks": R} (default 1) are read when present. The whole item is stored
   // and handed to the worker unchanged. Keys must be unique within a sweep.
   nlohmann::json items = nlohmann::json::array();
-};
-
-// What CreateSweep did.
-struct SweepSubmission {
-  int64_t sweep_id = 0;
-  bool resumed = false;   // a sweep of that name existed: this was a resume
-  int64_t created = 0;    // new trials, pending
-  int64_t reused = 0;     // new trials created done from another sweep's done trial
-  int64_t requeued = 0;   // failed or cancelled trials put back to pending (resume)
-  int64_t unchanged = 0;  // trials already present and kept as they were (resume)
-  int64_t dropped = 0;    // unfinished trials no longer in the plan, cancelled (resume)
 };
 
 struct TrialCounts {
@@ -348,7 +338,9 @@ class ResultStore {
   static const int kSchemaVersion;
 
   // ---- sweeps ----
-  // Creates the sweep and all its trials in ONE transaction (all or nothing). A new trial
+  // Creates the sweep and all its trials in ONE transaction (all or nothing): BeginSweep and
+  // every StepSweep of a draft, at once (for small sweeps and tests; the coordinator stores
+  // submissions with a draft, storage/sweep_draft.h). A new trial
   // whose key equals the key of a done trial of any sweep is created done, with
   // reused_from set and that trial's metrics and curves copied, unless `rerun`.
   // If a sweep with this name exists, this is a resume (ray#16891, wandb#6594) by its owner
@@ -359,6 +351,23 @@ class ResultStore {
   // trials are kept; unfinished trials whose key the new plan lacks are cancelled (their
   // results, if any, are kept). Bad items: kInvalidArgument naming items[i].field.
   Result<SweepSubmission> CreateSweep(const NewSweep& sweep);
+  // A sweep stored in bounded steps (storage/sweep_draft.h), with CreateSweep's semantics.
+  // BeginSweep checks what CreateSweep checks first (the sweep's fields, ownership) and, for
+  // a new sweep, creates its row marked planning; kFailedPrecondition when a sweep of that
+  // name is being stored already. `sweep.items` is read by the steps: it must outlive the
+  // draft, unchanged.
+  Result<std::unique_ptr<SweepDraft>> BeginSweep(const NewSweep& sweep);
+  // The draft's next step, at most `max_rows` items or rows, in one transaction; true once
+  // the sweep is stored and visible. Bad items: kInvalidArgument naming items[i].field, as
+  // CreateSweep. A failed step writes nothing but spends the draft: a new sweep's draft is
+  // then left for DiscardSweepDraft, a resume is completed by submitting it again.
+  Result<bool> StepSweep(SweepDraft* draft, int64_t max_rows);
+  // Deletes at most `max_rows` rows of the planning (never finished) sweep `sweep_id` and
+  // its trials; true once none is left. kFailedPrecondition for a sweep that is not planning.
+  Result<bool> DiscardSweepDraft(int64_t sweep_id, int64_t max_rows);
+  // Sweeps still marked planning (a coordinator stopped while storing them): (id, name).
+  Result<std::vector<std::pair<int64_t, std::string>>> ListSweepDrafts();
+  // Readers never see a planning sweep (kNotFound; left out of lists).
   Result<SweepInfo> GetSweep(const std::string& name);
   Result<SweepInfo> GetSweepById(int64_t sweep_id);
   // All sweeps, newest first, with counts.

@@ -32,6 +32,9 @@ class ResultStore::Impl {
   Status CloseAttempt(int64_t trial_id, int attempt, const std::string& outcome,
                       const std::string& error);
   Result<TrialCounts> Counts(int64_t sweep_id);
+  // The steps of a sweep draft (storage/result_store_drafts.cc), inside an open transaction.
+  Result<std::unique_ptr<SweepDraft>> BeginDraft(const NewSweep& sweep);
+  Result<bool> StepDraft(SweepDraft* draft, int64_t max_rows);
   Result<SweepInfo> LoadSweep(const std::string& where, int64_t id, const std::string& name);
 
   std::mutex mu;

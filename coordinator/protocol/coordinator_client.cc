@@ -155,6 +155,10 @@ Result<nlohmann::json> CoordinatorClient::SubmitSweep(const std::string& yaml,
   return Call("POST", "/api/v1/sweeps", &body, timeout_);
 }
 
+Result<nlohmann::json> CoordinatorClient::GetSubmission(const std::string& sweep) {
+  return Call("GET", "/api/v1/sweeps/" + sweep + "/submission", nullptr, timeout_);
+}
+
 Status CoordinatorClient::CancelSweep(const std::string& name) {
   nlohmann::json body = nlohmann::json::object();
   return Call("POST", "/api/v1/sweeps/" + name + "/cancel", &body, timeout_).status();

@@ -81,8 +81,12 @@ class CoordinatorClient {
   Status Release(int64_t trial_id, int attempt, const std::string& lease_id,
                  const std::string& reason, bool infrastructure = false);
   // Submits sweep file text; returns the server's summary
-  // {"sweep", "trials", "created", "reused", "requeued", "resumed"}.
+  // {"sweep", "state": "ready", "trials", "created", "reused", "requeued", "resumed"}, or,
+  // while the coordinator still plans it, its progress {"sweep", "state": "planning",
+  // "phase", "stored", "total"} (poll GetSubmission; docs/protocol.md).
   Result<nlohmann::json> SubmitSweep(const std::string& yaml, const std::string& origin);
+  // The state of the sweep's submission (GET /api/v1/sweeps/NAME/submission).
+  Result<nlohmann::json> GetSubmission(const std::string& sweep);
   Status CancelSweep(const std::string& name);
   Result<nlohmann::json> GetStatus();
 

@@ -141,6 +141,9 @@ class Store:
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._db.execute("PRAGMA query_only = ON")
             self.reader_version, self.schema_version = self._check_version()
+            # Schema 8: a sweep the coordinator is still storing is not listed (docs/schema.md).
+            columns = {r[1] for r in self._rows("PRAGMA table_info(sweeps)")}
+            self._visible = "planning = 0" if "planning" in columns else "1"
         except sqlite3.DatabaseError as e:
             raise ChromatuneError(f"{self.path}: not a readable chromatune result store ({e})")
 
@@ -185,9 +188,11 @@ class Store:
         return reader, schema
 
     def _sweep_id(self, sweep):
-        row = self._rows("SELECT id FROM sweeps WHERE name = ?", (sweep,))
+        row = self._rows(f"SELECT id FROM sweeps WHERE name = ? AND {self._visible}",
+                         (sweep,))
         if not row:
-            names = [r[0] for r in self._rows("SELECT name FROM sweeps ORDER BY id")]
+            names = [r[0] for r in self._rows(f"SELECT name FROM sweeps WHERE {self._visible} "
+                                                 "ORDER BY id")]
             known = ", ".join(names) if names else "the store has no sweeps"
             raise ChromatuneError(f"{self.path}: unknown sweep {sweep!r} ({known})")
         return row[0][0]
@@ -200,7 +205,7 @@ class Store:
         per state (n_pending, ..., n_done, n_failed, n_cancelled, n_stopped)."""
         sweeps = pd.DataFrame.from_records(
             self._rows("SELECT id, name, user, priority, retries, rerun, cancelled, created_ms, "
-                       "updated_ms FROM sweeps ORDER BY id"),
+                       f"updated_ms FROM sweeps WHERE {self._visible} ORDER BY id"),
             columns=["id", "name", "user", "priority", "retries", "rerun", "cancelled",
                      "created_ms", "updated_ms"])
         sweeps["rerun"] = sweeps["rerun"].astype(bool)

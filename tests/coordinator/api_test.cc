@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+
 #include "tests/coordinator/coordinator_test_util.h"
 
 namespace chromatune::coordinator {
@@ -48,10 +54,25 @@ class ApiTest : public ::testing::Test {
     // What a local client sends (local mode checks Host and the content type: web_gate.h).
     r.host = "127.0.0.1:7321";
     r.content_type = "application/json";
-    HttpResponse out;
-    out.status = -1;
-    api.Handle(r, [&](HttpResponse resp) { out = std::move(resp); });
-    return out;
+    // A submission is answered on the planner thread: wait for the answer (a bounded time).
+    struct Answer {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::optional<HttpResponse> response;
+    };
+    auto answer = std::make_shared<Answer>();
+    api.Handle(r, [answer](HttpResponse resp) {
+      std::lock_guard<std::mutex> lock(answer->mu);
+      answer->response = std::move(resp);
+      answer->cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(answer->mu);
+    answer->cv.wait_for(lock, std::chrono::seconds(30),
+                        [&] { return answer->response.has_value(); });
+    if (answer->response) return *answer->response;
+    HttpResponse none;
+    none.status = -1;
+    return none;
   }
   HttpResponse Secure(const std::string& method, const std::string& path,
                       const std::string& body = "") {

@@ -19,12 +19,15 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "coordinator/api.h"
 #include "coordinator/coordinator.h"
@@ -208,13 +211,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Api api(&coordinator, in.insecure ? std::nullopt : std::optional<TokenTable>(tokens));
 
   const std::string what = in.request.method + " " + in.target;
-  int responses = 0;
-  api.Handle(in.request, [&](HttpResponse r) {
-    ++responses;
+  // A submission may be answered on the planner thread.
+  auto responses = std::make_shared<std::atomic<int>>(0);
+  api.Handle(in.request, [responses, what](HttpResponse r) {
     CheckResponse(r, what);
+    ++*responses;
   });
   coordinator.Tick();
-  coordinator.DropWaiters();  // answers a long poll that is still waiting
-  if (responses != 1) Die(what + ": " + std::to_string(responses) + " responses");
+  coordinator.DropWaiters();  // answers a long poll or a submission that is still waiting
+  for (int i = 0; i < 5000 && *responses == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (*responses != 1) Die(what + ": " + std::to_string(responses->load()) + " responses");
   return 0;
 }

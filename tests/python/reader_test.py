@@ -191,6 +191,14 @@ class ReaderVersionTest(unittest.TestCase):
         self.assertEqual(s.schema_version, 99)
         self.assertEqual(len(s.trials("fx")), 28)
 
+    def test_a_sweep_being_stored_is_not_listed(self):
+        # Schema 8: the coordinator stores a big sweep in steps, flagged until the last one.
+        self._edit("UPDATE sweeps SET planning = 1 WHERE name = 'fx'")
+        s = chromatune.open(self.db)
+        self.assertEqual(len(s.sweeps()), 0)
+        with self.assertRaises(chromatune.ChromatuneError):
+            s.trials("fx")
+
     def test_store_from_before_meta_reads_as_version_1(self):
         self._edit("DROP TABLE meta; DELETE FROM schema_migrations WHERE version >= 5;")
         self.assertEqual(chromatune.open(self.db).reader_version, 1)
