@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "coordinator/store_fault.h"
 #include "experiments/sweep/plan.h"
 
 namespace chromatune::coordinator {
@@ -266,7 +267,10 @@ void SweepPlanner::Plan(const std::shared_ptr<Submission>& sub) {
     std::lock_guard<std::mutex> lock(sub->mu_);
     return sub->cancel_;
   };
-  auto fail = [&](const Status& s) {
+  // A store fault (disk full, file locked) is the coordinator's, not the sweep's: 503 with
+  // "send it again later" (store_fault.h), like every other refused write.
+  auto fail = [&](const Status& cause) {
+    const Status s = RetryLater(cause, "take new sweeps");
     spdlog::warn("coordinator: submission of sweep {} by {} failed: {}", name, sub->who().user,
                  s.ToString());
     sub->Finish(Submission::State::kFailed, s, nullptr);
