@@ -11,6 +11,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Variance below this fraction of the values' largest square is floating-point noise.
+constexpr double kNoiseVariance = 1e-24;
 
 // The complete two-way table inside a pair table: every backbone seed, and the data seeds
 // that all of them have.
@@ -64,11 +66,14 @@ Result<TableMean> AnalyzeTable(const PairTable& table) {
   for (int i = 0; i < nb; ++i) {
     for (int j = 0; j < nd; ++j) {
       y[i][j] = table.at({c.backbones[i], c.data[j]});
-      row[i] += y[i][j] / nd;
-      column[j] += y[i][j] / nb;
-      grand += y[i][j] / (nb * nd);
+      row[i] += y[i][j];
+      column[j] += y[i][j];
+      grand += y[i][j];
     }
   }
+  for (double& r : row) r /= nd;
+  for (double& col : column) col /= nb;
+  grand /= nb * nd;
   m.mean = grand;
   m.ms_backbone = m.ms_data = m.ms_residual = kNaN;
   double ss = 0.0;
@@ -191,7 +196,12 @@ Result<VarianceSplit> SplitVariance(const std::vector<Replicate>& trials) {
   double total = s.var_train;
   if (!std::isnan(s.var_backbone)) total += s.var_backbone;
   if (!std::isnan(s.var_data)) total += s.var_data;
-  const auto share = [total](double v) { return total > 0.0 ? v / total : kNaN; };
+  // Equal values leave rounding noise (~1e-32 of their square) in the mean squares: no
+  // variance to share out. Real differences of accuracies are >= 1e-7, variances >= 1e-14.
+  double scale = 0.0;
+  for (const Replicate& r : trials) scale = std::max(scale, r.value * r.value);
+  const bool no_variance = total <= kNoiseVariance * scale;
+  const auto share = [&](double v) { return no_variance || total == 0.0 ? kNaN : v / total; };
   s.share_backbone = share(s.var_backbone);
   s.share_data = share(s.var_data);
   s.share_train = share(s.var_train);

@@ -93,7 +93,8 @@ PairTable PairMeans(const std::vector<Replicate>& trials);
 //                  var_data = max(0, (MS_D - MS_R) / n_B) + max(0, MS_R - k var_e)
 //   n_D = 1:       var_B = max(0, MS_B - k var_e);  n_B = 1: var_data = max(0, MS_D - k var_e)
 // Shares are of the sum of the components that are estimable (NaN for the others, and all
-// NaN when the sum is 0).
+// NaN when the sum is 0 or below 1e-24 of the largest squared value: rounding noise of
+// equal values).
 struct VarianceSplit {
   int backbone_seeds = 0;
   int data_seeds = 0;

@@ -285,6 +285,18 @@ TEST(Stats, ConstantReplicatesHaveNoShares) {
   ASSERT_TRUE(constant.ok());
   EXPECT_TRUE(std::isnan(constant->share_data));
   EXPECT_TRUE(std::isnan(constant->share_train));
+  // 0.1 is not a binary fraction: its means carry rounding noise, which is no variance.
+  std::vector<Replicate> tenths;
+  for (int b : {1, 2}) {
+    for (int d : {1, 2, 3}) {
+      for (int t = 0; t < 2; ++t) tenths.push_back({b, d, 0.1});
+    }
+  }
+  auto noise = SplitVariance(tenths);
+  ASSERT_TRUE(noise.ok());
+  EXPECT_TRUE(std::isnan(noise->share_backbone));
+  EXPECT_TRUE(std::isnan(noise->share_data));
+  EXPECT_TRUE(std::isnan(noise->share_train));
 }
 
 }  // namespace
