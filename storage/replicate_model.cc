@@ -167,8 +167,10 @@ Result<VarianceSplit> SplitVariance(const std::vector<Replicate>& trials) {
         "one train seed per (backbone seed, data seed) pair: train-seed variance cannot be "
         "told apart from the pairs'");
   }
-  CT_ASSIGN_OR_RETURN(const TableMean table, AnalyzeTable(PairMeans(trials)));
-  const CompleteTable c = Complete(PairMeans(trials));
+  PairTable means;
+  for (const auto& [pair, values] : pairs) means[pair] = Mean(values);
+  CT_ASSIGN_OR_RETURN(const TableMean table, AnalyzeTable(means));
+  const CompleteTable c = Complete(means);
   double k = 0.0;  // mean of 1 / (trials in the pair) over the table's pairs
   for (int64_t b : c.backbones) {
     for (int64_t d : c.data) k += 1.0 / static_cast<double>(pairs.at({b, d}).size());

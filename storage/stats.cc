@@ -16,11 +16,14 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Boost.Math's distributions, returning NaN/inf rather than throwing: the callers check
-// domains first, the policy is the safety net.
+// domains first, the policy is the safety net. Computed in double rather than promoted to
+// long double: still within 1e-14 of the 50-digit references, and a report of 100,000 trials
+// evaluates thousands of t tails.
 using Policy = boost::math::policies::policy<
     boost::math::policies::domain_error<boost::math::policies::ignore_error>,
     boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
-    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
+    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>,
+    boost::math::policies::promote_double<false>>;
 
 boost::math::students_t_distribution<double, Policy> StudentT(double df) {
   return boost::math::students_t_distribution<double, Policy>(df);
