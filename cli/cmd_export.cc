@@ -245,6 +245,7 @@ Status ExportReportRows(const json& rows, bool paired, bool csv, Sink& out) {
                                         "mean_diff",
                                         "ci95_lo",
                                         "ci95_hi",
+                                        "df",
                                         "t",
                                         "p_t",
                                         "p_t_holm",
@@ -252,10 +253,15 @@ Status ExportReportRows(const json& rows, bool paired, bool csv, Sink& out) {
                                         "p_wilcoxon_holm",
                                         "wilcoxon_exact",
                                         "note"}
-             : std::vector<std::string>{"params",    "n",         "mean",         "std",
-                                        "ci95_lo",   "ci95_hi",   "data_seeds",   "train_seeds",
-                                        "var_data",  "var_train", "share_data",   "ms_between",
-                                        "ms_within", "n0",        "variance_note"};
+             : std::vector<std::string>{"params",       "n",
+                                        "mean",         "std",
+                                        "ci95_lo",      "ci95_hi",
+                                        "ci95_df",      "backbone_seeds",
+                                        "data_seeds",   "train_seeds",
+                                        "var_backbone", "var_data",
+                                        "var_train",    "share_backbone",
+                                        "share_data",   "share_train",
+                                        "variance_note"};
   std::vector<std::string> header = head;
   for (const auto& n : names) header.push_back(CsvText("param." + n));
   header.insert(header.end(), tail.begin(), tail.end());

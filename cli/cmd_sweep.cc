@@ -67,16 +67,20 @@ std::string Pad(std::string s, size_t width) {
   return s;
 }
 
-// One row per trial: index, the first 16 hex digits of the key, method, shots, seeds and
-// every resolved parameter (name=value).
+// One row per trial: index, the first 16 hex digits of the key, method, shots, seeds (the
+// backbone seed only for sweeps with backbone_seeds) and every resolved parameter
+// (name=value).
 void PrintTable(const Plan& plan) {
+  const bool backbone_seeds = !plan.items.empty() && plan.items[0].contains("backbone_seed");
   std::string out = "sweep " + plan.name + ": " + std::to_string(plan.count) + " trials\n";
-  out += "index   key               method        shots  data_seed  train_seed  params\n";
+  out += std::string("index   key               method        shots  ") +
+         (backbone_seeds ? "backbone_seed  " : "") + "data_seed  train_seed  params\n";
   for (const auto& item : plan.items) {
     out += Pad(std::to_string(item["index"].get<int64_t>()), 8);
     out += Pad(item["key"].get<std::string>().substr(0, 16), 18);
     out += Pad(item["method"].get<std::string>(), 14);
     out += Pad(std::to_string(item["shots"].get<int64_t>()), 7);
+    if (backbone_seeds) out += Pad(std::to_string(item["backbone_seed"].get<int64_t>()), 15);
     out += Pad(std::to_string(item["data_seed"].get<int64_t>()), 11);
     out += Pad(std::to_string(item["train_seed"].get<int64_t>()), 12);
     out += ParamsText(item["params"]);

@@ -36,9 +36,11 @@ struct CellBuild {
   std::string swept_dump;  // filled by MarkSweptParams
   size_t group = 0;        // index of (sweep, task, dataset, method) in first-appearance order
   std::vector<double> values;
-  std::map<int64_t, std::vector<double>> by_data_seed;
+  std::vector<stats::Replicate> replicates;  // the values with their seeds
+  std::set<int64_t> backbone_seeds;
+  std::set<int64_t> data_seeds;
   std::set<int64_t> train_seeds;
-  std::map<int64_t, double> data_seed_means;  // filled by Finish
+  stats::PairTable pair_means;  // filled by FinishCell
 };
 
 std::string Join(std::initializer_list<std::string> parts) {
@@ -78,35 +80,43 @@ void MarkSweptParams(std::vector<CellBuild>& builds) {
   }
 }
 
+// The interval of the cell's mean: the replicate model over its pairs, or with one pair the
+// t interval of that pair's train seeds.
+void SetInterval(CellBuild& b, stats::TQuantileCache& quantiles) {
+  ReportCell& c = b.cell;
+  c.ci95_df = kNaN;
+  if (b.pair_means.size() >= 2) {
+    auto model = stats::AnalyzeTable(b.pair_means);
+    if (!model.ok()) return;
+    c.ci95 = stats::MeanInterval(*model, 0.95, &quantiles);
+    c.ci95_df = model->df;
+  } else if (c.n >= 2) {
+    auto ci = stats::MeanConfidenceInterval(b.values, 0.95, &quantiles);
+    if (!ci.ok()) return;
+    c.ci95 = *ci;
+    c.ci95_df = c.n - 1.0;
+  }
+}
+
 void FinishCell(CellBuild& b, int ddof, stats::TQuantileCache& quantiles) {
   ReportCell& c = b.cell;
   c.n = static_cast<int>(b.values.size());
   c.mean = stats::Mean(b.values);
   c.std = stats::StdDev(b.values, ddof);
-  if (c.n >= 2) {
-    auto ci = stats::MeanConfidenceInterval(b.values, 0.95, &quantiles);
-    if (ci.ok()) c.ci95 = *ci;
-  }
-  c.data_seeds = static_cast<int>(b.by_data_seed.size());
+  c.backbone_seeds = static_cast<int>(b.backbone_seeds.size());
+  c.data_seeds = static_cast<int>(b.data_seeds.size());
   c.train_seeds = static_cast<int>(b.train_seeds.size());
-  std::vector<std::vector<double>> groups;
-  for (const auto& [seed, values] : b.by_data_seed) {
-    groups.push_back(values);
-    b.data_seed_means[seed] = stats::Mean(values);
-  }
+  b.pair_means = stats::PairMeans(b.replicates);
+  SetInterval(b, quantiles);
   if (c.n < 2) {
     c.variance_note = "a single trial";
-  } else if (c.data_seeds < 2) {
-    c.variance_note = "one data seed: all variance is from train seeds";
-  } else if (c.n == c.data_seeds) {
-    c.variance_note = "one train seed per data seed: the two sources cannot be separated";
+    return;
+  }
+  auto split = stats::SplitVariance(b.replicates);
+  if (split.ok()) {
+    c.variance = *split;
   } else {
-    auto split = stats::NestedVarianceSplit(groups);
-    if (split.ok()) {
-      c.variance = *split;
-    } else {
-      c.variance_note = split.status().message();
-    }
+    c.variance_note = split.status().message();
   }
 }
 
@@ -117,30 +127,39 @@ PairedComparison Compare(const CellBuild& method, const CellBuild& base,
   p.baseline_swept = base.cell.swept;
   std::vector<double> x;
   std::vector<double> y;
-  for (const auto& [seed, mean] : method.data_seed_means) {
-    auto it = base.data_seed_means.find(seed);
-    if (it == base.data_seed_means.end()) continue;
+  stats::PairTable differences;
+  for (const auto& [pair, mean] : method.pair_means) {
+    auto it = base.pair_means.find(pair);
+    if (it == base.pair_means.end()) continue;
     x.push_back(mean);
     y.push_back(it->second);
+    differences[pair] = mean - it->second;
   }
   p.n_pairs = static_cast<int>(x.size());
-  p.mean_diff = p.t = p.p_t = p.p_wilcoxon = kNaN;
+  p.mean_diff = p.df = p.t = p.p_t = p.p_wilcoxon = kNaN;
   if (p.n_pairs == 0) {
-    p.note = "no shared data seeds";
+    p.note = "no shared (backbone seed, data seed) pairs";
     return p;
   }
-  std::vector<double> d(x.size());
-  for (size_t i = 0; i < x.size(); ++i) d[i] = x[i] - y[i];
-  p.mean_diff = stats::Mean(d);
   if (p.n_pairs < 2) {
-    p.note = "1 shared data seed: no test";
+    p.mean_diff = differences.begin()->second;
+    p.note = "1 shared pair: no test";
     return p;
   }
-  auto t = stats::PairedT(x, y, &quantiles);
-  if (t.ok()) {
-    p.t = t->t;
-    p.p_t = t->p_value;
-    p.ci95 = t->ci95;
+  auto model = stats::AnalyzeTable(differences);
+  if (model.ok()) {
+    p.mean_diff = model->mean;
+    p.df = model->df;
+    p.ci95 = stats::MeanInterval(*model, 0.95, &quantiles);
+    const stats::TableTTest t = stats::TTest(*model);
+    p.t = t.t;
+    p.p_t = t.p_value;
+    if (model->pairs_left_out > 0) {
+      p.note = std::to_string(model->pairs_left_out) +
+               " pairs of data seeds not under every backbone seed left out of the t-test";
+    }
+  } else {
+    p.note = model.status().message();
   }
   stats::WilcoxonOptions wilcoxon_options;
   wilcoxon_options.tolerance = options.tie_tolerance;
@@ -148,7 +167,7 @@ PairedComparison Compare(const CellBuild& method, const CellBuild& base,
   if (w.ok()) {
     p.p_wilcoxon = w->p_value;
     p.wilcoxon_exact = w->exact;
-  } else {
+  } else if (p.note.empty()) {
     p.note = "all differences are zero";
   }
   return p;
@@ -233,7 +252,11 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
     }
     CellBuild& b = builds[current];
     b.values.push_back(metric->second);
-    b.by_data_seed[o.data_seed].push_back(metric->second);
+    // Without backbone seeds, every trial of the cell ran on the one backbone.
+    const int64_t backbone_seed = o.backbone_seed.value_or(0);
+    b.replicates.push_back({backbone_seed, o.data_seed, metric->second});
+    b.backbone_seeds.insert(backbone_seed);
+    b.data_seeds.insert(o.data_seed);
     b.train_seeds.insert(o.train_seed);
   }
   if (done > 0 && without_metric == done) {
@@ -251,7 +274,11 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
 
   MarkSweptParams(builds);
   stats::TQuantileCache quantiles;
-  for (auto& b : builds) FinishCell(b, options.ddof, quantiles);
+  bool one_backbone = false;  // some cell with an interval rests on one pretraining run
+  for (auto& b : builds) {
+    FinishCell(b, options.ddof, quantiles);
+    one_backbone |= b.cell.ci95.has_value() && b.cell.backbone_seeds == 1;
+  }
   std::vector<size_t> order(builds.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -288,7 +315,7 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
     if (it == baselines.end()) {
       PairedComparison p = skeleton;
       p.n_pairs = 0;
-      p.mean_diff = p.t = p.p_t = p.p_wilcoxon = kNaN;
+      p.mean_diff = p.df = p.t = p.p_t = p.p_wilcoxon = kNaN;
       p.note = "no " + options.baseline + " cell at shots " + std::to_string(c.shots);
       report.paired.push_back(std::move(p));
       continue;
@@ -311,6 +338,12 @@ Result<Report> BuildReport(const std::vector<TrialOutcome>& outcomes,
                            "(choose another with --baseline)");
   }
   ApplyHolm(report.paired);
+  if (one_backbone) {
+    report.notes.push_back(
+        "intervals of cells with one backbone seed are conditional on that backbone (for a "
+        "builtin backbone, on one pretraining run: replicates.backbone_seeds adds that "
+        "variance)");
+  }
 
   report.cells.reserve(order.size());
   for (size_t i : order) report.cells.push_back(std::move(builds[i].cell));

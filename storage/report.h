@@ -4,20 +4,22 @@
 // storage/report_format.h. The statistics and every convention are in docs/statistics.md.
 //
 // Cells. A cell is (sweep, task, dataset, method, shots, params minus the replicate seeds)
-// over the trials in state "done" that carry the metric: n, mean, std (ddof chosen), the
-// 95% t interval of the mean (n >= 2), the number of data seeds and train seeds, and the
-// split of variance between data seeds and train seeds (stats::NestedVarianceSplit).
+// over the trials in state "done" that carry the metric: n, mean, std (ddof chosen), the 95%
+// interval of the mean under the replicate model (storage/replicate_model.h: backbone and
+// data seeds crossed, train seeds nested in their pairs), the numbers of backbone, data and
+// train seeds, and the split of variance between them.
 // A method's "swept" parameters are those that take more than one value among its cells
 // of one shot count (list-valued or randomly searched parameters); fixed values and
 // per-shot maps (e.g. CoOp's epochs by shot) are not. Tables show only swept parameters.
 //
 // Paired comparisons. For every cell of a trained method (shots >= 1, method != baseline)
 // and every cell of the baseline method at the same sweep, task, dataset and shots: the
-// metric is first averaged over train seeds within each data seed, in both cells; pairs are
-// the data seeds both cells have; differences are method - baseline. Mean difference with
-// its 95% t interval, paired t-test and Wilcoxon signed-rank p-values (two-sided), each
-// Holm-corrected across the shot counts of one family (sweep, task, dataset, method, its
-// swept params, baseline swept params).
+// metric is first averaged over train seeds within each (backbone seed, data seed) pair, in
+// both cells; pairs are those both cells have; differences are method - baseline. The mean
+// difference with its 95% interval and t-test under the replicate model (with one backbone
+// seed: the paired t-test over data seeds), the Wilcoxon signed-rank p-value over the pairs
+// (two-sided), each Holm-corrected across the shot counts of one family (sweep, task,
+// dataset, method, its swept params, baseline swept params).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "storage/replicate_model.h"
 #include "storage/search_summary.h"
 #include "storage/stats.h"
 #include "storage/trial_outcome.h"
@@ -56,10 +59,15 @@ struct ReportCell {
   nlohmann::json swept = nlohmann::json::object();   // the swept subset of params
   int n = 0;
   double mean = 0.0;
-  double std = 0.0;                     // NaN when n <= ddof
-  std::optional<stats::Interval> ci95;  // n >= 2
-  int data_seeds = 0;                   // distinct data seeds
-  int train_seeds = 0;                  // distinct train seeds
+  double std = 0.0;  // NaN when n <= ddof
+  // The 95% interval of the mean under the replicate model, centred on the mean of the
+  // (backbone seed, data seed) pair means (the cell mean when every pair has as many
+  // trials), with ci95_df degrees of freedom. With one pair, the t interval of its trials.
+  std::optional<stats::Interval> ci95;
+  double ci95_df = 0.0;    // NaN without an interval
+  int backbone_seeds = 1;  // distinct backbone seeds (1 without backbone_seeds)
+  int data_seeds = 0;      // distinct data seeds
+  int train_seeds = 0;     // distinct train seeds
   std::optional<stats::VarianceSplit> variance;
   std::string variance_note;  // why there is no split, when there is none
 };
@@ -74,16 +82,17 @@ struct PairedComparison {
   std::string baseline;
   nlohmann::json baseline_swept = nlohmann::json::object();
   bool baseline_found = false;          // false: no baseline cell at these shots (note says so)
-  int n_pairs = 0;                      // shared data seeds
+  int n_pairs = 0;                      // shared (backbone seed, data seed) pairs
   double mean_diff = 0.0;               // NaN without pairs
   std::optional<stats::Interval> ci95;  // n_pairs >= 2
+  double df = 0.0;                      // of t and ci95; NaN when not computed
   double t = 0.0;                       // NaN when not computed
   double p_t = 0.0;                     // NaN when not computed
   double p_t_holm = 0.0;
   double p_wilcoxon = 0.0;  // NaN when not computed
   double p_wilcoxon_holm = 0.0;
   bool wilcoxon_exact = false;
-  std::string note;  // e.g. "no baseline cell", "1 shared data seed: no test"
+  std::string note;  // e.g. "no baseline cell", "1 shared pair: no test"
 };
 
 struct Report {

@@ -32,6 +32,10 @@ std::string Format(const char* fmt, double v) {
 std::string Fixed(double v) { return std::isnan(v) ? "-" : Format("%.4f", v); }
 std::string PValue(double v) { return std::isnan(v) ? "-" : Format("%.3g", v); }
 std::string Share(double v) { return std::isnan(v) ? "-" : Format("%.2f", v); }
+// "backbone/data/train" shares of the variance, "-" where a source is not estimable.
+std::string SharesText(const stats::VarianceSplit& v) {
+  return Share(v.share_backbone) + "/" + Share(v.share_data) + "/" + Share(v.share_train);
+}
 std::string IntervalText(const std::optional<stats::Interval>& ci) {
   return ci ? "[" + Fixed(ci->lo) + ", " + Fixed(ci->hi) + "]" : "-";
 }
@@ -55,7 +59,7 @@ std::string GroupTitle(const std::string& sweep, const std::string& task,
   return "sweep " + sweep + " / " + task + " / " + dataset;
 }
 
-const Row kCellHeader = {"method", "params", "shots", "n", "mean", "std", "ci95", "data share"};
+const Row kCellHeader = {"method", "params", "shots", "n", "mean", "std", "ci95", "share B/D/T"};
 const Row kPairedHeader = {"method", "params", "baseline",  "shots", "pairs",     "diff",
                            "ci95",   "p(t)",   "p(t) Holm", "p(W)",  "p(W) Holm", "note"};
 // Columns right-aligned in the table (numbers).
@@ -72,7 +76,7 @@ Row CellRow(const ReportCell& c) {
           Fixed(c.mean),
           Fixed(c.std),
           IntervalText(c.ci95),
-          c.variance ? Share(c.variance->share_data) : "-"};
+          c.variance ? SharesText(*c.variance) : "-"};
 }
 
 Row PairedRow(const PairedComparison& p) {
@@ -150,12 +154,14 @@ void AppendMarkdownTable(std::string& out, const Row& header, const std::vector<
 
 std::string CellsTitle(const Report& r) {
   return r.metric + " over replicates: mean, std (ddof " + std::to_string(r.ddof) +
-         "), 95% t interval; data share = share of variance due to data seeds";
+         "), 95% interval with backbone and data seeds as random effects; share B/D/T = "
+         "shares of variance due to backbone, data and train seeds";
 }
 
 std::string PairedTitle(const Report& r) {
   return "paired: method - " + r.baseline +
-         " by data seed (train seeds averaged first); Holm across shot counts";
+         " by (backbone seed, data seed) pair (train seeds averaged first); Holm across shot "
+         "counts";
 }
 
 std::string RenderText(const Report& report, bool markdown) {
@@ -228,29 +234,81 @@ void AppendCsvRow(std::string& out, const Row& row) {
 
 std::string RenderCsv(const Report& report) {
   std::string out;
-  AppendCsvRow(out, {"sweep", "task", "dataset", "method", "shots", "params", "swept", "n", "mean",
-                     "std", "ci95_lo", "ci95_hi", "data_seeds", "train_seeds", "var_data",
-                     "var_train", "share_data"});
+  AppendCsvRow(out, {"sweep",       "task",         "dataset",  "method",         "shots",
+                     "params",      "swept",        "n",        "mean",           "std",
+                     "ci95_lo",     "ci95_hi",      "ci95_df",  "backbone_seeds", "data_seeds",
+                     "train_seeds", "var_backbone", "var_data", "var_train",      "share_backbone",
+                     "share_data",  "share_train"});
   for (const auto& c : report.cells) {
     const auto& v = c.variance;
-    AppendCsvRow(out, {c.sweep, c.task, c.dataset, c.method, std::to_string(c.shots),
-                       c.params.dump(), c.swept.dump(), std::to_string(c.n), Full(c.mean),
-                       Full(c.std), c.ci95 ? Full(c.ci95->lo) : "", c.ci95 ? Full(c.ci95->hi) : "",
-                       std::to_string(c.data_seeds), std::to_string(c.train_seeds),
-                       v ? Full(v->var_data) : "", v ? Full(v->var_train) : "",
-                       v ? Full(v->share_data) : ""});
+    const auto component = [&v](double stats::VarianceSplit::*field) {
+      return v ? Full((*v).*field) : std::string();
+    };
+    AppendCsvRow(out, {c.sweep,
+                       c.task,
+                       c.dataset,
+                       c.method,
+                       std::to_string(c.shots),
+                       c.params.dump(),
+                       c.swept.dump(),
+                       std::to_string(c.n),
+                       Full(c.mean),
+                       Full(c.std),
+                       c.ci95 ? Full(c.ci95->lo) : "",
+                       c.ci95 ? Full(c.ci95->hi) : "",
+                       Full(c.ci95_df),
+                       std::to_string(c.backbone_seeds),
+                       std::to_string(c.data_seeds),
+                       std::to_string(c.train_seeds),
+                       component(&stats::VarianceSplit::var_backbone),
+                       component(&stats::VarianceSplit::var_data),
+                       component(&stats::VarianceSplit::var_train),
+                       component(&stats::VarianceSplit::share_backbone),
+                       component(&stats::VarianceSplit::share_data),
+                       component(&stats::VarianceSplit::share_train)});
   }
   out += "\n";
-  AppendCsvRow(out, {"sweep", "task", "dataset", "method", "params", "shots", "baseline",
-                     "baseline_params", "n_pairs", "mean_diff", "ci95_lo", "ci95_hi", "t", "p_t",
-                     "p_t_holm", "p_wilcoxon", "p_wilcoxon_holm", "wilcoxon_exact", "note"});
+  AppendCsvRow(out, {"sweep",
+                     "task",
+                     "dataset",
+                     "method",
+                     "params",
+                     "shots",
+                     "baseline",
+                     "baseline_params",
+                     "n_pairs",
+                     "mean_diff",
+                     "ci95_lo",
+                     "ci95_hi",
+                     "df",
+                     "t",
+                     "p_t",
+                     "p_t_holm",
+                     "p_wilcoxon",
+                     "p_wilcoxon_holm",
+                     "wilcoxon_exact",
+                     "note"});
   for (const auto& p : report.paired) {
-    AppendCsvRow(out,
-                 {p.sweep, p.task, p.dataset, p.method, p.swept.dump(), std::to_string(p.shots),
-                  p.baseline, p.baseline_swept.dump(), std::to_string(p.n_pairs), Full(p.mean_diff),
-                  p.ci95 ? Full(p.ci95->lo) : "", p.ci95 ? Full(p.ci95->hi) : "", Full(p.t),
-                  Full(p.p_t), Full(p.p_t_holm), Full(p.p_wilcoxon), Full(p.p_wilcoxon_holm),
-                  p.wilcoxon_exact ? "true" : "false", p.note});
+    AppendCsvRow(out, {p.sweep,
+                       p.task,
+                       p.dataset,
+                       p.method,
+                       p.swept.dump(),
+                       std::to_string(p.shots),
+                       p.baseline,
+                       p.baseline_swept.dump(),
+                       std::to_string(p.n_pairs),
+                       Full(p.mean_diff),
+                       p.ci95 ? Full(p.ci95->lo) : "",
+                       p.ci95 ? Full(p.ci95->hi) : "",
+                       Full(p.df),
+                       Full(p.t),
+                       Full(p.p_t),
+                       Full(p.p_t_holm),
+                       Full(p.p_wilcoxon),
+                       Full(p.p_wilcoxon_holm),
+                       p.wilcoxon_exact ? "true" : "false",
+                       p.note});
   }
   return out;
 }
@@ -271,9 +329,9 @@ nlohmann::json ReportToJson(const Report& report) {
     nlohmann::json variance;
     if (c.variance) {
       const auto& v = *c.variance;
-      variance = {{"var_data", Num(v.var_data)},     {"var_train", Num(v.var_train)},
-                  {"share_data", Num(v.share_data)}, {"ms_between", Num(v.ms_between)},
-                  {"ms_within", Num(v.ms_within)},   {"n0", Num(v.n0)}};
+      variance = {{"var_backbone", Num(v.var_backbone)}, {"var_data", Num(v.var_data)},
+                  {"var_train", Num(v.var_train)},       {"share_backbone", Num(v.share_backbone)},
+                  {"share_data", Num(v.share_data)},     {"share_train", Num(v.share_train)}};
     }
     cells.push_back({{"sweep", c.sweep},
                      {"task", c.task},
@@ -286,6 +344,8 @@ nlohmann::json ReportToJson(const Report& report) {
                      {"mean", Num(c.mean)},
                      {"std", Num(c.std)},
                      {"ci95", IntervalJson(c.ci95)},
+                     {"ci95_df", Num(c.ci95_df)},
+                     {"backbone_seeds", c.backbone_seeds},
                      {"data_seeds", c.data_seeds},
                      {"train_seeds", c.train_seeds},
                      {"variance", variance},
@@ -305,6 +365,7 @@ nlohmann::json ReportToJson(const Report& report) {
                       {"n_pairs", p.n_pairs},
                       {"mean_diff", Num(p.mean_diff)},
                       {"ci95", IntervalJson(p.ci95)},
+                      {"df", Num(p.df)},
                       {"t", Num(p.t)},
                       {"p_t", Num(p.p_t)},
                       {"p_t_holm", Num(p.p_t_holm)},

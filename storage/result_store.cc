@@ -520,11 +520,27 @@ Result<std::vector<TrialOutcome>> ResultStore::ListOutcomes(const std::string& s
   std::lock_guard<std::mutex> lock(impl_->mu);
   const std::string where =
       std::string(" WHERE s.planning = 0") + (sweep.empty() ? "" : " AND s.name = ?");
+  // The backbone seed is a member of the item (its template), not a column: read once per
+  // template that has one.
+  CT_ASSIGN_OR_RETURN(auto seeds,
+                      impl_->db_->Prepare("SELECT i.id, json_extract(i.item_json, "
+                                          "'$.backbone_seed') FROM item_templates i WHERE "
+                                          "json_type(i.item_json, '$.backbone_seed') = 'integer' "
+                                          "AND i.id IN (SELECT t.template_id FROM trials t JOIN "
+                                          "sweeps s ON s.id = t.sweep_id" +
+                                          where + ")"));
+  if (!sweep.empty()) seeds.Bind(1, sweep);
+  std::unordered_map<int64_t, int64_t> seed_of_template;
+  while (true) {
+    CT_ASSIGN_OR_RETURN(bool row, seeds.Step());
+    if (!row) break;
+    seed_of_template[seeds.ColumnInt(0)] = seeds.ColumnInt(1);
+  }
   CT_ASSIGN_OR_RETURN(auto trials,
                       impl_->db_->Prepare("SELECT t.id, s.name, t.task, t.dataset, t.method, "
                                           "t.shots, t.params_json, t.data_seed, t.train_seed, "
-                                          "t.state FROM trials t JOIN sweeps s ON "
-                                          "s.id = t.sweep_id" +
+                                          "t.state, t.template_id FROM trials t JOIN sweeps s "
+                                          "ON s.id = t.sweep_id" +
                                           where + " ORDER BY t.id"));
   if (!sweep.empty()) trials.Bind(1, sweep);
   std::vector<TrialOutcome> out;
@@ -551,6 +567,10 @@ Result<std::vector<TrialOutcome>> ResultStore::ListOutcomes(const std::string& s
     o.data_seed = trials.ColumnInt(7);
     o.train_seed = trials.ColumnInt(8);
     o.state = trials.ColumnText(9);
+    if (!seed_of_template.empty() && !trials.ColumnIsNull(10)) {
+      auto seed = seed_of_template.find(trials.ColumnInt(10));
+      if (seed != seed_of_template.end()) o.backbone_seed = seed->second;
+    }
     position.emplace(o.trial_id, out.size());
     out.push_back(std::move(o));
   }

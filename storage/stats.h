@@ -1,8 +1,9 @@
-// Statistics for reports over replicates: moments, Student-t distribution, confidence
-// intervals, paired t-test, Wilcoxon signed-rank test, Holm-Bonferroni correction and the
-// nested split of variance between data seeds and train seeds. Self-contained (no external
-// numeric library); docs/statistics.md states every formula and convention, and
-// tests/storage/stats_test.cc checks each against scipy (tests/data/stats_reference.json).
+// Statistics for reports over replicates: moments, the normal and Student-t distributions
+// (Boost.Math), confidence intervals, paired t-test, Wilcoxon signed-rank test and
+// Holm-Bonferroni correction. The random-effects model of backbone, data and train seeds is
+// storage/replicate_model.h. docs/statistics.md states every formula and convention, and
+// tests/storage/stats_test.cc checks each against scipy/mpmath
+// (tests/data/stats_reference.json).
 //
 // Conventions: distribution functions return NaN for parameters outside their domain (as
 // scipy does); the tests and summaries return Status for data that cannot support them
@@ -26,12 +27,6 @@ double Mean(const std::vector<double>& xs);
 double Variance(const std::vector<double>& xs, int ddof);
 double StdDev(const std::vector<double>& xs, int ddof);
 
-// Regularised incomplete beta I_x(a, b) for a, b > 0 and 0 <= x <= 1, with y = 1 - x passed
-// separately so that callers who know 1 - x exactly do not lose it to cancellation.
-// Relative accuracy ~1e-14 (continued fraction, modified Lentz).
-double RegularizedIncompleteBeta(double a, double b, double x, double y);
-double RegularizedIncompleteBeta(double a, double b, double x);
-
 // Standard normal distribution.
 double NormalCdf(double z);
 double NormalSf(double z);  // 1 - cdf, accurate in the upper tail
@@ -40,7 +35,7 @@ double NormalSf(double z);  // 1 - cdf, accurate in the upper tail
 double StudentTPdf(double t, double df);
 double StudentTCdf(double t, double df);
 double StudentTSf(double t, double df);  // 1 - cdf, accurate in the upper tail
-// Inverse of StudentTCdf for 0 < p < 1 (±inf at 0 and 1); relative accuracy ~1e-13.
+// Inverse of StudentTCdf for 0 < p < 1 (±inf at 0 and 1).
 double StudentTQuantile(double p, double df);
 
 // Memo of StudentTQuantile for callers that form many intervals with few distinct degrees
@@ -115,25 +110,5 @@ Result<WilcoxonTest> WilcoxonSignedRank(const std::vector<double>& x, const std:
 // and do not count in the family size. Adjusted values are monotone in the raw order and
 // capped at 1 (statsmodels multipletests(method="holm")).
 std::vector<double> HolmAdjust(const std::vector<double>& p_values);
-
-// Split of the variance of replicates into a between-data-seed and a within-data-seed
-// (train-seed) component: the one-way random-effects ANOVA (method of moments) estimator
-// for possibly unbalanced groups, each group the trials of one data seed.
-//   MSB = Σ n_i (m_i - m)² / (a - 1),   MSW = Σ Σ (y_ij - m_i)² / (N - a)
-//   n0 = (N - Σ n_i² / N) / (a - 1)
-//   var_train = MSW,   var_data = max(0, (MSB - MSW) / n0)
-//   share_data = var_data / (var_data + var_train)  (NaN when both are 0)
-// Needs a >= 2 groups and N > a (some data seed with two or more train seeds).
-struct VarianceSplit {
-  int data_seeds = 0;       // a
-  int trials = 0;           // N
-  double ms_between = 0.0;  // MSB
-  double ms_within = 0.0;   // MSW
-  double n0 = 0.0;
-  double var_data = 0.0;
-  double var_train = 0.0;
-  double share_data = 0.0;
-};
-Result<VarianceSplit> NestedVarianceSplit(const std::vector<std::vector<double>>& groups);
 
 }  // namespace chromatune::stats

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,9 @@ struct TrialOutcome {
   // The method's resolved parameters as planned (plan item "params"). A report cell is
   // (task, dataset, method, shots, params minus the replicate seeds).
   nlohmann::json params = nlohmann::json::object();
+  // The pretraining seed of a builtin backbone (plan item "backbone_seed"); absent for
+  // sweeps without replicates.backbone_seeds: one backbone, as named.
+  std::optional<int64_t> backbone_seed;
   int64_t data_seed = 0;
   int64_t train_seed = 0;
   std::string state;                      // done | failed | ... (reports use done only)

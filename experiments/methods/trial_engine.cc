@@ -177,7 +177,7 @@ Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& c
   CT_ASSIGN_OR_RETURN(const models::DeviceChoice device, Device());
   CT_ASSIGN_OR_RETURN(const models::Precision precision, models::ParsePrecision(spec.precision));
   CT_RETURN_IF_ERROR(models::CheckPrecision(precision, device.cuda));
-  CT_ASSIGN_OR_RETURN(auto backbone, Backbone(spec.backbone, ctx));
+  CT_ASSIGN_OR_RETURN(auto backbone, Backbone(ModelName(spec), ctx));
   Result<TrialResult> result = Internal("trial did not run");
   {
     // Training and evaluation alike run under autocast: a bf16 trial is bf16 throughout.
@@ -190,6 +190,7 @@ Result<TrialResult> TrialEngine::Run(const nlohmann::json& item, TrialContext& c
   result->info["precision"] = models::PrecisionName(precision);
   result->info["method"] = spec.method;
   result->info["backbone"] = spec.backbone;
+  if (spec.backbone_seed) result->info["backbone_seed"] = *spec.backbone_seed;
   result->info["checkpoint"] = backbone->checkpoint_path;
   return result;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "experiments/sweep/backbone_ref.h"
+
 namespace chromatune::methods {
 namespace {
 
@@ -56,6 +58,13 @@ Result<TrialSpec> ParseTrialSpec(const nlohmann::json& item) {
       return FieldError("shot_unit", "expected per_class or total, got \"" + spec.shot_unit + "\"");
     }
   }
+  if (item.contains("backbone_seed")) {
+    if (!IsBuiltinBackbone(spec.backbone)) {
+      return FieldError("backbone_seed", "only builtin backbones are pretrained with a seed; \"" +
+                                             spec.backbone + "\" is the weights of a file");
+    }
+    CT_ASSIGN_OR_RETURN(spec.backbone_seed, OptionalSeed(item, "backbone_seed"));
+  }
   CT_ASSIGN_OR_RETURN(spec.data_seed, OptionalSeed(item, "data_seed"));
   CT_ASSIGN_OR_RETURN(spec.train_seed, OptionalSeed(item, "train_seed"));
   if (item.contains("eval_size")) {
@@ -81,6 +90,11 @@ Result<TrialSpec> ParseTrialSpec(const nlohmann::json& item) {
     spec.params = item["params"];
   }
   return spec;
+}
+
+std::string ModelName(const TrialSpec& spec) {
+  if (!spec.backbone_seed) return spec.backbone;
+  return SeededBackboneName(spec.backbone, static_cast<int64_t>(*spec.backbone_seed));
 }
 
 void ParamReader::Fail(const std::string& name, const std::string& problem) {

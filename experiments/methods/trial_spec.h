@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct TrialSpec {
   std::string method;
   int64_t shots = 0;
   std::string shot_unit = "per_class";  // per_class | total
+  // The pretraining seed of a builtin backbone (replicates.backbone_seeds), absent for the
+  // backbone as named. An error for clip:, torchscript: and spec: backbones.
+  std::optional<uint64_t> backbone_seed;
   uint64_t data_seed = 0;
   uint64_t train_seed = 0;
   nlohmann::json params = nlohmann::json::object();
@@ -42,6 +46,10 @@ struct TrialSpec {
 
 // Parses the item; errors name the field ("plan item: field \"shots\": ...").
 Result<TrialSpec> ParseTrialSpec(const nlohmann::json& item);
+
+// The name the models library loads (models/backbone.h): the backbone with its seed, e.g.
+// "builtin:tiny-clip?seed=3", or the backbone as named when the item has no backbone_seed.
+std::string ModelName(const TrialSpec& spec);
 
 // Reads typed values from `params`, remembering the first problem. Usage: read all fields,
 // then return reader.status() (which names the offending field).

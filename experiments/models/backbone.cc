@@ -31,6 +31,9 @@ Result<nlohmann::json> ParseOverrides(const std::string& name, const std::string
                              "\" is not key=value");
     }
     const std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    if (j.contains(key)) {
+      return InvalidArgument("backbone \"" + name + "\": override \"" + key + "\" given twice");
+    }
     auto parse_scalar = [](const std::string& v) {
       nlohmann::json parsed = nlohmann::json::parse(v, nullptr, /*allow_exceptions=*/false);
       return parsed.is_number() ? parsed : nlohmann::json(v);
@@ -109,7 +112,7 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
   CT_RETURN_IF_ERROR(spec.Validate());
   LocalCommunicator local;
   if (comm == nullptr) comm = &local;
-  const std::string dir = CheckpointDir(cache_dir, spec);
+  const std::string dir = CheckpointDir(cache_dir, spec, comm->size());
   auto backbone = std::make_shared<Backbone>();
   backbone->name = "builtin:" + spec.kind;
   backbone->spec = spec.CanonicalJson();

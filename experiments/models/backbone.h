@@ -6,6 +6,8 @@
 //   clip:PATH[?vocab=F]   a CLIP checkpoint as users have it (clip_model.h, backbone_ref.h)
 //   spec:PATH.yaml        a builtin backbone pretrained by the spec file at PATH
 //   builtin:tiny-clip?steps=20&batch_size=16   defaults overridden per field (tests)
+//   builtin:tiny-clip?seed=3   another pretraining run (replicates.backbone_seeds); the
+//                              seed is in the spec hash, hence in the checkpoint's name
 //
 // Tensors: images are float [B, 3, H, W] in 0..1 (RGB, H = W = image_size(); each model
 // normalises internally, so pixel-space prompts such as pad-prompt and colour blocks are
@@ -149,9 +151,10 @@ struct Backbone {
 using ProgressFn = std::function<void(double fraction, const std::string& note)>;
 
 // Resolves a backbone name (see the top of this file). Builtin backbones are loaded from
-// `cache_dir`/<spec hash>/ when present; otherwise they are pretrained first (data-parallel
-// over `comm`; every rank must call this with the same arguments), saved atomically by rank
-// 0 and loaded by all ranks. Rank 0 holds `cache_dir`/<spec hash>.lock (common/file_lock.h)
+// CheckpointDir(`cache_dir`, spec, comm's size) when present (checkpoint.h: the rank count
+// is part of the name while pretraining is not rank-invariant); otherwise they are pretrained first
+// (data-parallel over `comm`; every rank must call this with the same arguments), saved atomically
+// by rank 0 and loaded by all ranks. Rank 0 holds `cache_dir`/<spec hash>.lock (common/file_lock.h)
 // from looking into the cache until the checkpoint is saved, so of several processes that
 // need the same missing checkpoint one pretrains and the others wait for it and load it
 // (reporting "waiting for ..." through `progress`). Errors: unknown name or override field

@@ -69,6 +69,13 @@ std::string BackboneKeyName(const std::string& backbone) {
   return backbone;
 }
 
+bool IsBuiltinBackbone(const std::string& backbone) { return StartsWith(backbone, "builtin:"); }
+
+std::string SeededBackboneName(const std::string& backbone, int64_t seed) {
+  const char joint = backbone.find('?') == std::string::npos ? '?' : '&';
+  return backbone + joint + "seed=" + std::to_string(seed);
+}
+
 std::string DatasetKeyName(const std::string& dataset) {
   for (const char* scheme : {"coop-split:", "refexp:", "imagefolder:", "csv:"}) {
     if (StartsWith(dataset, scheme)) return scheme;

@@ -7,6 +7,7 @@
 // reads it back with ParseClipBackbone. Paths are absolute once the spec resolved them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/status.h"
@@ -37,5 +38,18 @@ std::string ClipBackboneName(const ClipBackboneRef& ref);
 // "refexp:"; names without a path (builtin:..., fashion-mnist) are unchanged.
 std::string BackboneKeyName(const std::string& backbone);
 std::string DatasetKeyName(const std::string& dataset);
+
+// Builtin backbones ("builtin:...") are pretrained by chromatune itself, so they have a
+// pretraining seed that `replicates.backbone_seeds` varies; clip:, torchscript: and spec:
+// backbones are the weights of a file.
+bool IsBuiltinBackbone(const std::string& backbone);
+
+// The name of builtin backbone `backbone` pretrained with seed `seed` (the PretrainSpec's
+// `seed`: initialisation and batch order): "builtin:tiny-clip" -> "builtin:tiny-clip?seed=3",
+// "builtin:tiny-clip?steps=20" -> "builtin:tiny-clip?steps=20&seed=3". The models library
+// reads it as an override (models/backbone.h), so the seed enters the spec hash and thus
+// the checkpoint cache key. Precondition: IsBuiltinBackbone(backbone), without a seed= of
+// its own (an override given twice is an error where the name is read).
+std::string SeededBackboneName(const std::string& backbone, int64_t seed);
 
 }  // namespace chromatune

@@ -83,8 +83,16 @@ std::string FashionMnistDir() {
 }
 
 Result<std::string> BackboneFingerprint(const std::string& backbone) {
-  if (backbone == "builtin:tiny-clip" || backbone == "builtin:tiny-fusion") {
-    return Sha256Hex(backbone.substr(8) + "\n" + kBuiltinBackboneSpecVersion);
+  for (const char* builtin : {"builtin:tiny-clip", "builtin:tiny-fusion"}) {
+    const std::string plain = builtin;
+    if (backbone == plain) return Sha256Hex(plain.substr(8) + "\n" + kBuiltinBackboneSpecVersion);
+    // SeededBackboneName's form: another pretraining run, so other weights.
+    const std::string prefix = plain + "?seed=";
+    if (StartsWith(backbone, prefix)) {
+      const std::string seed = backbone.substr(prefix.size());
+      if (seed.empty() || seed.find_first_not_of("0123456789") != std::string::npos) break;
+      return Sha256Hex(plain.substr(8) + "\n" + kBuiltinBackboneSpecVersion + "\nseed=" + seed);
+    }
   }
   if (StartsWith(backbone, "torchscript:")) {
     return CachedHashFile(backbone.substr(12), "TorchScript backbone file");

@@ -3,6 +3,7 @@
 // mistaken for the one a stored result came from. All are lower-case SHA-256 hex.
 //
 //   builtin:NAME              SHA-256 of "NAME\n" + kBuiltinBackboneSpecVersion
+//   builtin:NAME?seed=S       the same + "\nseed=S" (a backbone seed, backbone_ref.h)
 //   torchscript:PATH          SHA-256 of the file's bytes
 //   clip:PATH[?vocab=F...]    SHA-256 of the checkpoint's SHA-256, the vocabulary's SHA-256
 //                             and the activation (backbone_ref.h)

@@ -1,10 +1,13 @@
 #include "experiments/sweep/plan.h"
 
+#include <algorithm>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <unordered_set>
 
 #include "experiments/search/item_search.h"
+#include "experiments/sweep/backbone_ref.h"
 #include "experiments/sweep/dataset_check.h"
 #include "experiments/sweep/diagnostics.h"
 #include "experiments/sweep/fingerprint.h"
@@ -155,10 +158,14 @@ size_t WordCount(const std::string& text) {
 
 class Planner {
  public:
+  // `backbone_seed_fingerprints`: the backbone's fingerprint for each of
+  // spec.backbone_seeds (the pretraining seed changes the weights).
   Planner(const SweepSpec& spec, TrialFingerprints fingerprints,
+          std::map<int64_t, std::string> backbone_seed_fingerprints,
           datasets::DatasetOptions dataset_options)
       : spec_(spec),
         fingerprints_(std::move(fingerprints)),
+        backbone_seed_fingerprints_(std::move(backbone_seed_fingerprints)),
         dataset_options_(std::move(dataset_options)),
         diag_(spec.origin) {}
 
@@ -269,7 +276,8 @@ class Planner {
     return search::ItemSearchToJson(s);
   }
 
-  // One item per (data seed, train seed) of one setting at one shot count.
+  // One item per (backbone seed, data seed, train seed) of one setting at one shot count;
+  // without backbone_seeds, per (data seed, train seed) with no backbone_seed member.
   void EmitReplicates(const MethodSpec& method, const nlohmann::json& params, int64_t shots,
                       const std::vector<int64_t>& data_seeds,
                       const std::vector<int64_t>& train_seeds, const Setting* setting = nullptr) {
@@ -305,7 +313,23 @@ class Planner {
           {"sweep", spec_.name}, {"seed", spec_.search_seed}, {"slot", setting->slot}};
     }
     if (setting != nullptr && Searching()) item["search"] = SearchMember(method, *setting, shots);
-    const SeedKeyHasher hasher(key_item, fingerprints_);
+    if (spec_.backbone_seeds.empty()) {
+      EmitSeeds(item, key_item, fingerprints_, data_seeds, train_seeds);
+      return;
+    }
+    for (int64_t backbone_seed : spec_.backbone_seeds) {
+      item["backbone_seed"] = key_item["backbone_seed"] = backbone_seed;
+      TrialFingerprints fingerprints = fingerprints_;
+      fingerprints.backbone = backbone_seed_fingerprints_.at(backbone_seed);
+      EmitSeeds(item, key_item, fingerprints, data_seeds, train_seeds);
+    }
+  }
+
+  // The items of `item` for each (data seed, train seed), keyed as `key_item`.
+  void EmitSeeds(const nlohmann::json& item, const nlohmann::json& key_item,
+                 const TrialFingerprints& fingerprints, const std::vector<int64_t>& data_seeds,
+                 const std::vector<int64_t>& train_seeds) {
+    const SeedKeyHasher hasher(key_item, fingerprints);
     for (int64_t data_seed : data_seeds) {
       for (int64_t train_seed : train_seeds) {
         std::string key = hasher.Key(data_seed, train_seed);
@@ -321,6 +345,7 @@ class Planner {
 
   const SweepSpec& spec_;
   TrialFingerprints fingerprints_;
+  std::map<int64_t, std::string> backbone_seed_fingerprints_;
   datasets::DatasetOptions dataset_options_;  // CheckDataset's, in every item
   Diagnostics diag_;
   std::vector<int64_t> training_shots_;
@@ -336,6 +361,8 @@ int64_t CountPlanUpperBound(const SweepSpec& spec) {
       SaturatingMul(SaturatingMul(static_cast<int64_t>(TrainingShots(spec).size()),
                                   static_cast<int64_t>(spec.data_seeds.size())),
                     static_cast<int64_t>(spec.train_seeds.size()));
+  // Every trial, trained or not, runs once per backbone seed.
+  const int64_t backbones = std::max<int64_t>(1, static_cast<int64_t>(spec.backbone_seeds.size()));
   int64_t total = 0;
   for (const auto& method : spec.methods) {
     const MethodDef* def = FindMethod(method.name);
@@ -369,7 +396,8 @@ int64_t CountPlanUpperBound(const SweepSpec& spec) {
                           : HasDistribution(method)             ? spec.samples
                                                                 : 1;
     const int64_t per_setting = SaturatingAdd(SaturatingMul(training, replicates), zero_shot);
-    total = SaturatingAdd(total, SaturatingMul(SaturatingMul(others, draws), per_setting));
+    total = SaturatingAdd(
+        total, SaturatingMul(SaturatingMul(SaturatingMul(others, draws), per_setting), backbones));
   }
   return total;
 }
@@ -386,12 +414,19 @@ Result<Plan> PlanSweep(const SweepSpec& spec, const PlanOptions& options) {
   auto backbone = BackboneFingerprint(spec.backbone);
   if (!backbone.ok()) return backbone.status().WithContext(spec.origin + ": backbone");
   fingerprints.backbone = *backbone;
+  std::map<int64_t, std::string> backbone_seed_fingerprints;
+  for (int64_t seed : spec.backbone_seeds) {
+    auto seeded = BackboneFingerprint(SeededBackboneName(spec.backbone, seed));
+    if (!seeded.ok()) return seeded.status().WithContext(spec.origin + ": backbone");
+    backbone_seed_fingerprints[seed] = *seeded;
+  }
   // The dataset check first: its errors point at the `dataset` field (LINE:COL).
   CT_ASSIGN_OR_RETURN(datasets::DatasetOptions dataset_options, CheckDataset(spec));
   auto dataset = DatasetFingerprint(spec.dataset, spec.dataset_options);
   if (!dataset.ok()) return dataset.status().WithContext(spec.origin + ": dataset");
   fingerprints.dataset = *dataset;
-  Planner planner(spec, std::move(fingerprints), std::move(dataset_options));
+  Planner planner(spec, std::move(fingerprints), std::move(backbone_seed_fingerprints),
+                  std::move(dataset_options));
   CT_ASSIGN_OR_RETURN(Plan plan, planner.Run());
   std::vector<int64_t> shots;
   for (const auto& item : plan.items) shots.push_back(item["shots"].get<int64_t>());

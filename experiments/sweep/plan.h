@@ -3,7 +3,8 @@
 // Each item is the JSON object that the trial runner, the coordinator and the store consume
 // (experiments/runner.h):
 //   {"index": I, "key": SHA256_HEX, "sweep": NAME, "task": T, "dataset": D, "backbone": B,
-//    "method": M, "shots": K, "shot_unit": U, "data_seed": S, "train_seed": S,
+//    "method": M, "shots": K, "shot_unit": U, ["backbone_seed": S,] "data_seed": S,
+//    "train_seed": S,
 //    "params": {...every parameter of M, resolved...}, "resources": {"ranks": R},
 //    "retries": N, "priority": P, "rerun": BOOL, "timeout_ms": MS (0: none; the sweep's
 //    `timeout` or the method's default, MethodDefaultTimeoutMs),
@@ -13,9 +14,12 @@
 // (datasets/sources/dataset_options.h) is present when the sweep gave the mapping form or
 // the dataset is a users' one, whose eval is always resolved (experiments/sweep/
 // dataset_check.h: split defaults to the dataset's evaluation splits, size to "all").
-// Methods that train nothing have shots 0, data_seed 0 and train_seed 0. The order is
-// deterministic: methods in file order; within a method its settings (grid order, or draw
-// order in random search), then shots in file order, then data seeds, then train seeds.
+// "backbone_seed" is present only when the sweep gives replicates.backbone_seeds (builtin
+// backbones): the trial runs on the backbone pretrained with that seed. Methods that train
+// nothing have shots 0, data_seed 0 and train_seed 0 (but one item per backbone seed). The
+// order is deterministic: methods in file order; within a method its settings (grid order,
+// or draw order in random search), then shots in file order, then backbone seeds, then data
+// seeds, then train seeds.
 // Items with equal keys appear once (the first). "index" is the position, 0-based.
 //
 // Thread-safe. Reads the dataset and backbone files for their fingerprints (trial_key.h).

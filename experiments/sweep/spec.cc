@@ -574,8 +574,21 @@ class SpecParser {
     spec_.data_seeds = {1};
     spec_.train_seeds = {1};
     if (Missing(node, "replicates", false)) return;
-    if (!CheckMapping(node, "replicates", {"data_seeds", "train_seeds"})) return;
+    if (!CheckMapping(node, "replicates", {"backbone_seeds", "data_seeds", "train_seeds"})) {
+      return;
+    }
     const double kMaxSeed = 4294967295.0;
+    if (const YAML::Node seeds = node["backbone_seeds"]; seeds.IsDefined()) {
+      if (!IsBuiltinBackbone(spec_.backbone)) {
+        diag_.Add(MarkOf(seeds), "replicates.backbone_seeds",
+                  "backbone seeds are pretraining runs of a builtin backbone (builtin:tiny-clip, "
+                  "builtin:tiny-fusion); " +
+                      BackboneKeyName(spec_.backbone) +
+                      " backbones are the weights of a file: remove backbone_seeds");
+      } else if (auto v = IntList(seeds, "replicates.backbone_seeds", 0, kMaxSeed)) {
+        spec_.backbone_seeds = *v;
+      }
+    }
     if (node["data_seeds"]) {
       if (auto v = IntList(node["data_seeds"], "replicates.data_seeds", 0, kMaxSeed)) {
         spec_.data_seeds = *v;

@@ -98,6 +98,10 @@ struct SweepSpec {
   std::string backbone;        // default builtin:tiny-clip
   std::vector<int64_t> shots;  // each >= 0, distinct, in file order
   std::string shot_unit;       // per_class | total (default by task: see docs/sweeps.md)
+  // replicates.backbone_seeds: pretraining seeds of a builtin backbone (each its own
+  // pretraining run); empty when not given: the backbone as it is, and items without a
+  // backbone_seed (plan.h), so their keys are those from before backbone seeds existed.
+  std::vector<int64_t> backbone_seeds;
   std::vector<int64_t> data_seeds;   // default [1]
   std::vector<int64_t> train_seeds;  // default [1]
   std::vector<MethodSpec> methods;   // at least one

@@ -73,6 +73,11 @@ nlohmann::json Identity(const nlohmann::json& item, const TrialFingerprints& fin
       precision != item.end() && *precision != nlohmann::json("fp32")) {
     identity["precision"] = *precision;
   }
+  // Another pretraining run is another model; items without backbone_seeds carry no field,
+  // so their keys stay what they were.
+  if (auto seed = item.find("backbone_seed"); seed != item.end()) {
+    identity["backbone_seed"] = *seed;
+  }
   identity["backbone_fingerprint"] = fingerprints.backbone;
   identity["dataset_fingerprint"] = fingerprints.dataset;
   identity["code_version"] = kTrialCodeVersion;

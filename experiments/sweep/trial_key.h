@@ -11,7 +11,8 @@
 // other splits, sizes or domains is another trial; image_root and proposals stay out (their
 // content is in the dataset fingerprint). An item with "precision" other than fp32 adds it
 // (bf16 and fp16 are other arithmetic); fp32 items carry no field, so their keys are those
-// from before precision existed.
+// from before precision existed. Likewise "backbone_seed" (replicates.backbone_seeds)
+// enters only when the item has it; fingerprints.backbone is then the seeded backbone's.
 #pragma once
 
 #include <string>

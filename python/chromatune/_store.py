@@ -377,28 +377,32 @@ class Store:
 
     def cells(self, sweep, metric="accuracy", ddof=1):
         """The report's cells: sweep, task, dataset, method, shots, param.<name> for the
-        swept parameters, n, mean, std, ci95_lo, ci95_hi, data_seeds, train_seeds, the
-        variance split (var_data, var_train, share_data, ms_between, ms_within, n0),
-        variance_note, and params/swept (dicts). Numbers exactly as the report's JSON."""
+        swept parameters, n, mean, std, ci95_lo, ci95_hi, ci95_df, backbone_seeds,
+        data_seeds, train_seeds, the variance split (var_backbone, var_data, var_train,
+        share_backbone, share_data, share_train), variance_note, and params/swept (dicts).
+        Numbers exactly as the report's JSON."""
         rows = self.report(sweep, metric=metric, ddof=ddof)["cells"]
         return _report_frame(rows, "swept", [
-            "n", "mean", "std", "ci95_lo", "ci95_hi", "data_seeds", "train_seeds", "var_data",
-            "var_train", "share_data", "ms_between", "ms_within", "n0", "variance_note",
-            "params", "swept"])
+            "n", "mean", "std", "ci95_lo", "ci95_hi", "ci95_df", "backbone_seeds", "data_seeds",
+            "train_seeds"] + list(_VARIANCE_COLUMNS) + ["variance_note", "params", "swept"])
 
     def paired(self, sweep, baseline="finetune", metric="accuracy", ddof=1):
         """The report's paired comparisons with `baseline`: sweep, task, dataset, method,
         shots, param.<name> for the method's swept parameters, baseline, baseline_params
-        (dict), baseline_found, n_pairs, mean_diff, ci95_lo, ci95_hi, t, p_t, p_t_holm,
+        (dict), baseline_found, n_pairs, mean_diff, ci95_lo, ci95_hi, df, t, p_t, p_t_holm,
         p_wilcoxon, p_wilcoxon_holm, wilcoxon_exact, note, params (dict)."""
         rows = self.report(sweep, metric=metric, ddof=ddof, baseline=baseline)["paired"]
         return _report_frame(rows, "params", [
             "baseline", "baseline_params", "baseline_found", "n_pairs", "mean_diff", "ci95_lo",
-            "ci95_hi", "t", "p_t", "p_t_holm", "p_wilcoxon", "p_wilcoxon_holm",
+            "ci95_hi", "df", "t", "p_t", "p_t_holm", "p_wilcoxon", "p_wilcoxon_holm",
             "wilcoxon_exact", "note", "params"])
 
 
 # ---- helpers ----
+
+# The members of a report cell's "variance" object (docs/statistics.md).
+_VARIANCE_COLUMNS = ("var_backbone", "var_data", "var_train", "share_backbone", "share_data",
+                     "share_train")
 
 _INT_COLUMNS = ("trial_id", "index", "shots", "data_seed", "train_seed", "ranks", "attempt",
                 "failures", "created_ms", "updated_ms")
@@ -454,7 +458,7 @@ def _report_frame(rows, swept_key, tail):
                 rec[k] = ci[0] if ci else None
             elif k == "ci95_hi":
                 rec[k] = ci[1] if ci else None
-            elif k in ("var_data", "var_train", "share_data", "ms_between", "ms_within", "n0"):
+            elif k in _VARIANCE_COLUMNS:
                 rec[k] = variance.get(k)
             else:
                 rec[k] = r.get(k)
@@ -465,8 +469,8 @@ def _report_frame(rows, swept_key, tail):
     # Undefined numbers (null in the JSON) are NaN in float columns.
     for k in tail:
         if k not in ("variance_note", "note", "params", "swept", "baseline", "baseline_params",
-                     "baseline_found", "wilcoxon_exact", "n", "n_pairs", "data_seeds",
-                     "train_seeds"):
+                     "baseline_found", "wilcoxon_exact", "n", "n_pairs", "backbone_seeds",
+                     "data_seeds", "train_seeds"):
             df[k] = pd.to_numeric(df[k], errors="coerce").astype("float64")
     return df
 

@@ -3,16 +3,17 @@
 
 Computed independently of the C++ code with Debian's python3-scipy (1.10), python3-numpy
 (1.24) and python3-mpmath (1.2):
-- distribution functions (incomplete beta, Student-t cdf/sf/pdf/quantile, normal) with
-  mpmath at 50 significant digits. scipy 1.10's t.ppf (cdflib's stdtrit) is accurate to
+- distribution functions (Student-t cdf/sf/pdf/quantile, normal) with mpmath at 50
+  significant digits. scipy 1.10's t.ppf (cdflib's stdtrit) is accurate to
   only ~1e-9 relative (e.g. t.ppf(0.995, 3) = 5.84090929975643 vs 5.84090930973336) and
   returns ~7e-17 for ppf(0.5), so it cannot serve as a 1e-9 reference for quantiles or
   confidence intervals;
 - tests with scipy.stats.ttest_rel and scipy.stats.wilcoxon (on differences rounded to
   12 decimals, see wilcoxons()); confidence intervals as
   mean +- (mpmath t quantile) * scipy.stats.sem;
-- Holm-Bonferroni and the nested variance split in numpy from their textbook definitions
-  (the step-down loop; SSW = SST - SSB).
+- Holm-Bonferroni in numpy from its textbook definition (the step-down loop);
+- the replicate model (storage/replicate_model.h) in numpy by another route: mean squares
+  as differences of least-squares residual sums of squares of dummy-variable models.
 Run from the repository root:
 
     /usr/bin/python3 tests/data/make_stats_reference.py
@@ -103,15 +104,6 @@ def mp_t_ppf(p, df):
         else:
             hi = mid
     return (lo + hi) / 2 * (-1 if p < 0.5 else 1)
-
-
-def betainc():
-    rows = []
-    for a in (0.5, 1.0, 2.5, 10.0, 150.0):
-        for b in (0.5, 3.0, 40.0):
-            for x in (1e-6, 0.01, 0.3, 0.5, 0.77, 0.999):
-                rows.append({"a": a, "b": b, "x": x, "value": float(mp_betainc(a, b, x))})
-    return rows
 
 
 def student_t():
@@ -233,33 +225,101 @@ def holm(rng):
     return [{"p": c, "adjusted": floats(holm_reference(c))} for c in cases]
 
 
-def variance_split_reference(groups):
-    """One-way random-effects ANOVA estimator; SSW from SST - SSB as an independent route."""
-    allv = np.concatenate([np.asarray(g, dtype=float) for g in groups])
-    a, n_total = len(groups), len(allv)
-    sizes = np.array([len(g) for g in groups], dtype=float)
-    means = np.array([np.mean(g) for g in groups])
-    grand = np.mean(allv)
-    sst = np.sum((allv - grand) ** 2)
-    ssb = np.sum(sizes * (means - grand) ** 2)
-    ssw = sst - ssb
-    msb, msw = ssb / (a - 1), ssw / (n_total - a)
-    n0 = (n_total - np.sum(sizes ** 2) / n_total) / (a - 1)
-    var_data = max(0.0, (msb - msw) / n0)
-    return {"ms_between": float(msb), "ms_within": float(msw), "n0": float(n0),
-            "var_data": float(var_data), "var_train": float(msw),
-            "share_data": float(var_data / (var_data + msw))}
+def replicate_model_reference(trials):
+    """The replicate model (storage/replicate_model.h) by another route: mean squares of the
+    complete two-way table of pair means as differences of least-squares residual sums of
+    squares of nested dummy-variable models (numpy.linalg.lstsq), the within-pair variance
+    from numpy's per-pair variances, the interval with the 50-digit t quantile."""
+    pairs = {}
+    for b, d, v in trials:
+        pairs.setdefault((b, d), []).append(v)
+    backbones = sorted({b for b, _ in pairs})
+    data = sorted(d for d in {d for _, d in pairs} if all((b, d) in pairs for b in backbones))
+    nb, nd = len(backbones), len(data)
+    cells = [(i, j, float(np.mean(pairs[(b, d)]))) for i, b in enumerate(backbones)
+             for j, d in enumerate(data)]
+    y = np.array([c[2] for c in cells])
+
+    def rss(use_b, use_d):
+        cols = [np.ones(len(cells))]
+        if use_b:
+            cols += [np.array([c[0] == i for c in cells], float) for i in range(1, nb)]
+        if use_d:
+            cols += [np.array([c[1] == j for c in cells], float) for j in range(1, nd)]
+        x = np.column_stack(cols)
+        beta = np.linalg.lstsq(x, y, rcond=None)[0]
+        return float(np.sum((y - x @ beta) ** 2))
+
+    nan = float("nan")
+    full = rss(True, True)
+    ms_b = (rss(False, True) - full) / (nb - 1) if nb > 1 and nd > 1 else nan
+    ms_d = (rss(True, False) - full) / (nd - 1) if nb > 1 and nd > 1 else nan
+    ms_r = full / ((nb - 1) * (nd - 1)) if nb > 1 and nd > 1 else nan
+    if nb == 1 or nd == 1:
+        ms = float(np.var(y, ddof=1))  # the one-way case
+        ms_b, ms_d = (ms, nan) if nb > 1 else (nan, ms)
+        variance, df = ms / len(y), len(y) - 1.0
+        terms = []
+    else:
+        keep_b, keep_d = ms_b > ms_r, ms_d > ms_r
+        terms = [(1.0 if keep_b else 0.0, ms_b, nb - 1.0), (1.0 if keep_d else 0.0, ms_d, nd - 1.0),
+                 (1.0 - keep_b - keep_d, ms_r, (nb - 1.0) * (nd - 1.0))]
+        total = sum(c * m for c, m, _ in terms)
+        variance = total / (nb * nd)
+        df = total ** 2 / sum((c * m) ** 2 / f for c, m, f in terms if c != 0)
+    half = float(mp_t_ppf(mp.mpf("0.975"), mp.mpf(df))) * np.sqrt(variance)
+    mean = float(np.mean(y))
+    # Variance components.
+    within = [v for vals in pairs.values() for v in (np.asarray(vals) - np.mean(vals))]
+    var_e = float(np.sum(np.square(within)) / (len(trials) - len(pairs)))
+    k = float(np.mean([1.0 / len(pairs[(b, d)]) for b in backbones for d in data]))
+    if nb > 1 and nd > 1:
+        var_b = max(0.0, (ms_b - ms_r) / nd)
+        var_d = max(0.0, (ms_d - ms_r) / nb) + max(0.0, ms_r - k * var_e)
+    elif nb > 1:
+        var_b, var_d = max(0.0, ms_b - k * var_e), nan
+    else:
+        var_b, var_d = nan, max(0.0, ms_d - k * var_e)
+    total_var = var_e + sum(v for v in (var_b, var_d) if v == v)
+    row = {"mean": mean, "ms_backbone": ms_b, "ms_data": ms_d, "ms_residual": ms_r,
+            "variance": float(variance), "df": float(df), "ci_lo": mean - half,
+            "ci_hi": mean + half, "pairs_left_out": len(pairs) - nb * nd,
+            "var_backbone": var_b, "var_data": var_d, "var_train": var_e,
+            "share_backbone": var_b / total_var, "share_data": var_d / total_var,
+            "share_train": var_e / total_var}
+    # Not estimable: null in the JSON (NaN is not JSON).
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
 
 
-def variance_splits(rng):
-    balanced = [floats(np.round(rng.normal(mu, 0.01, 3) * 1000) / 1000)
-                for mu in (0.6, 0.65, 0.7)]
-    unbalanced = [floats(rng.normal(mu, 0.02, k)) for mu, k in ((0.5, 2), (0.55, 4), (0.52, 3),
-                                                               (0.6, 1))]
-    # Data seeds that barely differ: the moment estimator goes negative and is truncated to 0.
-    truncated = [[0.60, 0.70, 0.65], [0.66, 0.62, 0.68]]
-    return [{"groups": g, **variance_split_reference(g)}
-            for g in (balanced, unbalanced, truncated)]
+def replicate_models():
+    rng = np.random.default_rng(20261207)
+
+    def simulate(nb, nd, train, sd_b, sd_d, sd_bd, sd_e, extra=()):
+        trials = []
+        eff_d = rng.normal(0, sd_d, nd)
+        for b in range(nb):
+            eff_b = rng.normal(0, sd_b)
+            for d in range(nd):
+                pair = 0.6 + eff_b + eff_d[d] + rng.normal(0, sd_bd)
+                for _ in range(train(b, d)):
+                    trials.append([10 + b, 100 + d, float(pair + rng.normal(0, sd_e))])
+        return trials + [list(t) for t in extra]
+
+    cases = {
+        "crossed": simulate(3, 4, lambda b, d: 2, 0.03, 0.02, 0.01, 0.01),
+        # Unbalanced train seeds; data seed 999 only under backbone 10: left out of the table.
+        "unbalanced": simulate(2, 3, lambda b, d: 1 + (b + d) % 3, 0.02, 0.03, 0.01, 0.02,
+                               extra=[(10, 999, 0.5)]),
+        "one_backbone": simulate(1, 5, lambda b, d: 3, 0.0, 0.03, 0.0, 0.01),
+        "one_data_seed": simulate(4, 1, lambda b, d: 2, 0.03, 0.0, 0.0, 0.01),
+        # Every data seed has the same mean over backbones, so MS_D = 0 < MS_R: var_D is
+        # truncated at 0 (and MS_D leaves the variance of the mean).
+        "truncated": [[b, d, m + e] for b, means in ((1, (0.60, 0.64, 0.62)),
+                                                      (2, (0.70, 0.66, 0.68)))
+                      for d, m in enumerate(means) for e in (0.005, -0.005)],
+    }
+    return [{"name": name, "trials": trials, **replicate_model_reference(trials)}
+            for name, trials in cases.items()]
 
 
 def main():
@@ -271,7 +331,6 @@ def main():
         "numpy": np.__version__,
         "mpmath": mp.__version__,
         "moments": moments(rng),
-        "betainc": betainc(),
         "student_t": student_t(),
         "student_t_quantiles": student_t_quantiles(),
         "normal": normal(),
@@ -279,7 +338,7 @@ def main():
         "paired_t": ttests(pairs),
         "wilcoxon": wilcoxons(pairs),
         "holm": holm(rng),
-        "variance_split": variance_splits(rng),
+        "replicate_model": replicate_models(),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stats_reference.json")
     with open(path, "w") as f:

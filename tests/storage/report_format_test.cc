@@ -157,7 +157,7 @@ TEST(ReportFormat, CsvBlocks) {
   // Full precision: the mean reads back exactly.
   EXPECT_EQ(report.cells[2].mean, std::stod(CsvFields(lines[3])[8]));
   const auto paired_header = CsvFields(lines[blank + 1]);
-  EXPECT_EQ("p_wilcoxon_holm", paired_header[16]);
+  EXPECT_EQ("p_wilcoxon_holm", paired_header[17]);
   for (size_t i = blank + 2; i < lines.size(); ++i) {
     EXPECT_EQ(paired_header.size(), CsvFields(lines[i]).size()) << lines[i];
   }
@@ -185,7 +185,8 @@ TEST(ReportFormat, TableIsAlignedAndShowsSingleTrials) {
   const std::string& zero_shot = lines[header + 2];
   EXPECT_EQ(0u, zero_shot.rfind("zero-shot", 0));
   EXPECT_NE(std::string::npos, zero_shot.find(" 1  0.4100       -  -")) << zero_shot;
-  EXPECT_NE(std::string::npos, table.find("paired: method - finetune by data seed"));
+  EXPECT_NE(std::string::npos,
+            table.find("paired: method - finetune by (backbone seed, data seed) pair"));
   EXPECT_NE(std::string::npos, table.find("ctx_len=16"));
 }
 

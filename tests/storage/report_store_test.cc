@@ -24,7 +24,9 @@ struct PlannedTrial {
   std::string method;
   int shots;
   int data_seed;
-  double accuracy;  // < 0: leave the trial pending
+  double accuracy;         // < 0: leave the trial pending
+  int backbone_seed = -1;  // < 0: an item without backbone_seed
+  int train_seed = 1;
 };
 
 // Creates sweep `name` with one trial per entry, completing those with an accuracy.
@@ -38,6 +40,8 @@ void AddSweep(ResultStore& store, const std::string& name,
     const auto& t = trials[i];
     json item = testing::PlanItem(name + "-" + std::to_string(i), t.method, t.shots, t.data_seed);
     item["index"] = i;
+    item["train_seed"] = t.train_seed;
+    if (t.backbone_seed >= 0) item["backbone_seed"] = t.backbone_seed;
     sweep.items.push_back(std::move(item));
   }
   auto created = store.CreateSweep(sweep);
@@ -98,6 +102,61 @@ TEST_F(ReportStoreTest, OneSweep) {
   ASSERT_EQ(1u, report->paired.size());
   EXPECT_EQ(3, report->paired[0].n_pairs);
   EXPECT_NEAR(0.0666666666666667, report->paired[0].mean_diff, 1e-12);
+}
+
+// A sweep with replicates.backbone_seeds: the store gives each outcome its item's backbone
+// seed, and the report splits the variance between backbone, data and train seeds.
+TEST_F(ReportStoreTest, BackboneSeedsReachTheReport) {
+  {
+    auto store = ResultStore::Open(db_, StoreMode::kReadWrite);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::vector<PlannedTrial> trials;
+    for (int backbone : {7, 8}) {
+      for (int data : {1, 2, 3}) {
+        for (int train : {1, 2}) {
+          // Backbone 8 is 0.25 better; data seeds and train seeds matter less. Dyadic values.
+          const double accuracy =
+              0.5 + 0.25 * (backbone - 7) + 0.0625 * (data - 2) + 0.015625 * (train == 1 ? 1 : -1);
+          trials.push_back({"coop", 1, data, accuracy, backbone, train});
+          trials.push_back({"finetune", 1, data, accuracy - 0.03125 * backbone, backbone, train});
+        }
+      }
+    }
+    AddSweep(**store, "backbones", trials);
+    auto outcomes = (*store)->ListOutcomes("backbones");
+    ASSERT_TRUE(outcomes.ok()) << outcomes.status().ToString();
+    ASSERT_EQ(24u, outcomes->size());
+    for (const auto& o : *outcomes) {
+      ASSERT_TRUE(o.backbone_seed.has_value());
+      EXPECT_EQ(*o.backbone_seed, trials.at(static_cast<size_t>(o.trial_id - 10)).backbone_seed)
+          << o.trial_id;
+    }
+    // Items without the field (the sweeps of SetUp) have none.
+    auto plain = (*store)->ListOutcomes("first");
+    ASSERT_TRUE(plain.ok());
+    for (const auto& o : *plain) EXPECT_FALSE(o.backbone_seed.has_value());
+  }
+  auto report = ReportFromStore(db_, "backbones", {});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(2u, report->cells.size());
+  const ReportCell& coop = report->cells[0];
+  EXPECT_EQ("coop", coop.method);
+  EXPECT_EQ(12, coop.n);
+  EXPECT_EQ(2, coop.backbone_seeds);
+  EXPECT_EQ(3, coop.data_seeds);
+  EXPECT_EQ(2, coop.train_seeds);
+  ASSERT_TRUE(coop.variance.has_value()) << coop.variance_note;
+  // Additive effects without interaction: var_B = 0.25^2 / 2, var_D = 0.0625^2, var_e =
+  // 2 * 0.015625^2 (two train seeds at ±0.015625: sample variance 2 * 0.015625^2).
+  EXPECT_NEAR(0.03125, coop.variance->var_backbone, 1e-12);
+  EXPECT_NEAR(0.00390625, coop.variance->var_data, 1e-12);
+  EXPECT_NEAR(2 * 0.015625 * 0.015625, coop.variance->var_train, 1e-12);
+  EXPECT_GT(coop.variance->share_backbone, 0.85);
+  // The paired unit is the (backbone seed, data seed) pair: 6 pairs whose differences are
+  // 0.03125 * backbone seed.
+  ASSERT_EQ(1u, report->paired.size());
+  EXPECT_EQ(6, report->paired[0].n_pairs);
+  EXPECT_NEAR(0.03125 * 7.5, report->paired[0].mean_diff, 1e-12);
 }
 
 TEST_F(ReportStoreTest, AllSweepsKeepTheirCellsApart) {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "storage/replicate_model.h"
 #include "storage/stats.h"
 
 namespace chromatune {
@@ -175,10 +176,12 @@ TEST(Report, OnlyDoneTrialsWithTheMetricCount) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(1u, r->cells.size());
   EXPECT_EQ(2, r->cells[0].n);
-  // Notes: the trial without the metric, and no finetune baseline to compare coop with.
-  ASSERT_EQ(2u, r->notes.size());
+  // Notes: the trial without the metric, no finetune baseline to compare coop with, and
+  // intervals conditional on the one backbone.
+  ASSERT_EQ(3u, r->notes.size());
   EXPECT_EQ("1 finished trials without metric 'accuracy' left out", r->notes[0]);
   EXPECT_NE(std::string::npos, r->notes[1].find("baseline method 'finetune'"));
+  EXPECT_NE(std::string::npos, r->notes[2].find("conditional on that backbone"));
 }
 
 TEST(Report, UnknownMetricListsTheKnownOnes) {
@@ -226,10 +229,87 @@ TEST(Report, VarianceSplitWithTrainSeeds) {
   EXPECT_EQ(3, c.data_seeds);
   EXPECT_EQ(2, c.train_seeds);
   ASSERT_TRUE(c.variance.has_value()) << c.variance_note;
-  auto expected = stats::NestedVarianceSplit(groups);
-  ASSERT_TRUE(expected.ok());
-  EXPECT_DOUBLE_EQ(expected->share_data, c.variance->share_data);
-  EXPECT_DOUBLE_EQ(expected->var_train, c.variance->var_train);
+  // Pair means 0.61, 0.695, 0.63: MS_D = 0.001975; within-pair variance 0.00105 / 3 =
+  // 0.00035, of which a pair mean of two trials carries half: var_data = 0.001975 - 0.000175.
+  EXPECT_NEAR(0.00035, c.variance->var_train, 1e-15);
+  EXPECT_NEAR(0.0018, c.variance->var_data, 1e-15);
+  EXPECT_NEAR(0.0018 / (0.0018 + 0.00035), c.variance->share_data, 1e-12);
+  EXPECT_TRUE(std::isnan(c.variance->var_backbone));  // one backbone: not estimable
+  EXPECT_TRUE(std::isnan(c.variance->share_backbone));
+  // The interval is over the three data-seed means (2 df), not the six trials (5 df).
+  auto ci = stats::MeanConfidenceInterval({0.61, 0.695, 0.63});
+  EXPECT_NEAR(ci->lo, c.ci95->lo, 1e-12);
+  EXPECT_NEAR(ci->hi, c.ci95->hi, 1e-12);
+  EXPECT_DOUBLE_EQ(2.0, c.ci95_df);
+}
+
+// Synthetic data whose variance is all between backbone seeds (3 backbones x 3 data seeds x
+// 2 train seeds): the interval has the known width t(0.975, 2) * sqrt(var_B / 3) and is far
+// wider than the naive t interval over the 18 trials as if independent.
+TEST(Report, AllVarianceBetweenBackbonesWidensTheInterval) {
+  std::vector<TrialOutcome> outcomes;
+  std::vector<double> values;
+  for (int backbone : {1, 2, 3}) {
+    for (int data : {1, 2, 3}) {
+      for (int train : {1, 2}) {
+        TrialOutcome o = Outcome("coop", 4, json::object(), data, train, 0.375 + 0.125 * backbone);
+        o.backbone_seed = backbone;
+        outcomes.push_back(o);
+        values.push_back(0.375 + 0.125 * backbone);
+      }
+    }
+  }
+  auto r = BuildReport(outcomes, {});
+  ASSERT_TRUE(r.ok());
+  const ReportCell& c = r->cells.at(0);
+  EXPECT_EQ(3, c.backbone_seeds);
+  ASSERT_TRUE(c.ci95.has_value());
+  // Backbone means 0.5, 0.625, 0.75: s^2 = 0.015625, Var(mean) = 0.015625 / 3, 2 df.
+  const double half = 4.302652729911275 * std::sqrt(0.015625 / 3.0);
+  EXPECT_NEAR(0.625 - half, c.ci95->lo, 1e-9);
+  EXPECT_NEAR(0.625 + half, c.ci95->hi, 1e-9);
+  EXPECT_NEAR(2.0, c.ci95_df, 1e-9);
+  auto naive = stats::MeanConfidenceInterval(values);
+  ASSERT_TRUE(naive.ok());
+  EXPECT_GT(c.ci95->hi - c.ci95->lo, 5.0 * (naive->hi - naive->lo));
+  ASSERT_TRUE(c.variance.has_value()) << c.variance_note;
+  EXPECT_NEAR(1.0, c.variance->share_backbone, 1e-12);
+  EXPECT_NEAR(0.0, c.variance->share_data, 1e-12);
+  EXPECT_NEAR(0.0, c.variance->share_train, 1e-12);
+  // No note about one backbone: every interval covers the backbone variance.
+  for (const auto& note : r->notes) EXPECT_EQ(std::string::npos, note.find("conditional"));
+}
+
+// The paired unit is the (backbone seed, data seed) pair, and the t-test's error reflects
+// that the method's advantage differs by backbone: with differences +0.1 on one backbone
+// and +0.3 on the other (the same on every data seed), the pairs are not 6 independent
+// differences (which would give a tiny p), but 2 backbone-level differences: mean 0.2,
+// Var(mean) = 0.02 / 2 = 0.01, t = 2 with 1 df.
+TEST(Report, PairsAreBackboneAndDataSeedPairs) {
+  std::vector<TrialOutcome> outcomes;
+  for (int backbone : {1, 2}) {
+    for (int data : {1, 2, 3}) {
+      const double base = 0.5 + 0.0625 * data;
+      for (int train : {1, 2}) {
+        TrialOutcome f = Outcome("finetune", 2, json::object(), data, train, base);
+        TrialOutcome c = Outcome("coop", 2, json::object(), data, train,
+                                 base + (backbone == 1 ? 0.1 : 0.3) + (train == 1 ? 0.01 : -0.01));
+        f.backbone_seed = c.backbone_seed = backbone;
+        outcomes.push_back(f);
+        outcomes.push_back(c);
+      }
+    }
+  }
+  auto r = BuildReport(outcomes, {});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(1u, r->paired.size());
+  const PairedComparison& p = r->paired[0];
+  EXPECT_EQ(6, p.n_pairs);
+  EXPECT_NEAR(0.2, p.mean_diff, 1e-12);
+  EXPECT_NEAR(2.0, p.t, 1e-9);
+  EXPECT_NEAR(1.0, p.df, 1e-9);
+  // Two-sided p of t = 2 with 1 df: 1 - 2 atan(2) / pi.
+  EXPECT_NEAR(1.0 - 2.0 * std::atan(2.0) / M_PI, p.p_t, 1e-9);
 }
 
 // Outcomes whose per-data-seed means (over two train seeds) are exactly `means`.
@@ -352,7 +432,7 @@ TEST(Report, MissingBaselineIsSaid) {
   auto none = BuildReport(outcomes, other);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->paired.empty());
-  ASSERT_EQ(1u, none->notes.size());
+  ASSERT_EQ(2u, none->notes.size());
   EXPECT_NE(std::string::npos, none->notes[0].find("baseline method 'linear-probe'"));
 }
 
@@ -368,7 +448,7 @@ TEST(Report, TooFewPairsOrNoDifferences) {
   auto r = BuildReport(outcomes, {});
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(2u, r->paired.size());
-  EXPECT_EQ("1 shared data seed: no test", r->paired[0].note);
+  EXPECT_EQ("1 shared pair: no test", r->paired[0].note);
   EXPECT_NEAR(0.05, r->paired[0].mean_diff, 1e-12);
   EXPECT_TRUE(std::isnan(r->paired[0].p_t));
   EXPECT_EQ("all differences are zero", r->paired[1].note);

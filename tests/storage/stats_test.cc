@@ -1,6 +1,7 @@
-// storage/stats against reference values computed independently with scipy/numpy
-// (tests/data/make_stats_reference.py -> tests/data/stats_reference.json), plus the edge
-// cases and errors the reference file does not cover.
+// storage/stats and storage/replicate_model against reference values computed
+// independently with scipy/numpy/mpmath (tests/data/make_stats_reference.py ->
+// tests/data/stats_reference.json), plus the edge cases and errors the reference file does
+// not cover.
 #include "storage/stats.h"
 
 #include <cmath>
@@ -12,6 +13,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "storage/replicate_model.h"
 
 namespace chromatune::stats {
 namespace {
@@ -49,8 +52,8 @@ std::vector<double> Vec(const json& j) { return j.get<std::vector<double>>(); }
 
 TEST(StatsReference, FileIsComplete) {
   for (const char* section :
-       {"moments", "betainc", "student_t", "student_t_quantiles", "normal", "confidence_intervals",
-        "paired_t", "wilcoxon", "holm", "variance_split"}) {
+       {"moments", "student_t", "student_t_quantiles", "normal", "confidence_intervals", "paired_t",
+        "wilcoxon", "holm", "replicate_model"}) {
     ASSERT_TRUE(Reference().contains(section)) << section;
     EXPECT_FALSE(Reference()[section].empty()) << section;
   }
@@ -68,13 +71,6 @@ TEST(StatsReference, Moments) {
     } else {
       EXPECT_TRUE(std::isnan(Variance(xs, ddof))) << what;
     }
-  }
-}
-
-TEST(StatsReference, IncompleteBeta) {
-  for (const auto& row : Reference()["betainc"]) {
-    ExpectClose(row["value"], RegularizedIncompleteBeta(row["a"], row["b"], row["x"]),
-                "betainc " + row.dump());
   }
 }
 
@@ -153,19 +149,40 @@ TEST(StatsReference, Holm) {
   }
 }
 
-TEST(StatsReference, VarianceSplit) {
-  for (const auto& row : Reference()["variance_split"]) {
-    auto s = NestedVarianceSplit(row["groups"].get<std::vector<std::vector<double>>>());
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    const std::string what = row["groups"].dump();
-    // The reference forms SSW as SST - SSB (a deliberately different route), which loses
-    // ~1e-16 absolute to cancellation; hence the absolute floor on the mean squares.
-    ExpectClose(row["ms_between"], s->ms_between, "msb " + what, 1e-15);
-    ExpectClose(row["ms_within"], s->ms_within, "msw " + what, 1e-15);
-    ExpectClose(row["n0"], s->n0, "n0 " + what);
-    ExpectClose(row["var_data"], s->var_data, "var_data " + what, 1e-15);
-    ExpectClose(row["var_train"], s->var_train, "var_train " + what, 1e-15);
-    ExpectClose(row["share_data"], s->share_data, "share " + what, 1e-12);
+// Null in the reference: not estimable (NaN here).
+double OrNaN(const json& v) {
+  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+}
+
+TEST(StatsReference, ReplicateModel) {
+  for (const auto& row : Reference()["replicate_model"]) {
+    std::vector<Replicate> trials;
+    for (const auto& t : row["trials"]) {
+      trials.push_back({t[0].get<int64_t>(), t[1].get<int64_t>(), t[2].get<double>()});
+    }
+    const std::string what = row["name"];
+    auto m = AnalyzeTable(PairMeans(trials));
+    ASSERT_TRUE(m.ok()) << what << ": " << m.status().ToString();
+    // The reference forms mean squares as differences of residual sums of squares (another
+    // route), which loses ~1e-17 absolute to cancellation; hence the absolute floor.
+    ExpectClose(row["mean"], m->mean, what + " mean");
+    ExpectClose(OrNaN(row["ms_backbone"]), m->ms_backbone, what + " MS_B", 1e-15);
+    ExpectClose(OrNaN(row["ms_data"]), m->ms_data, what + " MS_D", 1e-15);
+    ExpectClose(OrNaN(row["ms_residual"]), m->ms_residual, what + " MS_R", 1e-15);
+    ExpectClose(row["variance"], m->variance, what + " variance", 1e-15);
+    ExpectClose(row["df"], m->df, what + " df", 1e-9);
+    EXPECT_EQ(row["pairs_left_out"].get<int>(), m->pairs_left_out) << what;
+    const Interval ci = MeanInterval(*m, 0.95, nullptr);
+    ExpectClose(row["ci_lo"], ci.lo, what + " ci lo", 1e-12);
+    ExpectClose(row["ci_hi"], ci.hi, what + " ci hi", 1e-12);
+    auto s = SplitVariance(trials);
+    ASSERT_TRUE(s.ok()) << what << ": " << s.status().ToString();
+    ExpectClose(OrNaN(row["var_backbone"]), s->var_backbone, what + " var_B", 1e-15);
+    ExpectClose(OrNaN(row["var_data"]), s->var_data, what + " var_data", 1e-15);
+    ExpectClose(row["var_train"], s->var_train, what + " var_train", 1e-15);
+    ExpectClose(OrNaN(row["share_backbone"]), s->share_backbone, what + " share B", 1e-12);
+    ExpectClose(OrNaN(row["share_data"]), s->share_data, what + " share D", 1e-12);
+    ExpectClose(row["share_train"], s->share_train, what + " share T", 1e-12);
   }
 }
 
@@ -263,13 +280,23 @@ TEST(Stats, HolmKeepsNaNOutOfTheFamily) {
   EXPECT_TRUE(HolmAdjust({}).empty());
 }
 
-TEST(Stats, VarianceSplitErrors) {
-  EXPECT_FALSE(NestedVarianceSplit({{1.0, 2.0}}).ok());      // one data seed
-  EXPECT_FALSE(NestedVarianceSplit({{1.0}, {2.0}}).ok());    // no within-seed replicate
-  EXPECT_FALSE(NestedVarianceSplit({{1.0, 2.0}, {}}).ok());  // empty group
-  auto constant = NestedVarianceSplit({{1.0, 1.0}, {1.0, 1.0}});
+TEST(Stats, ConstantReplicatesHaveNoShares) {
+  auto constant = SplitVariance({{0, 1, 1.0}, {0, 1, 1.0}, {0, 2, 1.0}, {0, 2, 1.0}});
   ASSERT_TRUE(constant.ok());
   EXPECT_TRUE(std::isnan(constant->share_data));
+  EXPECT_TRUE(std::isnan(constant->share_train));
+  // 0.1 is not a binary fraction: its means carry rounding noise, which is no variance.
+  std::vector<Replicate> tenths;
+  for (int b : {1, 2}) {
+    for (int d : {1, 2, 3}) {
+      for (int t = 0; t < 2; ++t) tenths.push_back({b, d, 0.1});
+    }
+  }
+  auto noise = SplitVariance(tenths);
+  ASSERT_TRUE(noise.ok());
+  EXPECT_TRUE(std::isnan(noise->share_backbone));
+  EXPECT_TRUE(std::isnan(noise->share_data));
+  EXPECT_TRUE(std::isnan(noise->share_train));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 namespace chromatune::methods {
 namespace {
@@ -134,6 +135,25 @@ TEST_F(TrialEngineTest, FrozenImageFeaturesAreNotRecomputed) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(engine_->features(kClip).misses(), misses);
   EXPECT_EQ(engine_->cached_backbones(), 1u);
+}
+
+// replicates.backbone_seeds: an item with backbone_seed runs on the backbone pretrained with
+// that seed (its own checkpoint), and its frozen features are not the unseeded backbone's.
+TEST_F(TrialEngineTest, BackboneSeedLoadsThatPretrainingRun) {
+  nlohmann::json item = Item("classification", "zero-shot", nlohmann::json::object(), 0);
+  auto plain = Run(item);
+  item["backbone_seed"] = 2;
+  auto seeded = Run(item);
+  ASSERT_TRUE(plain.ok() && seeded.ok()) << seeded.status().ToString();
+  EXPECT_FALSE(plain->info.contains("backbone_seed"));
+  EXPECT_EQ(seeded->info["backbone_seed"], 2);
+  EXPECT_EQ(seeded->info["backbone"], kClip);
+  const std::string checkpoint = seeded->info["checkpoint"];
+  EXPECT_NE(checkpoint, plain->info["checkpoint"].get<std::string>());
+  std::ifstream spec(std::filesystem::path(checkpoint) / "spec.json");
+  EXPECT_EQ(nlohmann::json::parse(spec)["spec"]["seed"], 2);
+  EXPECT_EQ(engine_->cached_backbones(), 2u);
+  EXPECT_NE(&engine_->features(kClip), &engine_->features(std::string(kClip) + "&seed=2"));
 }
 
 TEST_F(TrialEngineTest, GroundingMethodsRun) {

@@ -54,6 +54,33 @@ TEST(TrialSpecTest, ErrorsNameTheField) {
   EXPECT_FALSE(ParseTrialSpec(nlohmann::json::array()).ok());
 }
 
+// backbone_seed picks the pretraining run of a builtin backbone; files have none.
+TEST(TrialSpecTest, BackboneSeedOnlyForBuiltinBackbones) {
+  auto plain = ParseTrialSpec(Item());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->backbone_seed.has_value());
+  EXPECT_EQ(ModelName(*plain), "builtin:tiny-clip");
+  nlohmann::json item = Item();
+  item["backbone_seed"] = 2;
+  auto seeded = ParseTrialSpec(item);
+  ASSERT_TRUE(seeded.ok()) << seeded.status().ToString();
+  EXPECT_EQ(seeded->backbone_seed, 2u);
+  EXPECT_EQ(ModelName(*seeded), "builtin:tiny-clip?seed=2");
+  item["backbone"] = "builtin:tiny-clip?steps=20";
+  EXPECT_EQ(ModelName(*ParseTrialSpec(item)), "builtin:tiny-clip?steps=20&seed=2");
+  item["backbone_seed"] = -1;
+  EXPECT_FALSE(ParseTrialSpec(item).ok());
+  for (const char* file : {"torchscript:/m.pt", "clip:/m.pt", "spec:/s.yaml"}) {
+    item["backbone"] = file;
+    item["backbone_seed"] = 1;
+    auto bad = ParseTrialSpec(item);
+    ASSERT_FALSE(bad.ok()) << file;
+    EXPECT_NE(bad.status().message().find("\"backbone_seed\": only builtin backbones"),
+              std::string::npos)
+        << bad.status().message();
+  }
+}
+
 TEST(ParamReaderTest, ReadsDefaultsAndReportsTheFirstBadField) {
   nlohmann::json params = {{"a", 3}, {"b", "x"}, {"c", 2.5}, {"d", true}};
   ParamReader r(params);

@@ -4,8 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "experiments/models/checkpoint.h"
+#include "experiments/sweep/backbone_ref.h"
+#include "tests/experiments/methods/thread_communicator.h"
 #include "tests/experiments/models/tiny_spec.h"
 
 namespace chromatune::models {
@@ -67,6 +70,56 @@ TEST_F(BackboneTest, NamesWithOverridesResolveToSpecs) {
   EXPECT_NE(bad_field.status().message().find("stepz"), std::string::npos);
   EXPECT_FALSE(SpecForBackboneName("builtin:tiny-clip?steps").ok());
   EXPECT_FALSE(SpecForBackboneName("builtin:tiny-clip?kind=tiny-fusion").ok());
+}
+
+// replicates.backbone_seeds: "?seed=S" is another pretraining run, so another spec hash and
+// checkpoint; an override written twice is an error rather than the last one winning.
+TEST_F(BackboneTest, SeededNamesAreOtherSpecs) {
+  auto plain = SpecForBackboneName("builtin:tiny-clip");
+  auto seeded = SpecForBackboneName(SeededBackboneName("builtin:tiny-clip", 3));
+  ASSERT_TRUE(plain.ok() && seeded.ok()) << seeded.status().ToString();
+  EXPECT_EQ(seeded->seed, 3);
+  EXPECT_NE(seeded->Hash(), plain->Hash());
+  EXPECT_NE(CheckpointDir("c", *seeded), CheckpointDir("c", *plain));
+  auto with_steps = SpecForBackboneName(SeededBackboneName("builtin:tiny-fusion?steps=7", 2));
+  ASSERT_TRUE(with_steps.ok()) << with_steps.status().ToString();
+  EXPECT_EQ(with_steps->steps, 7);
+  EXPECT_EQ(with_steps->seed, 2);
+  auto twice = SpecForBackboneName("builtin:tiny-clip?seed=2&seed=3");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("\"seed\" given twice"), std::string::npos)
+      << twice.status().message();
+}
+
+// Pretraining over 2 ranks is not the 1-rank model (each rank's contrastive loss sees its own
+// slice), so its checkpoint has its own cache entry and never stands in for the other.
+TEST_F(BackboneTest, RankCountIsPartOfTheCacheKey) {
+  static_assert(!kPretrainingRankInvariant, "drop the rank count from the key with this test");
+  const PretrainSpec spec = testing::TinySpec();
+  EXPECT_EQ(CheckpointDir(cache_.string(), spec), (cache_ / spec.Hash()).string());
+  EXPECT_EQ(CheckpointDir(cache_.string(), spec, 1), (cache_ / spec.Hash()).string());
+  EXPECT_EQ(CheckpointDir(cache_.string(), spec, 2), (cache_ / (spec.Hash() + "-ranks2")).string());
+  methods::ThreadGroup group(2);
+  std::vector<std::string> paths(2);
+  std::vector<Status> statuses(2);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.emplace_back([&, r] {
+      methods::ThreadCommunicator comm(&group, r);
+      auto b = LoadOrPretrainSpec(spec, cache_.string(), &comm, {});
+      statuses[r] = b.status();
+      if (b.ok()) paths[r] = (*b)->checkpoint_path;
+    });
+  }
+  for (auto& t : ranks) t.join();
+  ASSERT_TRUE(statuses[0].ok()) << statuses[0].ToString();
+  EXPECT_EQ(paths[0], CheckpointDir(cache_.string(), spec, 2));
+  EXPECT_TRUE(fs::exists(fs::path(paths[0]) / "spec.json"));
+  // One rank finds no 1-rank checkpoint: it pretrains its own.
+  auto single = LoadOrPretrainSpec(spec, cache_.string(), nullptr, {});
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  EXPECT_TRUE((*single)->pretrained_here);
+  EXPECT_EQ((*single)->checkpoint_path, CheckpointDir(cache_.string(), spec, 1));
 }
 
 TEST_F(BackboneTest, LoadOrPretrainByNameUsesTheSameCache) {

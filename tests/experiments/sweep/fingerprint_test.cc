@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/sha256.h"
+#include "experiments/sweep/backbone_ref.h"
 #include "tests/experiments/sweep/sweep_fixtures.h"
 
 namespace chromatune {
@@ -51,6 +52,16 @@ TEST(FingerprintTest, BuiltinBackbonesHashNameAndSpecVersion) {
   ASSERT_TRUE(fusion.ok());
   EXPECT_NE(*clip, *fusion);
   EXPECT_FALSE(BackboneFingerprint("builtin:huge").ok());
+  // A backbone seed is another pretraining run: another fingerprint per seed.
+  auto seed3 = BackboneFingerprint(SeededBackboneName("builtin:tiny-clip", 3));
+  ASSERT_TRUE(seed3.ok()) << seed3.status().message();
+  EXPECT_EQ(*seed3,
+            Sha256Hex(std::string("tiny-clip\n") + kBuiltinBackboneSpecVersion + "\nseed=3"));
+  EXPECT_NE(*seed3, *clip);
+  EXPECT_NE(*seed3, *BackboneFingerprint(SeededBackboneName("builtin:tiny-clip", 4)));
+  EXPECT_NE(*seed3, *BackboneFingerprint(SeededBackboneName("builtin:tiny-fusion", 3)));
+  EXPECT_FALSE(BackboneFingerprint("builtin:tiny-clip?seed=").ok());
+  EXPECT_FALSE(BackboneFingerprint("builtin:tiny-clip?seed=x").ok());
 }
 
 TEST(FingerprintTest, TorchscriptHashesTheFileContents) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "experiments/sweep/fingerprint.h"
 #include "experiments/sweep/trial_key.h"
 #include "tests/experiments/sweep/sweep_fixtures.h"
 
@@ -392,6 +393,50 @@ TEST(PlanTest, PlanToJson) {
   Plan empty;
   empty.name = "e";
   EXPECT_EQ(PlanJsonText(empty), PlanToJson(empty).dump());
+}
+
+// Backbone seeds: each trial, trained or not, runs once per pretraining seed (outermost of
+// the replicates); the seed enters the item and its key, and without backbone_seeds the
+// items carry no field and keep their keys.
+TEST(PlanTest, BackboneSeedsReplicateEveryTrialAndEnterTheKey) {
+  const std::string methods = "methods: [zero-shot, linear-probe]\n";
+  Plan plain = MakePlan(kHead + methods);
+  Plan seeded = MakePlan(
+      "name: p\ntask: classification\ndataset: fashion-mnist\nshots: [0, 1, 2]\n"
+      "replicates: {backbone_seeds: [5, 6], data_seeds: [1, 2, 3], train_seeds: [7, 8]}\n" +
+      methods);
+  ASSERT_EQ(plain.count, 1 + 2 * 3 * 2);
+  ASSERT_EQ(seeded.count, 2 * plain.count);
+  EXPECT_EQ(CountPlanUpperBound(Spec(kHead + methods)), plain.count);
+  for (const auto& item : plain.items) EXPECT_FALSE(item.contains("backbone_seed"));
+  // Order: zero-shot per backbone seed, then per shot count: backbone, data, train seeds.
+  std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>> order;
+  for (const auto& item : seeded.items) {
+    order.emplace_back(item["shots"], item["backbone_seed"], item["data_seed"], item["train_seed"]);
+  }
+  EXPECT_EQ(order[0], std::make_tuple(0, 5, 0, 0));
+  EXPECT_EQ(order[1], std::make_tuple(0, 6, 0, 0));
+  EXPECT_EQ(order[2], std::make_tuple(1, 5, 1, 7));
+  EXPECT_EQ(order[7], std::make_tuple(1, 5, 3, 8));
+  EXPECT_EQ(order[8], std::make_tuple(1, 6, 1, 7));
+  EXPECT_EQ(order[14], std::make_tuple(2, 5, 1, 7));
+  // Keys: distinct per backbone seed, each equal to TrialKey with the seeded fingerprint,
+  // and none equal to a key of the plan without backbone seeds.
+  std::set<std::string> keys;
+  std::set<std::string> plain_keys;
+  for (const auto& item : plain.items) plain_keys.insert(item["key"].get<std::string>());
+  for (const auto& item : seeded.items) {
+    keys.insert(item["key"].get<std::string>());
+    EXPECT_EQ(plain_keys.count(item["key"].get<std::string>()), 0u);
+  }
+  EXPECT_EQ(keys.size(), seeded.items.size());
+  const nlohmann::json& first = seeded.items[2];
+  TrialFingerprints fingerprints;
+  fingerprints.backbone = *BackboneFingerprint("builtin:tiny-clip?seed=5");
+  fingerprints.dataset = *DatasetFingerprint("fashion-mnist");
+  EXPECT_EQ(first["key"], TrialKey(first, fingerprints));
+  fingerprints.backbone = *BackboneFingerprint("builtin:tiny-clip");
+  EXPECT_NE(first["key"], TrialKey(first, fingerprints));
 }
 
 }  // namespace

@@ -396,5 +396,58 @@ TEST(SpecTest, MethodAsBareName) {
   EXPECT_EQ(r->methods[1].params.at("templates").values[0].size(), 7u);
 }
 
+// replicates.backbone_seeds: pretraining runs of a builtin backbone; absent by default.
+TEST(SpecTest, BackboneSeedsForBuiltinBackbonesOnly) {
+  auto none = ParseSweep(ClassificationHead() + "methods: [zero-shot]\n", "s.yaml");
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->backbone_seeds.empty());
+  auto seeds = ParseSweep(ClassificationHead() +
+                              "backbone: builtin:tiny-fusion\n"
+                              "replicates: {backbone_seeds: [3, 1, 2], data_seeds: [1, 2]}\n"
+                              "methods: [zero-shot]\n",
+                          "s.yaml");
+  ASSERT_TRUE(seeds.ok()) << seeds.status().message();
+  EXPECT_EQ(seeds->backbone_seeds, (std::vector<int64_t>{3, 1, 2}));  // file order
+  EXPECT_EQ(seeds->data_seeds, (std::vector<int64_t>{1, 2}));
+  auto one = ParseSweep(
+      ClassificationHead() + "replicates: {backbone_seeds: 4}\n" + "methods: [zero-shot]\n",
+      "s.yaml");
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  EXPECT_EQ(one->backbone_seeds, (std::vector<int64_t>{4}));
+  EXPECT_EQ(OnlyError(ClassificationHead() + "replicates: {backbone_seeds: [1, 1]}\n" +
+                      "methods: [zero-shot]\n"),
+            "s.yaml:5:34: replicates.backbone_seeds[1]: the value 1 is listed twice");
+  EXPECT_EQ(OnlyError(ClassificationHead() + "replicates: {backbone_seed: [1]}\n" +
+                      "methods: [zero-shot]\n"),
+            "s.yaml:5:14: replicates.backbone_seed: unknown field (did you mean "
+            "\"backbone_seeds\"?)");
+  // A file's weights have no pretraining seed: the error names the field and the backbone.
+  TempDir dir;
+  dir.Write("m.pt", "weights");
+  const std::string file =
+      dir.Write("t.yaml", ClassificationHead() + "backbone: torchscript:m.pt\n" +
+                              "replicates: {backbone_seeds: [1, 2]}\nmethods: [zero-shot]\n");
+  auto scripted = ParseSweepFile(file);
+  ASSERT_FALSE(scripted.ok());
+  ASSERT_EQ(MessageLines(scripted.status()).size(), 1u) << scripted.status().message();
+  EXPECT_EQ(MessageLines(scripted.status()).front(),
+            file +
+                ":6:30: replicates.backbone_seeds: backbone seeds are pretraining runs of a "
+                "builtin backbone (builtin:tiny-clip, builtin:tiny-fusion); torchscript: "
+                "backbones are the weights of a file: remove backbone_seeds");
+  dir.Write("c/ViT.pt", "weights");
+  dir.Write("c/bpe_simple_vocab_16e6.txt.gz", "vocab");
+  auto clip = ParseSweepFile(
+      dir.Write("c.yaml", ClassificationHead() + "backbone: clip:c/ViT.pt\n" +
+                              "replicates: {backbone_seeds: [1]}\nmethods: [zero-shot]\n"));
+  ASSERT_FALSE(clip.ok());
+  EXPECT_NE(clip.status().message().find("replicates.backbone_seeds: backbone seeds are "
+                                         "pretraining runs of a builtin backbone"),
+            std::string::npos)
+      << clip.status().message();
+  EXPECT_NE(clip.status().message().find("clip: backbones are the weights of a file"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace chromatune

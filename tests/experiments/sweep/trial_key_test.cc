@@ -74,6 +74,34 @@ TEST(TrialKeyTest, IgnoresPlacementFieldsAndSeesEveryIdentityField) {
   EXPECT_NE(TrialKey(Item(), {"bfp", "other"}), base);
 }
 
+// backbone_seed (replicates.backbone_seeds) is part of the identity only when present, so
+// keys of items without it are those from before backbone seeds existed.
+TEST(TrialKeyTest, BackboneSeedEntersOnlyWhenPresent) {
+  TrialFingerprints fp{"bfp", "dfp"};
+  nlohmann::json seeded = Item();
+  seeded["backbone_seed"] = 3;
+  nlohmann::json identity = {{"task", "classification"},
+                             {"dataset", "fashion-mnist"},
+                             {"backbone", "builtin:tiny-clip"},
+                             {"backbone_seed", 3},
+                             {"method", "coop"},
+                             {"shots", 4},
+                             {"shot_unit", "per_class"},
+                             {"data_seed", 1},
+                             {"train_seed", 2},
+                             {"params", Item()["params"]},
+                             {"backbone_fingerprint", "bfp"},
+                             {"dataset_fingerprint", "dfp"},
+                             {"code_version", kTrialCodeVersion}};
+  EXPECT_EQ(TrialKey(seeded, fp), Sha256Hex(CanonicalJson(identity)));
+  EXPECT_NE(TrialKey(seeded, fp), TrialKey(Item(), fp));
+  nlohmann::json other = seeded;
+  other["backbone_seed"] = 4;
+  EXPECT_NE(TrialKey(other, fp), TrialKey(seeded, fp));
+  // The plan's fast path agrees.
+  EXPECT_EQ(SeedKeyHasher(seeded, fp).Key(1, 2), TrialKey(seeded, fp));
+}
+
 TEST(TrialKeyTest, ParameterOrderDoesNotMatter) {
   TrialFingerprints fp{"b", "d"};
   nlohmann::json a = Item();

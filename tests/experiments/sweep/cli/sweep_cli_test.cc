@@ -161,6 +161,19 @@ TEST_F(SweepCliTest, PlanTable) {
   CliResult json = Chromatune("sweep plan " + file + " --format json");
   const std::string key = nlohmann::json::parse(json.out)["items"][1]["key"];
   EXPECT_NE(lines[3].find(key.substr(0, 16)), std::string::npos);
+  EXPECT_EQ(lines[1].find("backbone_seed"), std::string::npos);
+  // With backbone seeds, each row says which pretraining run it uses.
+  const std::string seeded =
+      dir_.Write("seeded.yaml",
+                 "name: cli\ntask: classification\ndataset: fashion-mnist\nshots: 1\n"
+                 "replicates: {backbone_seeds: [3, 4]}\nmethods: [linear-probe]\n");
+  CliResult s = Chromatune("sweep plan " + seeded);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto rows = Lines(s.out);
+  ASSERT_EQ(rows.size(), 2u + 2u);
+  EXPECT_NE(rows[1].find("shots  backbone_seed  data_seed"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[2].find("1      3              1"), std::string::npos) << rows[2];
+  EXPECT_NE(rows[3].find("1      4              1"), std::string::npos) << rows[3];
 }
 
 TEST_F(SweepCliTest, BadUsageIsExitTwo) {
