@@ -21,8 +21,7 @@ namespace fs = std::filesystem;
 const std::vector<std::string>& TopLevelKeys() {
   static const std::vector<std::string> kKeys = {
       "name",   "task",      "dataset", "backbone", "shots", "shot_unit", "replicates", "methods",
-      "search", "resources", "retries", "priority", "rerun", "objective", "precision",
-      "timeout"};
+      "search", "resources", "retries", "priority", "rerun", "objective", "precision",  "timeout"};
   return kKeys;
 }
 
