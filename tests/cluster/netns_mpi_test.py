@@ -17,6 +17,7 @@ or `ip netns add` refused by the kernel or the container)."""
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -204,6 +205,16 @@ class NetnsMpiTest(RuntimeTestCase):
             "SELECT COUNT(*) FROM attempts a JOIN worker_groups g ON g.id = a.worker_group"
             " WHERE g.ranks = ? AND a.outcome = ''", ranks)[0][0]
 
+    def groups_registered(self):
+        """Worker groups in the store; 0 while the store is absent or its schema not yet
+        created (the coordinator creates the file before its tables)."""
+        if not os.path.exists(self.db):
+            return 0
+        try:
+            return self.query("SELECT COUNT(*) FROM worker_groups")[0][0]
+        except sqlite3.OperationalError:
+            return 0
+
     def wait_until(self, predicate, timeout, what):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -238,8 +249,7 @@ class NetnsMpiTest(RuntimeTestCase):
             return p
 
         # A relaunched run resumes the same sweep in the same store.
-        run = self.launch_spanning(start_run, lambda: os.path.exists(self.db) and self.query(
-            "SELECT COUNT(*) FROM worker_groups")[0][0] > 0)
+        run = self.launch_spanning(start_run, lambda: self.groups_registered() > 0)
         seen = set()
         deadline = time.time() + 150
         while run.poll() is None and time.time() < deadline:
