@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/heap_tuning.h"
 #include "experiments/methods/head.h"
 #include "experiments/methods/prompt_learner.h"
 #include "experiments/methods/text_side.h"
@@ -55,6 +56,7 @@ torch::Tensor Normalized(const torch::Tensor& x) {
 }
 
 int Main(int argc, char** argv) {
+  TuneHeapForTensors();  // as chromatune's main does: the program users run (heap_tuning.h)
   std::map<std::string, std::string> args = {
       {"--threads", "2"}, {"--batch", "32"}, {"--ctx", "16"}, {"--warmup", "2"}, {"--reps", "10"}};
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];

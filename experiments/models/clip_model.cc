@@ -340,14 +340,24 @@ const torch::Tensor& ClipModel::W(const std::string& name) const {
 torch::Tensor ClipModel::Attention(const torch::Tensor& x, const std::string& p, int64_t heads,
                                    const torch::Tensor& mask) const {
   // x [B, T, W] -> [B, T, W]; nn.MultiheadAttention's computation with packed in-projection.
+  // The 1/sqrt(hd) scale rides on the q.k^T product (baddbmm's alpha) instead of a pass of
+  // its own over q; heads are folded into the batch so the products are plain bmm calls.
   const int64_t b = x.size(0), t = x.size(1), w = x.size(2), hd = w / heads;
   auto qkv = torch::linear(x, W(p + "in_proj_weight"), W(p + "in_proj_bias"));
   auto parts = qkv.view({b, t, 3, heads, hd}).permute({2, 0, 3, 1, 4});  // [3, B, H, T, hd]
-  auto q = parts[0] * (1.0 / std::sqrt(static_cast<double>(hd)));
-  auto scores = torch::matmul(q, parts[1].transpose(-2, -1));  // [B, H, T, T]
-  if (mask.defined()) scores = scores + mask;
-  auto out = torch::matmul(scores.softmax(-1), parts[2]);  // [B, H, T, hd]
-  out = out.permute({0, 2, 1, 3}).reshape({b, t, w});
+  auto q = parts[0].reshape({b * heads, t, hd});
+  auto k = parts[1].reshape({b * heads, t, hd});
+  auto v = parts[2].reshape({b * heads, t, hd});
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  torch::Tensor scores;  // [B*H, T, T]
+  if (mask.defined()) {
+    scores = torch::baddbmm(mask.expand({b * heads, t, t}), q, k.transpose(1, 2), 1.0, scale);
+  } else {
+    scores = torch::bmm(q, k.transpose(1, 2));
+    scores = torch::GradMode::is_enabled() ? scores * scale : scores.mul_(scale);
+  }
+  auto out = torch::bmm(scores.softmax(-1), v);  // [B*H, T, hd]
+  out = out.view({b, heads, t, hd}).permute({0, 2, 1, 3}).reshape({b, t, w});
   return torch::linear(out, W(p + "out_proj.weight"), W(p + "out_proj.bias"));
 }
 
@@ -355,12 +365,24 @@ torch::Tensor ClipModel::Block(const torch::Tensor& x, const std::string& p,
                                const torch::Tensor& mask) const {
   const int64_t width = x.size(-1);
   const int64_t heads = width / 64;
+  // Without autograd the residual sums and the activation run in place on tensors this block
+  // made: the same arithmetic, without allocating three more [B, T, 4W] buffers per block
+  // (with autograd, sigmoid's output is saved for its backward and must not be overwritten).
+  const bool in_place = !torch::GradMode::is_enabled();
   auto h = torch::layer_norm(x, {width}, W(p + "ln_1.weight"), W(p + "ln_1.bias"), kLayerNormEps);
-  auto y = x + Attention(h, p + "attn.", heads, mask);
+  auto y = Attention(h, p + "attn.", heads, mask);
+  y = in_place ? y.add_(x) : y + x;
   h = torch::layer_norm(y, {width}, W(p + "ln_2.weight"), W(p + "ln_2.bias"), kLayerNormEps);
   h = torch::linear(h, W(p + "mlp.c_fc.weight"), W(p + "mlp.c_fc.bias"));
-  h = arch_.quick_gelu ? h * torch::sigmoid(1.702 * h) : torch::gelu(h);
-  return y + torch::linear(h, W(p + "mlp.c_proj.weight"), W(p + "mlp.c_proj.bias"));
+  if (!arch_.quick_gelu) {
+    h = torch::gelu(h);
+  } else if (in_place) {
+    h.mul_(torch::sigmoid(h * 1.702));
+  } else {
+    h = h * torch::sigmoid(1.702 * h);
+  }
+  auto out = torch::linear(h, W(p + "mlp.c_proj.weight"), W(p + "mlp.c_proj.bias"));
+  return in_place ? out.add_(y) : out + y;
 }
 
 torch::Tensor ClipModel::EncodeVit(const torch::Tensor& images, const VisualPrompt& prompt) const {
