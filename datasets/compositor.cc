@@ -5,6 +5,7 @@
 
 #include "datasets/captions.h"
 #include "datasets/colors.h"
+#include "datasets/fashion_pools.h"
 
 namespace chromatune::datasets {
 
@@ -23,8 +24,9 @@ struct Layout {
 
 // Draws n items, placed without much overlap; when `distinct_pair` the scene is guaranteed
 // two items of different classes (hard-negative pairs need them).
-Layout DrawLayout(Rng* rng, const FashionMnist& train, int n, bool distinct_pair,
-                  const CompositorOptions& o) {
+Layout DrawLayout(Rng* rng, const FashionMnist& train, const std::vector<int64_t>& pool, int n,
+                  bool distinct_pair, const CompositorOptions& o) {
+  const int64_t last = static_cast<int64_t>(pool.size()) - 1;
   Layout layout;
   layout.background = PlainBackground(rng);
   std::vector<int> sizes(n);
@@ -37,7 +39,7 @@ Layout DrawLayout(Rng* rng, const FashionMnist& train, int n, bool distinct_pair
   }
   for (int i = 0; i < n; ++i) {
     SceneItem item;
-    item.source_index = rng->UniformInt(0, train.count - 1);
+    item.source_index = pool[static_cast<size_t>(rng->UniformInt(0, last))];
     item.label = train.labels[item.source_index];
     item.box = boxes[i];
     item.tint = PlainTint(rng);
@@ -46,9 +48,9 @@ Layout DrawLayout(Rng* rng, const FashionMnist& train, int n, bool distinct_pair
   if (distinct_pair) {
     // Redraw the last item until its class differs from the first's.
     while (layout.items.back().label == layout.items.front().label) {
-      SceneItem& last = layout.items.back();
-      last.source_index = rng->UniformInt(0, train.count - 1);
-      last.label = train.labels[last.source_index];
+      SceneItem& last_item = layout.items.back();
+      last_item.source_index = pool[static_cast<size_t>(rng->UniformInt(0, last))];
+      last_item.label = train.labels[last_item.source_index];
     }
   }
   return layout;
@@ -64,8 +66,9 @@ Image Render(const FashionMnist& train, const Layout& layout, int canvas) {
 
 // The example at position i of a batch; pairs share their scene seed (the pair's first
 // position) and differ in `member` only.
-CaptionExample ComposeExample(const FashionMnist& train, uint64_t seed, int64_t batch_index, int i,
-                              int pair_count, bool single, const CompositorOptions& o) {
+CaptionExample ComposeExample(const FashionMnist& train, const std::vector<int64_t>& pool,
+                              uint64_t seed, int64_t batch_index, int i, int pair_count,
+                              bool single, const CompositorOptions& o) {
   const bool in_pair = i < 2 * pair_count;
   const int member = in_pair ? i % 2 : 0;
   const int scene_position = in_pair ? i - member : i;
@@ -73,7 +76,7 @@ CaptionExample ComposeExample(const FashionMnist& train, uint64_t seed, int64_t 
 
   const int lo = in_pair ? std::max(2, o.min_items) : o.min_items;
   const int n = single ? 1 : static_cast<int>(rng.UniformInt(lo, std::max(lo, o.max_items)));
-  const Layout layout = DrawLayout(&rng, train, n, in_pair, o);
+  const Layout layout = DrawLayout(&rng, train, pool, n, in_pair, o);
   std::vector<int> labels;
   std::vector<Box> boxes;
   for (const SceneItem& item : layout.items) {
@@ -187,11 +190,14 @@ CaptionBatch ComposeCaptionBatch(const FashionMnist& train, uint64_t seed, int64
                                static_cast<int>(std::lround(options.single_item_fraction *
                                                             static_cast<double>(batch_size))));
   const int first_single = batch_size - singles;
+  // Items come from the pretraining pool only (fashion_pools.h); one pass over the labels,
+  // ~0.05 ms against ~3 ms for composing a batch of 128.
+  const std::vector<int64_t> pool = MakeFashionTrainPools(train.labels).pretrain;
   CaptionBatch batch;
   batch.examples.reserve(static_cast<size_t>(end - begin));
   for (int i = begin; i < end; ++i) {
     batch.examples.push_back(
-        ComposeExample(train, seed, batch_index, i, pair_count, i >= first_single, options));
+        ComposeExample(train, pool, seed, batch_index, i, pair_count, i >= first_single, options));
   }
   return batch;
 }

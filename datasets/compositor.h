@@ -1,9 +1,10 @@
 // Compositor: the deterministic pretraining corpus of captioned RGB canvases, built from the
-// Fashion-MNIST TRAIN split only (the test split is reserved for FashionRef and evaluation).
+// pretraining pool of Fashion-MNIST's TRAIN split only (fashion_pools.h: the validation and
+// support pools and the test split are never shown to the backbone).
 //
-// An example is a canvas (default 56x56) with 1..max_items items: random train items, square
-// sides in [min_item_size, max_item_size], placed with little overlap, each in a tint (70%
-// near-white gray, 30% a pale random hue), on a dark background (gray 0..40). With
+// An example is a canvas (default 56x56) with 1..max_items items: random pretraining-pool
+// items, square sides in [min_item_size, max_item_size], placed with little overlap, each in
+// a tint (70% near-white gray, 30% a pale random hue), on a dark background (gray 0..40). With
 // block_probability one item is marked with a translucent colour block (its box) or, with
 // mask_probability, its silhouette mask, in a BlockPalette() colour jittered +-20 per
 // channel, alpha in [min_alpha, max_alpha]; the caption then names the marked item and the

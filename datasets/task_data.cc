@@ -4,8 +4,10 @@
 
 #include "datasets/coop_split.h"
 #include "datasets/fashion_mnist.h"
+#include "datasets/fashion_pools.h"
 #include "datasets/image_cache.h"
 #include "datasets/refexp.h"
+#include "datasets/rng.h"
 #include "datasets/shift.h"
 #include "datasets/sources/fewshot.h"
 #include "datasets/sources/manifest.h"
@@ -32,24 +34,73 @@ std::vector<int> AsInts(const std::vector<uint8_t>& labels) {
   return {labels.begin(), labels.end()};
 }
 
+// Fashion-MNIST classification (fashion_pools.h): support sets from the train split's
+// support pool, CoOp's min(K, 4)-per-class validation shots from its val pool; evaluation on
+// EvaluationSubset of the test split, or on the splits the sweep lists ("val" is the whole
+// val pool, 200 per class; "test" the test subset). `domain` renders the support; the sweep's
+// eval.domain (shift) renders every evaluated set in the shifted domain instead.
 Result<ClassificationTask> FashionClassification(Domain domain, const FewShotSpec& spec,
                                                  const TaskDataOptions& o) {
   CT_ASSIGN_OR_RETURN(auto train, LoadFashionMnist(FashionSplit::kTrain, o.fashion_dir));
   CT_ASSIGN_OR_RETURN(auto test, LoadFashionMnist(FashionSplit::kTest, o.fashion_dir));
+  const FashionTrainPools pools = MakeFashionTrainPools(train->labels);
+  const Domain eval_domain = o.dataset.eval.domain == "shift" ? Domain::kShift : domain;
   ClassificationTask task;
   task.class_names.assign(FashionClassWords().begin(), FashionClassWords().end());
-  CT_ASSIGN_OR_RETURN(auto support, SampleSupport(AsInts(train->labels), kFashionClasses, spec));
-  auto render = [&](const FashionMnist& split, const std::vector<int64_t>& indices,
+  auto render = [&](const FashionMnist& split, const std::vector<int64_t>& indices, Domain d,
                     ClassificationSet* set) {
     for (int64_t i : indices) {
       set->images.push_back(
-          RenderClassificationItem(split.item(i), o.image_size, domain, split.split, i));
+          RenderClassificationItem(split.item(i), o.image_size, d, split.split, i));
       set->labels.push_back(split.labels[static_cast<size_t>(i)]);
       set->source_ids.push_back(i);
     }
   };
-  render(*train, support, &task.support);
-  render(*test, EvaluationSubset(AsInts(test->labels), kFashionClasses, o.eval_size), &task.eval);
+  // Positions `picked` in a pool, as split indices.
+  auto of_pool = [](const std::vector<int64_t>& pool, const std::vector<int64_t>& picked) {
+    std::vector<int64_t> indices;
+    for (int64_t k : picked) indices.push_back(pool[static_cast<size_t>(k)]);
+    return indices;
+  };
+  CT_ASSIGN_OR_RETURN(auto support,
+                      SampleSupport(PoolLabels(*train, pools.support), kFashionClasses, spec));
+  render(*train, of_pool(pools.support, support), domain, &task.support);
+
+  const std::vector<std::string>& splits = o.dataset.eval.splits;
+  const bool val_evaluated = std::find(splits.begin(), splits.end(), "val") != splits.end();
+  if (spec.shots > 0 && !val_evaluated) {  // as sources/fewshot.h: never from evaluated data
+    FewShotSpec val;
+    val.shots = std::min(spec.shots, kMaxValShotsPerClass);
+    val.unit = ShotUnit::kPerClass;
+    val.data_seed = MixSeed(kValShotsStream, spec.data_seed);
+    CT_ASSIGN_OR_RETURN(auto picked,
+                        SampleSupportUpTo(PoolLabels(*train, pools.val), kFashionClasses, val));
+    render(*train, of_pool(pools.val, picked), domain, &task.val);
+  }
+  auto evaluated = [&](const std::string& split, ClassificationSet* set) {
+    if (split == "val") {
+      const std::vector<int> labels = PoolLabels(*train, pools.val);
+      render(*train, of_pool(pools.val, EvaluationSubset(labels, kFashionClasses, o.eval_size)),
+             eval_domain, set);
+    } else {
+      render(*test, EvaluationSubset(AsInts(test->labels), kFashionClasses, o.eval_size),
+             eval_domain, set);
+    }
+  };
+  if (splits.empty()) {  // the default: the test subset, reported as "accuracy" alone
+    evaluated("test", &task.eval);
+    return task;
+  }
+  for (size_t k = 0; k < splits.size(); ++k) {
+    ClassificationSet set;
+    evaluated(splits[k], &set);
+    if (k == 0) {
+      task.eval = std::move(set);
+      task.eval_split = splits[k];
+    } else {
+      task.more_evals.emplace_back(splits[k], std::move(set));
+    }
+  }
   return task;
 }
 
@@ -141,6 +192,9 @@ Result<GroundingTask> FashionGrounding(Domain domain, const FewShotSpec& spec,
   for (const GroundingExample& ex : pool) labels.push_back(ex.target_label);
   CT_ASSIGN_OR_RETURN(auto support, SampleSupport(labels, kFashionClasses, spec));
   for (int64_t i : support) task.support.push_back(std::move(pool[static_cast<size_t>(i)]));
+  // The sweep's eval.domain (shift) renders the evaluation scenes shifted: support from the
+  // plain set, evaluation on the shifted one (CoOp's domain-generalisation protocol).
+  if (o.dataset.eval.domain == "shift") ref.domain = Domain::kShift;
   CT_ASSIGN_OR_RETURN(task.eval, MakeFashionRef(FashionRefPool::kEval, o.eval_size, ref));
   return task;
 }

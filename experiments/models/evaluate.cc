@@ -5,6 +5,7 @@
 #include "datasets/captions.h"
 #include "datasets/colors.h"
 #include "datasets/fashion_mnist.h"
+#include "datasets/fashion_pools.h"
 #include "datasets/fashion_ref.h"
 #include "datasets/shift.h"
 #include "experiments/models/image_tensor.h"
@@ -99,29 +100,40 @@ datasets::Image PaletteImage(const datasets::GroundingExample& ex) {
 }  // namespace
 
 Result<double> ZeroShotAccuracy(VisionLanguageModel& model, const ZeroShotEvalOptions& options) {
-  CT_ASSIGN_OR_RETURN(
-      auto test, datasets::LoadFashionMnist(datasets::FashionSplit::kTest, options.fashion_dir));
+  const auto which =
+      options.val_pool ? datasets::FashionSplit::kTrain : datasets::FashionSplit::kTest;
+  CT_ASSIGN_OR_RETURN(auto split, datasets::LoadFashionMnist(which, options.fashion_dir));
+  std::vector<int64_t> items;  // indices into `split`
+  if (options.val_pool) {
+    items = datasets::MakeFashionTrainPools(split->labels).val;
+  } else {
+    items.resize(static_cast<size_t>(split->count));
+    for (int64_t i = 0; i < split->count; ++i) items[static_cast<size_t>(i)] = i;
+  }
   torch::NoGradGuard no_grad;
   std::vector<std::string> prompts;
   for (const std::string& w : datasets::FashionClassWords()) {
     prompts.push_back(Fill(options.prompt_template, w));
   }
   auto text = Normalized(model.EncodeTexts(prompts));
-  const int64_t n = options.limit > 0 ? std::min(options.limit, test->count) : test->count;
+  const auto total = static_cast<int64_t>(items.size());
+  const int64_t n = options.limit > 0 ? std::min(options.limit, total) : total;
   const auto domain = options.shifted ? datasets::Domain::kShift : datasets::Domain::kPlain;
   const int canvas = static_cast<int>(model.image_size());
   int64_t correct = 0;
   for (int64_t begin = 0; begin < n; begin += kEvalBatch) {
     const int64_t end = std::min(n, begin + kEvalBatch);
     std::vector<datasets::Image> images;
-    for (int64_t i = begin; i < end; ++i) {
-      images.push_back(datasets::RenderClassificationItem(test->item(i), canvas, domain,
-                                                          datasets::FashionSplit::kTest, i));
+    for (int64_t k = begin; k < end; ++k) {
+      const int64_t i = items[static_cast<size_t>(k)];
+      images.push_back(
+          datasets::RenderClassificationItem(split->item(i), canvas, domain, which, i));
     }
     auto img = Normalized(model.EncodeImage(ImagesToTensor(images), {}));
     auto pred = torch::matmul(img, text.t()).argmax(1).cpu();
-    for (int64_t i = begin; i < end; ++i)
-      correct += pred[i - begin].item<int64_t>() == test->labels[i];
+    for (int64_t k = begin; k < end; ++k) {
+      correct += pred[k - begin].item<int64_t>() == split->labels[items[static_cast<size_t>(k)]];
+    }
   }
   return static_cast<double>(correct) / static_cast<double>(n);
 }

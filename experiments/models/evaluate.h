@@ -25,6 +25,9 @@ struct ZeroShotEvalOptions {
   std::string prompt_template = "a photo of a {}.";
   int64_t limit = 0;     // 0 = the whole test split (10,000 items)
   bool shifted = false;  // render in the fashion-mnist-shift domain
+  // The train split's validation pool (2,000 images, datasets/fashion_pools.h) instead of the
+  // test split: what recipes are chosen on; the test split is for reporting only.
+  bool val_pool = false;
   std::string fashion_dir;
 };
 

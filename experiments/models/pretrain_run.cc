@@ -34,6 +34,12 @@ Result<nlohmann::json> Evaluate(Backbone& backbone, const PretrainRunOptions& op
     note(std::string("CPT zero-shot grounding, 3 items, ") + protocol, score->accuracy);
   }
   if (backbone.dual) {
+    // Recipes are chosen on the validation pool; the test split is reported, never chosen on.
+    ZeroShotEvalOptions val;
+    val.val_pool = true;
+    CT_ASSIGN_OR_RETURN(out["zero_shot_val"], ZeroShotAccuracy(*backbone.dual, val));
+    note("zero-shot \"" + val.prompt_template + "\", plain validation pool",
+         out["zero_shot_val"].get<double>());
     for (bool shifted : {false, true}) {
       ZeroShotEvalOptions z;
       z.limit = options.zero_shot_limit;

@@ -38,6 +38,14 @@ const std::map<std::string, Setter>& Setters() {
          s.kind = v.get<std::string>();
          return Status::Ok();
        }},
+      {"corpus",
+       [](PretrainSpec&, const nlohmann::json& v) {
+         // One corpus exists; the field is there so checkpoints say what they saw.
+         if (v != nlohmann::json(kPretrainCorpus)) {
+           return InvalidArgument(std::string("must be \"") + kPretrainCorpus + "\"");
+         }
+         return Status::Ok();
+       }},
       {"image_size", Field(&PretrainSpec::image_size)},
       {"conv_widths",
        [](PretrainSpec& s, const nlohmann::json& v) {
@@ -131,6 +139,9 @@ nlohmann::json PretrainSpec::CanonicalJson() const {
       {"weight_decay", weight_decay},
       {"warmup_steps", warmup_steps},
       {"seed", seed},
+      // The images pretraining draws from (datasets/fashion_pools.h): checkpoints pretrained
+      // on the whole train split before the pools existed are other models.
+      {"corpus", kPretrainCorpus},
   };
 }
 

@@ -15,6 +15,11 @@
 
 namespace chromatune::models {
 
+// What every builtin backbone is pretrained on: the pretraining pool of Fashion-MNIST's train
+// split (datasets/fashion_pools.h). Part of the spec's canonical form, so the checkpoint
+// cache key and every trial key changed when the pools were introduced.
+inline constexpr const char* kPretrainCorpus = "fashion-mnist-train/pretrain-pool";
+
 struct PretrainSpec {
   // "tiny-clip" (dual encoder, contrastive) or "tiny-fusion" (single stream, MLM + ITM).
   std::string kind = "tiny-clip";

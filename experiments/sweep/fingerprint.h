@@ -29,7 +29,8 @@ namespace chromatune {
 // Bump when the builtin backbone definitions or their pretraining recipe change.
 inline constexpr const char* kBuiltinBackboneSpecVersion = "builtin-backbones-1";
 // Bump when the Fashion-MNIST compositor, FashionRef or the shift renderer change.
-inline constexpr const char* kFashionGeneratorVersion = "fashion-generator-1";
+// 2: support, validation and pretraining pools (datasets/fashion_pools.h); eval.domain.
+inline constexpr const char* kFashionGeneratorVersion = "fashion-generator-2";
 
 // Where Fashion-MNIST's IDX files are: $CHROMATUNE_FASHION_MNIST_DIR if set, else
 // /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
+#include "datasets/fashion_pools.h"
 #include "datasets/image_io.h"
 #include "tests/datasets/temp_dir.h"
 
@@ -126,6 +128,71 @@ TEST(TaskDataTest, ErrorsNameTheDataset) {
   EXPECT_NE(too_many.status().message().find("dataset fashion-mnist: shots: 7000 per class"),
             std::string::npos)
       << too_many.status().message();
+}
+
+// Support shots come from the support pool, validation shots and the `val` split from the val
+// pool, and only the test split is reported by default (fashion_pools.h).
+TEST(TaskDataTest, FashionMnistDrawsFromItsPools) {
+  auto train = LoadFashionMnist(FashionSplit::kTrain);
+  ASSERT_TRUE(train.ok());
+  const FashionTrainPools pools = MakeFashionTrainPools((*train)->labels);
+  const std::set<int64_t> support(pools.support.begin(), pools.support.end());
+  const std::set<int64_t> val(pools.val.begin(), pools.val.end());
+  TaskDataOptions o;
+  o.eval_size = 100;
+  for (uint64_t seed : {1, 2, 3}) {
+    auto task = LoadClassificationTask("fashion-mnist", {16, ShotUnit::kPerClass, seed}, o);
+    ASSERT_TRUE(task.ok()) << task.status().ToString();
+    ASSERT_EQ(task->support.source_ids.size(), 160u);
+    for (int64_t id : task->support.source_ids) EXPECT_TRUE(support.count(id)) << id;
+    ASSERT_EQ(task->val.source_ids.size(), 40u);  // min(K, 4) per class
+    for (int64_t id : task->val.source_ids) EXPECT_TRUE(val.count(id)) << id;
+    EXPECT_TRUE(task->eval_split.empty());  // the default: the test subset as "accuracy"
+  }
+
+  o.dataset.eval.splits = {"val", "test"};
+  auto both = LoadClassificationTask("fashion-mnist", {4, ShotUnit::kPerClass, 1}, o);
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->eval_split, "val");
+  ASSERT_EQ(both->eval.source_ids.size(), 100u);
+  for (int64_t id : both->eval.source_ids) EXPECT_TRUE(val.count(id)) << id;
+  std::vector<int> per_class(10, 0);
+  for (int l : both->eval.labels) ++per_class[l];
+  EXPECT_EQ(per_class, std::vector<int>(10, 10));
+  ASSERT_EQ(both->more_evals.size(), 1u);
+  EXPECT_EQ(both->more_evals[0].first, "test");
+  TaskDataOptions test_only;
+  test_only.eval_size = o.eval_size;
+  auto plain = LoadClassificationTask("fashion-mnist", {4, ShotUnit::kPerClass, 1}, test_only);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(both->more_evals[0].second.source_ids, plain->eval.source_ids);
+  // Val evaluated: no validation shots drawn from it.
+  EXPECT_TRUE(both->val.images.empty());
+}
+
+// eval.domain: shift keeps the plain support and renders the evaluated items shifted.
+TEST(TaskDataTest, EvalDomainShiftEvaluatesShiftedAfterPlainSupport) {
+  TaskDataOptions o;
+  o.eval_size = 20;
+  auto plain = LoadClassificationTask("fashion-mnist", {1, ShotUnit::kPerClass, 2}, o);
+  auto shifted_set = LoadClassificationTask("fashion-mnist-shift", {1, ShotUnit::kPerClass, 2}, o);
+  o.dataset.eval.domain = "shift";
+  auto dg = LoadClassificationTask("fashion-mnist", {1, ShotUnit::kPerClass, 2}, o);
+  ASSERT_TRUE(plain.ok() && shifted_set.ok() && dg.ok());
+  EXPECT_EQ(dg->support.images, plain->support.images);
+  EXPECT_EQ(dg->eval.images, shifted_set->eval.images);
+  EXPECT_NE(dg->eval.images, plain->eval.images);
+
+  auto ref_plain = LoadGroundingTask("fashion-ref", {1, ShotUnit::kPerClass, 2}, o);
+  TaskDataOptions p;
+  p.eval_size = 20;
+  auto ref_default = LoadGroundingTask("fashion-ref", {1, ShotUnit::kPerClass, 2}, p);
+  auto ref_shift = LoadGroundingTask("fashion-ref-shift", {1, ShotUnit::kPerClass, 2}, p);
+  ASSERT_TRUE(ref_plain.ok() && ref_default.ok() && ref_shift.ok());
+  ASSERT_EQ(ref_plain->eval.size(), ref_shift->eval.size());
+  EXPECT_TRUE(ref_plain->eval[0].image == ref_shift->eval[0].image);
+  EXPECT_FALSE(ref_plain->eval[0].image == ref_default->eval[0].image);
+  EXPECT_TRUE(ref_plain->support[0].image == ref_default->support[0].image);
 }
 
 }  // namespace
