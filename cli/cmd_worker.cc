@@ -97,6 +97,17 @@ int RunWorkerCommand(const WorkerArgs& args) {
     }
     world = std::move(comm).value();
   }
+  // Resolved before registering, so `status` shows where the group computes and a device
+  // that is not there (`--device cuda` without a GPU) stops the group at once instead of
+  // failing every trial it would lease.
+  auto device = RunnerDevice(runner_options);
+  if (!device.ok()) {
+    std::cerr << "chromatune worker: --device: " << device.status().message() << "\n";
+    if (note.ok()) std::filesystem::remove(*note);
+    if (mpi) MpiEnv::Abort(kExitBadInput);
+    return kExitBadInput;
+  }
+  options.device = *device;
   Status s = worker::RunWorker(options, world.get(), runner);
   world.reset();
   if (note.ok()) std::filesystem::remove(*note);
