@@ -43,6 +43,11 @@ CommandRegistrar registrar("pretrain", [](CLI::App& root) {
   app->add_option("--cache-dir", args->run.cache_dir, "Checkpoint cache directory")
       ->capture_default_str();
   app->add_option("--threads", args->run.threads, "LibTorch threads (overrides the spec)");
+  args->run.device = "auto";  // as `worker` and `trial`: the GPU when there is one
+  app->add_option("--device", args->run.device,
+                  "where pretraining computes: auto (a GPU when there is one), cpu, cuda or "
+                  "cuda:N; the checkpoint is the same file whatever the device")
+      ->capture_default_str();
   app->add_flag("--evaluate", args->run.evaluate,
                 "Measure zero-shot accuracy and CPT zero-shot grounding afterwards");
   app->add_option("--eval-limit", args->run.zero_shot_limit,

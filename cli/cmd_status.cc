@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "coordinator/auth.h"
 #include "coordinator/protocol/coordinator_client.h"
+#include "coordinator/protocol/group_devices.h"
 
 namespace chromatune::cli {
 namespace {
@@ -46,14 +47,19 @@ void PrintStatus(const nlohmann::json& s) {
                 static_cast<long long>(p.value("stored", 0)),
                 static_cast<long long>(p.value("total", 0)));
   }
-  std::printf("\n%-6s %-20s %5s %5s %-24s %s\n", "GROUP", "HOST", "RANKS", "FREE", "TRIALS",
-              "LAST SEEN");
+  // DEVICES: where each rank computes (coordinator/protocol/group_devices.h): "cpu",
+  // "2x cpu", "cuda:0 (NVIDIA H100 80GB HBM3)"; "-" for workers from before issue 16.
+  std::printf("\n%-6s %-20s %5s %5s %-28s %-24s %s\n", "GROUP", "HOST", "RANKS", "FREE", "DEVICES",
+              "TRIALS", "LAST SEEN");
   for (const auto& g : s.value("groups", nlohmann::json::array())) {
     // A labelled group (`worker --label`, set by `chromatune run`) shows "host [label]".
     std::string host = g.value("host", std::string());
     if (g.contains("label")) host += " [" + g.value("label", std::string()) + "]";
-    std::printf("%-6lld %-20s %5d %5d %-24s %.1f s ago\n", static_cast<long long>(g.value("id", 0)),
-                host.c_str(), g.value("ranks", 0), g.value("free_ranks", 0),
+    const std::string devices =
+        protocol::GroupDevicesText(g.value("devices", nlohmann::json::array()));
+    std::printf("%-6lld %-20s %5d %5d %-28s %-24s %.1f s ago\n",
+                static_cast<long long>(g.value("id", 0)), host.c_str(), g.value("ranks", 0),
+                g.value("free_ranks", 0), devices.c_str(),
                 g.value("trials", nlohmann::json::array()).dump().c_str(),
                 g.value("last_seen_ms_ago", 0) / 1000.0);
   }

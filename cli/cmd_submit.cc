@@ -120,6 +120,11 @@ const CommandRegistrar kRegisterSubmit("submit", [](CLI::App& root) {
   app->add_option("--gpus-per-rank", slurm.gpus_per_rank, "GPUs per rank (--gpus-per-task)")
       ->needs(launcher)
       ->capture_default_str();
+  app->add_option("--trials-per-gpu", slurm.trials_per_gpu,
+                  "trials per GPU: a one-rank group holding several GPUs (--gpus-per-rank) runs "
+                  "one worker group per GPU times this many (chromatune worker --trials-per-gpu)")
+      ->needs(launcher)
+      ->capture_default_str();
   app->add_option("--time", slurm.time_limit, "time limit of every job (sbatch --time)")
       ->needs(launcher);
   app->add_option("--mpi", slurm.mpi, "srun --mpi plugin for groups of several ranks")

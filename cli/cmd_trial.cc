@@ -8,12 +8,14 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "cli/command.h"
 #include "cli/runner_setup.h"
 #include "common/communicator.h"
 #include "experiments/runner.h"
+#include "worker/device_comm.h"
 
 namespace chromatune::cli {
 namespace {
@@ -68,6 +70,10 @@ int RunTrial(const TrialArgs& args) {
   LocalCommunicator comm;
   TrialContext ctx;
   ctx.comm = &comm;
+  // A one-rank trial reduces nothing, unless CHROMATUNE_REDUCE_ONE_RANK=1 asks it to (figure
+  // (d) of bench/gpu/run.sh): on a GPU, over a one-rank NCCL communicator made here.
+  std::unique_ptr<Communicator> device_comm;
+  ctx.device_comm = worker::DeviceCommFor(comm, &device_comm);
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   if (!args.quiet) {
     ctx.progress = [&last](double fraction, const std::string& note) {

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <sstream>
+#include <vector>
 
 #include "cli/command.h"
 #include "cli/runner_setup.h"
@@ -14,7 +16,9 @@
 #include "coordinator/auth.h"
 #include "experiments/runner.h"
 #include "worker/crash_notes.h"
+#include "worker/gpu_packing.h"
 #include "worker/mpi_env.h"
+#include "worker/packed_groups.h"
 #include "worker/signals.h"
 #include "worker/worker.h"
 
@@ -32,7 +36,30 @@ struct WorkerArgs {
   double long_poll_s = 2;
   double lease_ahead_s = 5;
   std::string label;
+  int trials_per_gpu = 1;
 };
+
+// The command line of one packed group: these options, without --device (each gets its own)
+// and --trials-per-gpu (a child with a chosen device never packs again).
+std::vector<std::string> PackedGroupArgs(const WorkerArgs& args) {
+  std::vector<std::string> out = {"worker", "--coordinator", args.coordinator};
+  auto add = [&out](const char* name, const std::string& value) {
+    if (value.empty()) return;
+    out.push_back(name);
+    out.push_back(value);
+  };
+  add("--token-file", args.token_file);
+  add("--ca", args.ca_file);
+  add("--crash-dir", args.crash_dir);
+  add("--cache-dir", args.cache_dir);
+  if (args.threads > 0) add("--threads", std::to_string(args.threads));
+  std::ostringstream poll, ahead;
+  poll << args.long_poll_s;
+  ahead << args.lease_ahead_s;
+  add("--long-poll", poll.str());
+  add("--lease-ahead", ahead.str());
+  return out;
+}
 
 std::string DefaultCrashDir() {
   const char* tmp = std::getenv("TMPDIR");
@@ -69,6 +96,28 @@ int RunWorkerCommand(const WorkerArgs& args) {
     std::cerr << "chromatune worker: " << launch.status().message() << "\n";
     return kExitBadInput;
   }
+  // One process that sees several GPUs (a hand-started worker, or a Slurm task holding a
+  // node's GPUs) runs one group per GPU, `--trials-per-gpu` per GPU, as `chromatune run`
+  // does: it becomes their supervisor (worker/packed_groups.h).
+  const std::vector<std::string> packed = worker::NodeGroupDevices(
+      worker::VisibleGpuCount(), launch->size, args.device, args.trials_per_gpu);
+  if (!packed.empty()) {
+    worker::InstallSignalHandlers("");
+    worker::PackedGroups groups;
+    std::error_code ec;
+    groups.executable = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    groups.args = PackedGroupArgs(args);
+    groups.devices = packed;
+    groups.label = args.label;
+    spdlog::info("worker: {} packed groups on {} visible GPUs ({} per GPU)", packed.size(),
+                 worker::VisibleGpuCount(), args.trials_per_gpu);
+    Status s = worker::RunPackedGroups(groups);
+    if (!s.ok()) {
+      std::cerr << "chromatune worker: " << s.message() << "\n";
+      return kExitFailure;
+    }
+    return kExitOk;
+  }
   auto note = worker::CrashNotePath(options.crash_dir, getpid());
   worker::InstallSignalHandlers(note.ok() ? *note : "");
 
@@ -97,6 +146,17 @@ int RunWorkerCommand(const WorkerArgs& args) {
     }
     world = std::move(comm).value();
   }
+  // Resolved before registering, so `status` shows where the group computes and a device
+  // that is not there (`--device cuda` without a GPU) stops the group at once instead of
+  // failing every trial it would lease.
+  auto device = RunnerDevice(runner_options);
+  if (!device.ok()) {
+    std::cerr << "chromatune worker: --device: " << device.status().message() << "\n";
+    if (note.ok()) std::filesystem::remove(*note);
+    if (mpi) MpiEnv::Abort(kExitBadInput);
+    return kExitBadInput;
+  }
+  options.device = *device;
   Status s = worker::RunWorker(options, world.get(), runner);
   world.reset();
   if (note.ok()) std::filesystem::remove(*note);
@@ -138,6 +198,12 @@ const CommandRegistrar kRegisterWorker("worker", [](CLI::App& root) {
   app->add_option("--label", args->label,
                   "a name for this group, shown by `chromatune status` (chromatune run sets it "
                   "to find groups that never registered)");
+  app->add_option("--trials-per-gpu", args->trials_per_gpu,
+                  "with --device auto or cuda, a one-rank worker that sees several GPUs (or "
+                  "this is above 1) runs one group per visible GPU times this many, each on "
+                  "its GPU (docs/gpu.md, \"Packing\")")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app->add_option("--lease-ahead", args->lease_ahead_s,
                   "lease the next round while the current one runs, when the previous round "
                   "took less than this many seconds (0: never)")

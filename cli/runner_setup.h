@@ -8,10 +8,19 @@
 // processes). LibTorch-free header.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
 #include "experiments/runner.h"
 
 namespace chromatune::cli {
 
 void ConfigureRunner(TrialRunner& runner);
+
+// Where trials of a runner with `options` compute on this rank, in the form a worker group
+// registers (coordinator/protocol/group_devices.h): options.device resolved for the local
+// rank as the trials resolve it (experiments/models/device_choice.h), so `cuda` without a
+// GPU is the same error naming the request. Without LibTorch only `noop` runs: the CPU.
+Result<nlohmann::json> RunnerDevice(const RunnerOptions& options);
 
 }  // namespace chromatune::cli

@@ -6,6 +6,7 @@
 
 #include "common/version.h"
 #include "coordinator/json_fields.h"
+#include "coordinator/protocol/group_devices.h"
 #include "coordinator/protocol/wire.h"
 
 namespace chromatune::coordinator {
@@ -193,9 +194,10 @@ HttpResponse Api::Route(const HttpRequest& req, const Identity& who, const Respo
     info.ranks = static_cast<int>(*ranks);
     info.host = *host;
     info.version = *version;
+    // Optional: workers before issue 16 send ["cpu", ...] or nothing (group_devices.h).
     info.devices = j->value("devices", nlohmann::json::array());
-    if (!info.devices.is_array()) {
-      return HttpResponse::Error(400, route + ": field \"devices\": expected a list");
+    if (Status s = protocol::CheckGroupDevices(info.devices); !s.ok()) {
+      return HttpResponse::Error(400, route + ": field " + s.message());
     }
     auto reg = coordinator_->RegisterGroup(info, *label);
     if (!reg.ok()) return FromStatus(reg.status());

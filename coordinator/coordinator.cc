@@ -92,7 +92,8 @@ Status Coordinator::Recover() {
     owners[g.id] = g.user;
     if (g.state == "active") groups.push_back(std::move(g));
   }
-  for (const auto& g : groups) groups_[g.id] = GroupState{g.ranks, g.host, now, "", g.user, 0};
+  for (const auto& g : groups)
+    groups_[g.id] = GroupState{g.ranks, g.host, now, "", g.user, 0, g.devices};
   int64_t extended = 0;
   for (TrialState state : {TrialState::kLeased, TrialState::kRunning}) {
     TrialFilter filter;
@@ -133,7 +134,7 @@ Result<Coordinator::Registration> Coordinator::RegisterGroup(const WorkerGroupIn
   auto registered = store_->RegisterWorkerGroup(info);
   if (!registered.ok()) return StoreWrite(registered.status(), "register worker groups");
   const int64_t id = *registered;
-  groups_[id] = GroupState{info.ranks, info.host, Now(), label, info.user, 0};
+  groups_[id] = GroupState{info.ranks, info.host, Now(), label, info.user, 0, info.devices};
   spdlog::info("coordinator: worker group {} registered ({} ranks on {}, user {})", id, info.ranks,
                info.host, info.user);
   Registration r;
@@ -701,6 +702,7 @@ Result<nlohmann::json> Coordinator::StatusReport() {
     groups.push_back({{"id", id},
                       {"host", g.host},
                       {"ranks", g.ranks},
+                      {"devices", g.devices},
                       {"free_ranks", free_ranks},
                       {"trials", std::move(trials)},
                       {"user", g.owner},

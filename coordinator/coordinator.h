@@ -225,6 +225,8 @@ class Coordinator {
     std::string label;
     std::string owner;         // the user whose token registered it
     int expired_in_a_row = 0;  // leases expired since its last completion/failure/release
+    // As registered: one entry per rank (coordinator/protocol/group_devices.h), for status.
+    nlohmann::json devices = nlohmann::json::array();
   };
   struct Quarantined {
     std::string host;

@@ -191,9 +191,11 @@ struct WorkerGroupInfo {
   int64_t id = 0;  // assigned by RegisterWorkerGroup
   std::string host;
   int ranks = 1;
-  nlohmann::json devices = nlohmann::json::array();  // e.g. ["cpu", "cpu"] or GPU names
-  std::string version;                               // chromatune version of the worker
-  std::string state;                                 // active | gone
+  // One entry per rank (coordinator/protocol/group_devices.h): {"kind": "cpu"}, or {"kind":
+  // "cuda", "index": N, "name": ...}; strings ("cpu") from workers before issue 16.
+  nlohmann::json devices = nlohmann::json::array();
+  std::string version;  // chromatune version of the worker
+  std::string state;    // active | gone
   // The user and role of the token that registered the group ('' for groups registered
   // before schema 4). Fencing accepts a trial's reports only from this user; reuse draws
   // only on results of groups whose role is "worker" or "admin" (or '').

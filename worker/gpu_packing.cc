@@ -52,4 +52,14 @@ std::string PackedDevice(int group, int gpus, int ranks, int per_gpu) {
   return "cuda:" + std::to_string(set * ranks);
 }
 
+std::vector<std::string> NodeGroupDevices(int gpus, int launch_ranks, const std::string& device,
+                                          int per_gpu) {
+  if (launch_ranks > 1 || gpus <= 0 || (device != "auto" && device != "cuda")) return {};
+  const int groups = PackedGroupCount(gpus, 1, per_gpu);
+  if (groups <= 1) return {};
+  std::vector<std::string> devices;
+  for (int g = 0; g < groups; ++g) devices.push_back(PackedDevice(g, gpus, 1, per_gpu));
+  return devices;
+}
+
 }  // namespace chromatune::worker

@@ -27,4 +27,13 @@ int PackedGroupCount(int gpus, int ranks, int per_gpu);
 // wrap around. Requires gpus >= 1.
 std::string PackedDevice(int group, int gpus, int ranks, int per_gpu);
 
+// The groups a one-process `chromatune worker` runs on its node (hand-started, or one Slurm
+// task holding GPUs: `submit --launcher slurm --gpus-per-rank G`): one `--device` per group,
+// PackedGroupCount(gpus, 1, per_gpu) of them, GPUs filled in order as `run` fills them. Empty
+// when the process stays one group itself: a launch of several ranks (mpirun, srun: each
+// rank takes its local rank's GPU), a `device` other than "auto" or "cuda" (cpu, or a GPU
+// its launcher chose: `run` passes cuda:B), no GPU, or just one group to run.
+std::vector<std::string> NodeGroupDevices(int gpus, int launch_ranks, const std::string& device,
+                                          int per_gpu);
+
 }  // namespace chromatune::worker

@@ -31,11 +31,16 @@ std::vector<RoundTrial> ToRound(std::vector<protocol::LeasedTrial> leased, int g
 
 }  // namespace
 
-Leader::Leader(WorkerOptions options, int group_size)
+Leader::Leader(WorkerOptions options, int group_size, nlohmann::json devices)
     : options_(std::move(options)),
       group_size_(group_size),
+      devices_(std::move(devices)),
       client_(options_.coordinator, options_.token) {
   client_.set_request_timeout(options_.request_timeout);
+  if (!devices_.is_array() || devices_.empty()) {
+    devices_ = nlohmann::json::array();
+    for (int r = 0; r < group_size_; ++r) devices_.push_back(options_.device);
+  }
 }
 
 Leader::~Leader() {
@@ -85,12 +90,10 @@ Status Leader::Retry(const char* what, std::chrono::milliseconds patience, Call 
 }
 
 bool Leader::Register() {
-  nlohmann::json list = nlohmann::json::array();
-  for (int r = 0; r < group_size_; ++r) list.push_back("cpu");
   for (;;) {
     if (DrainRequested() || Stopping()) return false;
     Status s = Retry("register", std::chrono::seconds(5), [&]() -> Status {
-      auto reg = client_.RegisterGroup(group_size_, list, options_.host, kChromatuneVersion,
+      auto reg = client_.RegisterGroup(group_size_, devices_, options_.host, kChromatuneVersion,
                                        options_.label);
       if (!reg.ok()) return reg.status();
       group_id_ = reg->group_id;

@@ -27,7 +27,9 @@ namespace chromatune::worker {
 
 class Leader {
  public:
-  Leader(WorkerOptions options, int group_size);
+  // `devices`: each rank's device in rank order, as registered (empty: group_size copies of
+  // options.device, a group whose ranks all compute alike).
+  Leader(WorkerOptions options, int group_size, nlohmann::json devices = nullptr);
   ~Leader();  // stops heartbeats
 
   // Registers the group (retrying until it succeeds or a drain is requested) and reports
@@ -112,6 +114,7 @@ class Leader {
 
   WorkerOptions options_;
   int group_size_;
+  nlohmann::json devices_;  // one entry per rank, registered with the group
   protocol::CoordinatorClient client_;
   int64_t group_id_ = 0;
   int64_t heartbeat_interval_ms_ = 10000;

@@ -140,6 +140,7 @@ Status ValidateSlurmJob(const SlurmJob& job) {
   }
   CT_RETURN_IF_ERROR(Range("--ranks", job.ranks, 1, 4096));
   CT_RETURN_IF_ERROR(Range("--gpus-per-rank", job.gpus_per_rank, 0, 64));
+  CT_RETURN_IF_ERROR(Range("--trials-per-gpu", job.trials_per_gpu, 1, 64));
   if (!job.partition.empty() && !Word(job.partition, "_.,-")) {
     return InvalidArgument("--partition \"" + job.partition +
                            "\": a partition name (letters, digits, '_', '.', '-'; ',' between "

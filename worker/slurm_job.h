@@ -14,15 +14,18 @@
 namespace chromatune::worker {
 
 struct SlurmJob {
-  std::string sweep_name;    // the sweep's name; job names derive from it
-  std::string executable;    // absolute path of chromatune, as the compute nodes see it
-  std::string log_dir;       // absolute; scripts, logs, the address file (shared filesystem)
-  std::string partition;     // empty: the cluster's default partition
-  std::string time_limit;    // sbatch --time; empty: the partition's default
-  int groups = 1;            // worker groups
-  int groups_per_job = 1;    // srun steps per worker job (divides `groups`)
-  int ranks = 1;             // ranks per group (srun --ntasks)
-  int gpus_per_rank = 0;     // --gpus-per-task; 0: no GPUs requested
+  std::string sweep_name;  // the sweep's name; job names derive from it
+  std::string executable;  // absolute path of chromatune, as the compute nodes see it
+  std::string log_dir;     // absolute; scripts, logs, the address file (shared filesystem)
+  std::string partition;   // empty: the cluster's default partition
+  std::string time_limit;  // sbatch --time; empty: the partition's default
+  int groups = 1;          // worker groups
+  int groups_per_job = 1;  // srun steps per worker job (divides `groups`)
+  int ranks = 1;           // ranks per group (srun --ntasks)
+  int gpus_per_rank = 0;   // --gpus-per-task; 0: no GPUs requested
+  // `chromatune worker --trials-per-gpu`: a one-rank group whose task holds several GPUs
+  // (gpus_per_rank > 1) runs one group per GPU, this many per GPU (worker/gpu_packing.h).
+  int trials_per_gpu = 1;
   std::string mpi = "pmix";  // srun --mpi=TYPE for groups of more than one rank
   std::string token_file;    // absolute; empty: no token (a loopback coordinator)
   // The token the worker groups present (absolute): --worker-token-file with an existing

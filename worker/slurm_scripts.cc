@@ -181,7 +181,9 @@ std::string WorkerJobScript(const SlurmJob& job) {
   out << " \\\n"
       << "    --output=\"$log_dir/group-$group.log\" --open-mode=append \\\n"
       << "    \"$ct\" worker --coordinator \"$coordinator\"" << TokenArg(WorkerToken(job))
-      << CaArg(job) << " &\n"
+      << CaArg(job)
+      << (job.trials_per_gpu != 1 ? " --trials-per-gpu " + std::to_string(job.trials_per_gpu) : "")
+      << " &\n"
       << "  pids[$1]=$!\n"
       << "  echo \"group $group: started (srun pid ${pids[$1]}), coordinator $coordinator\"\n"
       << "}\n"

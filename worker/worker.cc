@@ -127,6 +127,25 @@ Result<TrialOutcomeMessage> RunSlot(const Round& round, int rank, MpiCommunicato
   return outcome;
 }
 
+// Every rank's options.device, in rank order, on rank 0 (other ranks get an empty list): what
+// the group registers. Collective over `world` (null: the one rank's own), once at start-up.
+Result<nlohmann::json> GatherDevices(const WorkerOptions& options, MpiCommunicator* world) {
+  nlohmann::json devices = nlohmann::json::array();
+  if (world == nullptr || world->size() == 1) {
+    devices.push_back(options.device);
+    return devices;
+  }
+  for (int r = 0; r < world->size(); ++r) {
+    std::string text = world->rank() == r ? options.device.dump() : std::string();
+    CT_RETURN_IF_ERROR(PatientBroadcastString(*world, &text, r));
+    if (world->rank() != 0) continue;
+    nlohmann::json entry = nlohmann::json::parse(text, nullptr, false);
+    if (entry.is_discarded()) return Internal("rank " + std::to_string(r) + ": device is not JSON");
+    devices.push_back(std::move(entry));
+  }
+  return devices;
+}
+
 }  // namespace
 
 Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunner& runner) {
@@ -134,8 +153,9 @@ Status RunWorker(const WorkerOptions& options, MpiCommunicator* world, TrialRunn
   const int size = world ? world->size() : 1;
   const bool multi = size > 1;
   std::unique_ptr<Leader> leader;
+  CT_ASSIGN_OR_RETURN(nlohmann::json devices, GatherDevices(options, world));
   if (rank == 0) {
-    leader = std::make_unique<Leader>(options, size);
+    leader = std::make_unique<Leader>(options, size, std::move(devices));
     if (!leader->Connect()) {
       // Drained before registering: tell the other ranks to stop.
       if (multi) {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "coordinator/protocol/http_client.h"
 
 namespace chromatune::worker {
@@ -35,6 +37,9 @@ struct WorkerOptions {
   std::string crash_dir;
   std::string host;   // host name reported at registration
   std::string label;  // a name its launcher gave the group (`chromatune run`), may be empty
+  // Where this rank's trials compute, as the group registers it (one entry of "devices",
+  // coordinator/protocol/group_devices.h); every rank sets its own and rank 0 gathers them.
+  nlohmann::json device = {{"kind", "cpu"}};
 };
 
 }  // namespace chromatune::worker

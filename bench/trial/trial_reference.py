@@ -92,10 +92,10 @@ class PromptLearner(nn.Module):
 def encode_text_embeds(model, x, eos):
     t = x.size(1)
     x = x + model.text_pos[:, :t]
-    mask = torch.full((t, t), float("-inf")).triu(1)
+    mask = torch.full((t, t), float("-inf"), device=x.device).triu(1)
     for blk in model.text_blocks:
         x = blk(x, mask)
-    x = x[torch.arange(x.size(0)), eos]
+    x = x[torch.arange(x.size(0), device=x.device), eos]
     return model.text_proj(model.text_ln(x))
 
 
@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--ctx-len", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache-features", action="store_true")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (bench/gpu/run.sh)")
     args = ap.parse_args()
     start = time.perf_counter()
     torch.set_num_threads(args.threads)
@@ -151,6 +152,17 @@ def main():
         params = image_params + list(head.parameters())
         opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
         base_lr = 1e-4
+
+    # Built on the CPU as above (the same init), then moved: parameters keep their identity,
+    # so the optimiser made above steps the moved ones.
+    dev = torch.device(args.device)
+    model.to(dev)
+    xs, ys, xe, ye = (t.to(dev) for t in (xs, ys, xe, ye))
+    if args.method == "coop":
+        learner.to(dev)
+        learner.eos = learner.eos.to(dev)
+    else:
+        head.to(dev)
 
     cached = {}
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 #include <set>
@@ -90,6 +91,14 @@ Result<Communicator*> GradientCommunicator(const std::vector<torch::Tensor>& par
   return ctx.device_comm(params.front().device().index());
 }
 
+// Benchmarks only (bench/gpu/run.sh, figure d; docs/gpu.md): CHROMATUNE_REDUCE_ONE_RANK=1
+// sends a one-rank trial's gradients through the gradient reducer as well (NCCL for CUDA
+// parameters), so that a single GPU can show the reducer changes no bit of a trial.
+bool ReduceOneRank() {
+  const char* v = std::getenv("CHROMATUNE_REDUCE_ONE_RANK");
+  return v != nullptr && std::string(v) == "1";
+}
+
 }  // namespace
 
 std::pair<int64_t, int64_t> ShardOf(int64_t batch, int rank, int size) {
@@ -105,7 +114,7 @@ Result<TrainOutcome> TrainLoop(const std::vector<torch::Tensor>& params, int64_t
   auto opt = MakeOptimizer(params, train);
   const int rank = ctx.comm->rank(), size = ctx.comm->size();
   std::unique_ptr<ddp::GradientReducer> reducer;
-  if (size > 1) {
+  if (size > 1 || ReduceOneRank()) {
     CT_ASSIGN_OR_RETURN(Communicator * comm, GradientCommunicator(params, ctx));
     CT_ASSIGN_OR_RETURN(reducer, ddp::GradientReducer::Create(params, comm));
   }

@@ -10,6 +10,7 @@
 #include "experiments/methods/proposal_views.h"
 #include "experiments/methods/text_side.h"
 #include "experiments/models/precision.h"
+#include "experiments/models/pretrain_on_device.h"
 #include "experiments/sweep/fingerprint.h"
 
 namespace chromatune::methods {
@@ -99,8 +100,10 @@ Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::strin
                             std::to_string(static_cast<int>(f * 100)) + "%)");
     };
   }
-  CT_ASSIGN_OR_RETURN(auto backbone,
-                      models::LoadOrPretrain(name, options_.cache_dir, ctx.comm, progress));
+  // A builtin backbone missing from the cache is pretrained where the trials run.
+  CT_ASSIGN_OR_RETURN(const models::DeviceChoice device, Device());
+  CT_ASSIGN_OR_RETURN(auto backbone, models::LoadOrPretrainOn(name, options_.cache_dir, ctx.comm,
+                                                              progress, device.str()));
   if (backbone->dual) {
     for (auto& p : backbone->dual->parameters()) p.requires_grad_(false);
     backbone->dual->SetTraining(false);
@@ -109,7 +112,6 @@ Result<std::shared_ptr<models::Backbone>> TrialEngine::Backbone(const std::strin
     for (auto& p : backbone->fusion->parameters()) p.requires_grad_(false);
     backbone->fusion->SetTraining(false);
   }
-  CT_ASSIGN_OR_RETURN(const models::DeviceChoice device, Device());
   if (device.cuda) {
     const torch::Device target(device.str());
     if (backbone->dual) backbone->dual->To(target);

@@ -7,6 +7,7 @@
 #include "experiments/models/checkpoint.h"
 #include "experiments/models/clip_model.h"
 #include "experiments/models/pretrain.h"
+#include "experiments/models/pretrain_on_device.h"
 #include "experiments/models/torchscript_model.h"
 #include "experiments/sweep/backbone_ref.h"
 
@@ -109,6 +110,14 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
                                                      const std::string& cache_dir,
                                                      Communicator* comm,
                                                      const ProgressFn& progress) {
+  return LoadOrPretrainSpecOn(spec, cache_dir, comm, progress, "cpu");
+}
+
+Result<std::shared_ptr<Backbone>> LoadOrPretrainSpecOn(const PretrainSpec& spec,
+                                                       const std::string& cache_dir,
+                                                       Communicator* comm,
+                                                       const ProgressFn& progress,
+                                                       const std::string& device) {
   CT_RETURN_IF_ERROR(spec.Validate());
   LocalCommunicator local;
   if (comm == nullptr) comm = &local;
@@ -149,6 +158,7 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
     PretrainOptions options;
     options.comm = comm;
     options.progress = progress;
+    options.device = device;
     CT_ASSIGN_OR_RETURN(model, Pretrain(spec, options));
     Status saved = Status::Ok();
     if (comm->rank() == 0) {
@@ -157,6 +167,7 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
           {"steps_per_second", model.stats.steps_per_second},
           {"ranks", comm->size()},
           {"threads", spec.threads},
+          {"device", device},
           {"final_loss", model.stats.losses.empty() ? 0.0 : model.stats.losses.back()}};
       saved = SaveCheckpoint(dir, spec, model, training);
     }
@@ -175,6 +186,13 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpec(const PretrainSpec& spec,
 Result<std::shared_ptr<Backbone>> LoadOrPretrain(const std::string& name,
                                                  const std::string& cache_dir, Communicator* comm,
                                                  const ProgressFn& progress) {
+  return LoadOrPretrainOn(name, cache_dir, comm, progress, "cpu");
+}
+
+Result<std::shared_ptr<Backbone>> LoadOrPretrainOn(const std::string& name,
+                                                   const std::string& cache_dir, Communicator* comm,
+                                                   const ProgressFn& progress,
+                                                   const std::string& device) {
   if (StartsWith(name, "torchscript:")) {
     const std::string path = name.substr(12);
     if (path.empty()) return InvalidArgument("backbone \"" + name + "\": empty path");
@@ -200,7 +218,7 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrain(const std::string& name,
     return backbone;
   }
   CT_ASSIGN_OR_RETURN(PretrainSpec spec, SpecForBackboneName(name));
-  CT_ASSIGN_OR_RETURN(auto backbone, LoadOrPretrainSpec(spec, cache_dir, comm, progress));
+  CT_ASSIGN_OR_RETURN(auto backbone, LoadOrPretrainSpecOn(spec, cache_dir, comm, progress, device));
   backbone->name = name;
   return backbone;
 }

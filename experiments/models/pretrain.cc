@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "datasets/compositor.h"
 #include "datasets/fashion_mnist.h"
@@ -149,8 +150,11 @@ Status AverageGradients(const std::vector<torch::Tensor>& params, Communicator* 
                                        : torch::zeros({p.numel()}, p.options()));
   }
   auto flat = torch::cat(grads).contiguous();
+  const bool staged = flat.is_cuda() && comm->backend() != "nccl";
+  if (staged) flat = flat.cpu();
   CT_RETURN_IF_ERROR(comm->AllReduceSum(flat.data_ptr<float>(), static_cast<size_t>(flat.numel())));
   flat.div_(comm->size());
+  if (staged) flat = flat.to(params.front().device());
   int64_t offset = 0;
   for (const auto& p : params) {
     auto slice = flat.narrow(0, offset, p.numel()).view(p.sizes());
@@ -179,6 +183,22 @@ Result<PretrainedModel> BuildModel(const PretrainSpec& spec) {
 Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions& options) {
   torch::set_num_threads(spec.threads);
   CT_ASSIGN_OR_RETURN(PretrainedModel out, BuildModel(spec));
+  std::optional<torch::Device> device;
+  try {
+    device.emplace(options.device);
+  } catch (const std::exception& e) {
+    return InvalidArgument("pretraining device \"" + options.device + "\": " + e.what());
+  }
+  const bool on_cpu = device->is_cpu();
+  if (!on_cpu) {
+    // Before the optimiser is made: it must hold the parameters that live on the device.
+    try {
+      if (out.dual) out.dual->To(*device);
+      if (out.fusion) out.fusion->To(*device);
+    } catch (const std::exception& e) {
+      return InvalidArgument("pretraining device \"" + options.device + "\": " + e.what());
+    }
+  }
   LocalCommunicator local;
   Communicator* comm = options.comm != nullptr ? options.comm : &local;
   const int rank = comm->rank(), size = comm->size();
@@ -222,7 +242,8 @@ Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions
       images.push_back(&ex.image);
       captions.push_back(ex.caption);
     }
-    const torch::Tensor pixels = ImagesToTensor(images);
+    const torch::Tensor pixels =
+        on_cpu ? ImagesToTensor(images) : ImagesToTensor(images).to(*device);
     torch::Tensor loss;
     if (out.dual) {
       loss = ClipLoss(*out.dual, pixels, captions);
@@ -256,6 +277,10 @@ Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions
   out.stats.steps_per_second = spec.steps / std::max(out.stats.seconds, 1e-9);
   if (out.dual) out.dual->SetTraining(false);
   if (out.fusion) out.fusion->SetTraining(false);
+  if (!on_cpu) {  // checkpoints and callers get CPU tensors (see PretrainOptions::device)
+    if (out.dual) out.dual->To(torch::kCPU);
+    if (out.fusion) out.fusion->To(torch::kCPU);
+  }
   return out;
 }
 

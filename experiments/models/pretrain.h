@@ -40,6 +40,11 @@ struct PretrainOptions {
   std::function<Status(const std::vector<torch::Tensor>& params)> sync_gradients;
   // Fashion-MNIST directory ("" = default).
   std::string fashion_dir;
+  // Where the steps compute: a resolved device, "cpu" or "cuda:N" (DeviceChoice::str(),
+  // device_choice.h). The model is built on the CPU (so its seeded init is the same
+  // everywhere), moved there for training and returned on the CPU again, so checkpoints and
+  // callers see CPU tensors whatever the device; batches are composed on the CPU and moved.
+  std::string device = "cpu";
 };
 
 struct PretrainStats {
@@ -54,9 +59,9 @@ struct PretrainedModel {
   PretrainStats stats;
 };
 
-// Builds a fresh model of spec.kind (seeded by spec.seed) and trains it for spec.steps.
-// Sets torch's intra-op threads to spec.threads. Errors: invalid spec, data loading, a
-// failed collective, cancellation.
+// Builds a fresh model of spec.kind (seeded by spec.seed) and trains it for spec.steps on
+// options.device. Sets torch's intra-op threads to spec.threads. Errors: invalid spec, data
+// loading, a failed collective, cancellation, a device LibTorch cannot use.
 Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions& options);
 
 // A new untrained model of the spec (init seeded by spec.seed), with the builtin tokenizer.
@@ -67,6 +72,8 @@ Result<PretrainedModel> BuildModel(const PretrainSpec& spec);
 double ScheduledLr(const PretrainSpec& spec, int64_t step);
 
 // The flat all-reduce average of the gradients of `params` over comm (no-op for size 1).
+// Gradients on a GPU are reduced through a host copy unless comm is NCCL (MPI reduces host
+// memory only: worker/mpi_communicator.h).
 Status AverageGradients(const std::vector<torch::Tensor>& params, Communicator* comm);
 
 }  // namespace chromatune::models

@@ -6,7 +6,9 @@
 #include <fstream>
 
 #include "experiments/models/checkpoint.h"
+#include "experiments/models/device_choice.h"
 #include "experiments/models/evaluate.h"
+#include "experiments/models/pretrain_on_device.h"
 
 namespace chromatune::models {
 namespace {
@@ -63,21 +65,27 @@ Result<nlohmann::json> RunPretrain(const std::string& spec_or_name,
                                              ? SpecForBackboneName(spec_or_name)
                                              : LoadPretrainSpecFile(spec_or_name));
   if (options.threads > 0) spec.threads = options.threads;
+  CT_ASSIGN_OR_RETURN(const DeviceChoice device,
+                      ResolveDevice(options.device, LocalRankFromEnvironment()));
   const std::string dir = CheckpointDir(options.cache_dir, spec);
   const bool cached = std::filesystem::exists(std::filesystem::path(dir) / "spec.json");
   if (options.progress) {
     options.progress(0.0, std::string(cached ? "loading cached " : "training ") + spec.kind +
                               " (spec " + spec.Hash().substr(0, 12) + "), " +
-                              std::to_string(spec.threads) + " threads");
+                              std::to_string(spec.threads) + " threads" +
+                              (cached ? std::string() : ", on " + device.str()));
   }
   torch::set_num_threads(spec.threads);  // for the evaluation; pretraining sets its own
-  CT_ASSIGN_OR_RETURN(auto backbone,
-                      LoadOrPretrainSpec(spec, options.cache_dir, nullptr, options.progress));
-  nlohmann::json summary = {{"checkpoint", dir},
-                            {"kind", spec.kind},
-                            {"spec_hash", spec.Hash()},
-                            {"cached", !backbone->pretrained_here},
-                            {"threads", spec.threads}};
+  CT_ASSIGN_OR_RETURN(auto backbone, LoadOrPretrainSpecOn(spec, options.cache_dir, nullptr,
+                                                          options.progress, device.str()));
+  nlohmann::json summary = {
+      {"checkpoint", dir},
+      {"kind", spec.kind},
+      {"spec_hash", spec.Hash()},
+      {"cached", !backbone->pretrained_here},
+      {"threads", spec.threads},
+      {"device", {{"kind", device.cuda ? "cuda" : "cpu"}, {"name", device.name}}}};
+  if (device.cuda) summary["device"]["index"] = device.index;
   std::ifstream meta_in(std::filesystem::path(dir) / "spec.json");
   nlohmann::json meta = nlohmann::json::parse(meta_in, nullptr, /*allow_exceptions=*/false);
   if (meta.is_object() && meta.contains("training")) summary["training"] = meta["training"];

@@ -20,9 +20,14 @@ struct PretrainRunOptions {
   int64_t zero_shot_limit = 0;    // 0 = the whole test split
   int64_t grounding_size = 1000;  // FashionRef eval examples
   ProgressFn progress;            // training progress and evaluation notes
+  // Where pretraining computes: auto | cpu | cuda | cuda:N, resolved for this process's
+  // local rank (device_choice.h); `cuda` without a GPU is kInvalidArgument naming the
+  // request. Evaluation stays on the CPU (the model comes back there).
+  std::string device = "cpu";
 };
 
-// Summary: {"checkpoint", "kind", "spec_hash", "cached", "threads", "training": {seconds,
+// Summary: {"checkpoint", "kind", "spec_hash", "cached", "threads", "device" (the resolved
+// device: {"kind", "name", "index" for cuda}), "training": {seconds,
 // steps_per_second, final_loss, ...}, "evaluation": {zero_shot, zero_shot_shift,
 // grounding_3items_red, grounding_3items_palette, seconds}}; each grounding figure also split
 // by query kind: grounding_3items_<protocol>_class_queries and ..._relational_queries

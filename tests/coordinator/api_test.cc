@@ -264,6 +264,33 @@ TEST_F(ApiTest, GroupLabelsAreReported) {
   EXPECT_EQ(coordinator_->GroupLabels(), std::set<std::string>{"g0.0"});
 }
 
+// Each rank's device (issue 16) is registered and shown by status as sent; workers from before
+// it (strings, or no "devices") still register; a malformed entry is a 400 naming it.
+TEST_F(ApiTest, GroupDevicesAreReported) {
+  const char* gpu =
+      R"({"ranks": 2, "host": "h", "devices": [{"kind": "cuda", "index": 0, "name": "NVIDIA H100"},
+          {"kind": "cuda", "index": 1, "name": "NVIDIA H100"}]})";
+  ASSERT_EQ(Secure("POST", "/api/v1/groups", gpu).status, 201);
+  ASSERT_EQ(
+      Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h", "devices": ["cpu"]})").status,
+      201);
+  ASSERT_EQ(Secure("POST", "/api/v1/groups", R"({"ranks": 1, "host": "h"})").status, 201);
+  for (const char* body : {R"({"ranks": 1, "devices": [{"index": 0}]})",
+                           R"({"ranks": 1, "devices": [{"kind": "cuda", "index": "0"}]})",
+                           R"({"ranks": 1, "devices": {"kind": "cpu"}})"}) {
+    auto bad = Secure("POST", "/api/v1/groups", body);
+    EXPECT_EQ(bad.status, 400) << body;
+    EXPECT_NE(Error(bad).find("devices"), std::string::npos) << Error(bad);
+  }
+  auto status = Secure("GET", "/api/v1/status");
+  ASSERT_EQ(status.status, 200);
+  auto groups = nlohmann::json::parse(status.body)["groups"];
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[0]["devices"], nlohmann::json::parse(gpu)["devices"]);
+  EXPECT_EQ(groups[1]["devices"], nlohmann::json::parse(R"(["cpu"])"));
+  EXPECT_EQ(groups[2]["devices"], nlohmann::json::array());
+}
+
 // Every route against every role (docs/protocol.md, "Roles"): 403 names the rule.
 TEST_F(ApiTest, EachRoleReachesOnlyItsRoutes) {
   const std::vector<const char*> everyone = {kToken, kAliceToken, kBobToken, kViewerToken,

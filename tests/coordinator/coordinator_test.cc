@@ -257,6 +257,32 @@ TEST_F(CoordinatorTest, RecoverGivesHeldLeasesAGracePeriod) {
   EXPECT_TRUE(LeaseNow(g).empty());
 }
 
+// The devices a group registered are in status, also after a restart (they are in the
+// store's worker_groups.devices_json), so `chromatune status` shows GPUs per group.
+TEST_F(CoordinatorTest, StatusShowsEachGroupsDevicesAcrossARestart) {
+  WorkerGroupInfo info;
+  info.ranks = 2;
+  info.host = "gpu-node";
+  info.user = kWorker;
+  info.role = "worker";
+  info.devices = {{{"kind", "cuda"}, {"index", 2}, {"name", "NVIDIA H100"}},
+                  {{"kind", "cuda"}, {"index", 3}, {"name", "NVIDIA H100"}}};
+  ASSERT_TRUE(coordinator_->RegisterGroup(info).ok());
+  const int64_t cpu = Group();
+  auto before = coordinator_->StatusReport();
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ((*before)["groups"].size(), 2u);
+  EXPECT_EQ((*before)["groups"][0]["devices"], info.devices);
+  EXPECT_EQ((*before)["groups"][1]["devices"], nlohmann::json::array());  // none sent
+  Reset();
+  ASSERT_TRUE(coordinator_->Recover().ok());
+  auto after = coordinator_->StatusReport();
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ((*after)["groups"].size(), 2u);
+  EXPECT_EQ((*after)["groups"][0]["devices"], info.devices);
+  EXPECT_EQ((*after)["groups"][1]["id"], cpu);
+}
+
 TEST_F(CoordinatorTest, ArraysGoToTheSinkAndBadArraysFailTheAttempt) {
   const int64_t g = Group();
   Submit(NoopSweep("s", 2, "", /*retries=*/1));

@@ -39,5 +39,28 @@ TEST(GpuPackingTest, GroupsFillEveryGpuEvenly) {
   EXPECT_EQ(PackedDevice(5, 4, 1, 1), "cuda:1");  // more groups than GPUs wrap around
 }
 
+// A hand-started (or Slurm-started) one-rank worker packs the GPUs its environment leaves it:
+// CUDA_VISIBLE_DEVICES as Slurm's --gpus-per-task sets it, narrowed from the driver's GPUs.
+TEST(GpuPackingTest, NodeGroupsComeFromTheGpusTheLauncherLeaves) {
+  using V = std::vector<std::string>;
+  // A node of 4 GPUs, one task holding all of them (srun --gpus-per-task=4 sets 0,1,2,3).
+  EXPECT_EQ(NodeGroupDevices(VisibleGpuCount(4, "0,1,2,3"), 1, "auto", 1),
+            (V{"cuda:0", "cuda:1", "cuda:2", "cuda:3"}));
+  // Slurm without device cgroups hands out real indices: still two GPUs, seen as 0 and 1.
+  EXPECT_EQ(NodeGroupDevices(VisibleGpuCount(8, "5,6"), 1, "cuda", 2),
+            (V{"cuda:0", "cuda:0", "cuda:1", "cuda:1"}));
+  // A task bound to one GPU packs its trials onto it; with one trial it is one group itself.
+  EXPECT_EQ(NodeGroupDevices(VisibleGpuCount(8, "3"), 1, "auto", 3),
+            (V{"cuda:0", "cuda:0", "cuda:0"}));
+  EXPECT_EQ(NodeGroupDevices(VisibleGpuCount(8, "3"), 1, "auto", 1), V{});
+  // No GPU (none visible, or CUDA_VISIBLE_DEVICES empty): the CPU default, one group.
+  EXPECT_EQ(NodeGroupDevices(VisibleGpuCount(0, nullptr), 1, "auto", 2), V{});
+  EXPECT_EQ(NodeGroupDevices(VisibleGpuCount(4, ""), 1, "auto", 2), V{});
+  // A device chosen by the caller, or a multi-rank launch, is never re-packed.
+  EXPECT_EQ(NodeGroupDevices(4, 1, "cuda:2", 2), V{});
+  EXPECT_EQ(NodeGroupDevices(4, 1, "cpu", 2), V{});
+  EXPECT_EQ(NodeGroupDevices(4, 2, "auto", 1), V{});
+}
+
 }  // namespace
 }  // namespace chromatune::worker

@@ -97,6 +97,27 @@ TEST(SlurmScriptsTest, WorkersOfAnExistingCoordinatorMatchGolden) {
   EXPECT_NE(script.find("coordinator='login1:7321'"), std::string::npos);
 }
 
+// Packing on Slurm: a one-rank group holding a node's GPUs runs `chromatune worker
+// --trials-per-gpu P`, which starts one group per GPU times P (worker/gpu_packing.h); the
+// default (1) leaves the command line as it was.
+TEST(SlurmScriptsTest, PackedWorkersPassTrialsPerGpu) {
+  SlurmJob job = ExistingCoordinatorJob();
+  job.gpus_per_rank = 8;
+  job.trials_per_gpu = 2;
+  ASSERT_TRUE(ValidateSlurmJob(job).ok());
+  const std::string script = WorkerJobScript(job);
+  EXPECT_NE(script.find("srun --ntasks=1 --exact --kill-on-bad-exit=1 --gpus-per-task=8"),
+            std::string::npos);
+  EXPECT_NE(script.find("worker --coordinator \"$coordinator\" --trials-per-gpu 2 &"),
+            std::string::npos)
+      << script;
+  EXPECT_EQ(BashSyntaxErrors(script), "");
+  job.trials_per_gpu = 1;
+  EXPECT_EQ(WorkerJobScript(job).find("--trials-per-gpu"), std::string::npos);
+  job.trials_per_gpu = 0;
+  EXPECT_FALSE(ValidateSlurmJob(job).ok());
+}
+
 TEST(SlurmScriptsTest, InsecureLoopbackCoordinatorJob) {
   SlurmJob job = CoordinatorJob();
   job.token_file.clear();

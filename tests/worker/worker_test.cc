@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "coordinator/server.h"
@@ -192,6 +193,52 @@ TEST(LeaderTest, LeasesTheNextRoundAheadAndReleasesItOnDrain) {
 
 TEST(LeaderTest, LeaseAheadZeroLeasesOnlyWhenAsked) {
   EXPECT_EXIT(LeaseAheadRounds(0ms), ::testing::ExitedWithCode(0), "");
+}
+
+// The group registers each rank's device (options.device; issue 16): a one-rank worker its own,
+// a Leader of R ranks given no list R copies of it, or the list it is given.
+void RegistersDevices() {
+  coordinator::ServerConfig config;
+  auto server = ServeSweep(config, "devices", Sweep("d", 1, "sleep_ms: 0"));
+  auto& coord = server->coordinator();
+  InstallSignalHandlers("");
+  WorkerOptions options;
+  options.coordinator = {"127.0.0.1", server->port()};
+  options.host = "test-host";
+  options.long_poll = 200ms;
+  options.device = {{"kind", "cpu"}};
+  Leader copies(options, 2);
+  if (!copies.Connect()) std::_Exit(12);
+  const nlohmann::json listed = {{{"kind", "cpu"}}, {{"kind", "cuda"}, {"index", 0}}};
+  Leader given(options, 2, listed);
+  if (!given.Connect()) std::_Exit(13);
+  options.device = {{"kind", "cuda"}, {"index", 1}, {"name", "Fake GPU"}};
+  TrialRunner runner(RunnerOptions{});
+  Status result;
+  std::thread worker([&] { result = RunWorker(options, nullptr, runner); });
+  for (int i = 0; i < 300 && !coord.store()->GetSweep("d")->counts.finished(); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  auto status = coord.StatusReport();  // before the drain: the worker's group is active
+  raise(SIGTERM);
+  worker.join();
+  if (!result.ok()) std::_Exit(14);
+  if (!status.ok()) std::_Exit(15);
+  std::map<int64_t, nlohmann::json> devices;
+  for (const auto& g : (*status)["groups"]) devices[g["id"].get<int64_t>()] = g["devices"];
+  if (devices.size() != 3) std::_Exit(16);
+  auto it = devices.begin();
+  if (it->second != nlohmann::json::array({{{"kind", "cpu"}}, {{"kind", "cpu"}}})) std::_Exit(17);
+  if ((++it)->second != listed) std::_Exit(18);
+  if ((++it)->second !=
+      nlohmann::json::array({{{"kind", "cuda"}, {"index", 1}, {"name", "Fake GPU"}}}))
+    std::_Exit(19);
+  server->Stop();
+  std::_Exit(0);
+}
+
+TEST(WorkerLoopTest, RegistersEachRanksDevice) {
+  EXPECT_EXIT(RegistersDevices(), ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

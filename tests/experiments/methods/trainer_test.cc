@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -84,6 +85,40 @@ TEST(TrainerTest, TwoRanksMatchOneRankWithTheSameGlobalBatch) {
   for (auto& t : threads) t.join();
   EXPECT_TRUE(torch::equal(out[0], out[1]));  // ranks agree exactly
   EXPECT_TRUE(torch::allclose(out[0], single, 1e-5, 1e-5)) << out[0] << single;
+}
+
+// One rank whose reductions are counted (otherwise a LocalCommunicator).
+class CountingCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::string backend() const override { return "counting"; }
+  Status AllReduceSum(float*, size_t) override {
+    ++reductions;
+    return Status::Ok();
+  }
+  std::unique_ptr<CollectiveHandle> AllReduceSumAsync(float* data, size_t count) override {
+    ++reductions;
+    return LocalCommunicator().AllReduceSumAsync(data, count);
+  }
+  Status Broadcast(void*, size_t, int) override { return Status::Ok(); }
+  Status Barrier() override { return Status::Ok(); }
+  int reductions = 0;
+};
+
+// CHROMATUNE_REDUCE_ONE_RANK=1 (bench/gpu/run.sh, figure d): a one-rank trial's gradients go
+// through the reducer too, and that changes no bit of the result.
+TEST(TrainerTest, ReducingOneRankChangesNoBit) {
+  Problem pb;
+  CountingCommunicator plain_comm, reduced_comm;
+  unsetenv("CHROMATUNE_REDUCE_ONE_RANK");
+  const torch::Tensor plain = Train(&plain_comm, pb, Sgd(5, 8), nullptr);
+  EXPECT_EQ(plain_comm.reductions, 0);
+  setenv("CHROMATUNE_REDUCE_ONE_RANK", "1", 1);
+  const torch::Tensor reduced = Train(&reduced_comm, pb, Sgd(5, 8), nullptr);
+  unsetenv("CHROMATUNE_REDUCE_ONE_RANK");
+  EXPECT_GT(reduced_comm.reductions, 0);
+  EXPECT_TRUE(torch::equal(plain, reduced)) << plain << reduced;
 }
 
 // CoOp's warm-up: the first warmup_epochs run at warmup_lr (0 here: nothing moves), then the

@@ -49,6 +49,32 @@ TEST(PretrainTest, SameSpecSameWeights) {
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
 }
 
+// Pretraining on a device (issue 16): "cpu" is the plain path, bit for bit; a device this
+// LibTorch cannot use is an error naming it, never a crash or a silent CPU run. (The GPU run
+// itself is bench/gpu/run.sh's.)
+TEST(PretrainTest, DeviceCpuIsThePlainPathAndAnUnusableDeviceIsNamed) {
+  PretrainSpec spec = testing::TinySpec();
+  auto plain = Pretrain(spec, {});
+  PretrainOptions on_cpu;
+  on_cpu.device = "cpu";
+  auto cpu = Pretrain(spec, on_cpu);
+  ASSERT_TRUE(plain.ok() && cpu.ok());
+  EXPECT_EQ(plain->stats.losses, cpu->stats.losses);
+  auto pa = plain->dual->parameters(), pb = cpu->dual->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+  PretrainOptions bad;
+  bad.device = "gpu7";
+  auto r = Pretrain(spec, bad);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("\"gpu7\""), std::string::npos) << r.status().ToString();
+  if (!torch::cuda::is_available()) {
+    bad.device = "cuda:0";
+    r = Pretrain(spec, bad);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("\"cuda:0\""), std::string::npos) << r.status().ToString();
+  }
+}
+
 TEST(PretrainTest, CancelledStops) {
   PretrainOptions options;
   options.cancelled = [] { return true; };
