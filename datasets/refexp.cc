@@ -377,6 +377,12 @@ Result<std::vector<GroundingExample>> LoadRefexpExamples(const RefexpSet& set,
     }
     ex.target = e.target;
     ex.target_label = e.target_category;
+    // Detector proposals are scored by overlap with the annotation (RefexpHit's rule); IoU is
+    // unchanged by scaling both axes, so the scaled boxes give RefexpHit's answers.
+    if (!set.annotation_proposals) {
+      const Box& t = e.target_box;
+      ex.ground_truth = Box{t.x0 * sx, t.y0 * sy, t.x1 * sx, t.y1 * sy};
+    }
     out.push_back(std::move(ex));
   }
   return out;

@@ -71,8 +71,10 @@ bool RefexpHit(const RefexpEntry& entry, int chosen, bool annotation_proposals);
 
 // Decodes the images of `entries` at `indices` into grounding examples resized (bilinear) to
 // size x size, with proposals scaled alike; proposal_labels are dense category indices (-1
-// for file proposals), proposal_masks the scaled boxes, target_label the target's category. A
-// decoded size differing from the declared one is an error.
+// for file proposals), proposal_masks the scaled boxes, target_label the target's category;
+// with a proposals file, ground_truth is the scaled annotation box, so that the trial scores a
+// choice as RefexpHit does (grounding_example.h IsCorrectChoice). A decoded size differing
+// from the declared one is an error.
 Result<std::vector<GroundingExample>> LoadRefexpExamples(const RefexpSet& set,
                                                          const std::vector<int64_t>& indices,
                                                          int size);

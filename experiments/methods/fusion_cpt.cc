@@ -111,7 +111,8 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
       for (size_t j = 0; j < exs.size(); ++j) {
         const int64_t row = static_cast<int64_t>(j);
         const torch::Tensor vt = f.view_text[j].to(torch::kCPU, torch::kFloat32).contiguous();
-        out.Record(s + row, pred[row].item<int64_t>(), exs[j]->target,
+        const int64_t p = pred[row].item<int64_t>();
+        out.Record(s + row, p, datasets::IsCorrectChoice(*exs[j], p),
                    logits.data_ptr<float>() + row * logits.size(1),
                    static_cast<int64_t>(exs[j]->proposals.size()), vt.data_ptr<float>(), vt.size(0),
                    vt.size(1));

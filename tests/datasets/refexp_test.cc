@@ -67,6 +67,10 @@ TEST(RefexpTest, LoadsResizedExamplesWithScaledBoxes) {
   EXPECT_FLOAT_EQ(ex.proposals[1].y1, 30.0f);
   EXPECT_EQ(ex.proposal_masks[1].count(), 20 * 20);
   EXPECT_EQ((*examples)[1].proposals.size(), 1u);
+  // Annotation proposals: only the target is correct, however much another box overlaps.
+  EXPECT_FALSE(ex.ground_truth.has_value());
+  EXPECT_TRUE(IsCorrectChoice(ex, 1));
+  EXPECT_FALSE(IsCorrectChoice(ex, 0));
 }
 
 TEST(RefexpTest, ImageSizeMismatchAndMissingImagesAreErrors) {
@@ -187,6 +191,11 @@ TEST(RefexpTest, ProposalsFileReplacesAnnotationBoxes) {
   ASSERT_TRUE(examples.ok()) << examples.status().ToString();
   EXPECT_EQ((*examples)[0].target_label, 1);
   EXPECT_EQ((*examples)[0].proposal_labels, (std::vector<int>{-1, -1, -1}));
+  // The trial scores the example by RefexpHit's rule: the non-target box 2 counts.
+  for (int p = 0; p < 4; ++p) {
+    EXPECT_EQ(IsCorrectChoice((*examples)[0], p), RefexpHit(e, p, false)) << p;
+  }
+  EXPECT_TRUE(IsCorrectChoice((*examples)[0], 2));
 
   struct Case {
     const char* props;
