@@ -27,7 +27,8 @@ FusionScores Score(const std::vector<const datasets::GroundingExample*>& example
   std::vector<ProposalViews> views;
   std::vector<const datasets::Image*> images;
   std::vector<TextRequest> texts;
-  for (const auto* ex : examples) views.push_back(CptViews(*ex, marker, ""));
+  const int side = static_cast<int>(model.image_size());
+  for (const auto* ex : examples) views.push_back(CptViews(*ex, marker, side, ""));
   for (const auto& v : views) {
     for (const auto& img : v.views) {
       images.push_back(&img);
