@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "datasets/resample.h"
 
@@ -15,10 +16,11 @@ std::string ColorKey(const datasets::Rgb& c) {
 
 // CLIP's preprocessing of a crop or marked copy of an original. It fails only for an empty or
 // non-RGB image or side < 1; originals are decoded RGB (LoadRefexpExamples) and crops hold at
-// least one pixel, so a failure is a caller's bug: a grey view then, never a crashed worker.
+// least one pixel, so a failure is a bug here: it throws, which fails the trial with the
+// message (worker/trial_execution.cc) instead of scoring made-up pixels.
 datasets::Image Preprocess(const datasets::Image& picture, int side) {
   Result<datasets::Image> ready = datasets::ClipPreprocess(picture, side);
-  if (!ready.ok()) return datasets::Image(std::max(side, 1), std::max(side, 1), 3, 128);
+  if (!ready.ok()) throw std::logic_error("grounding view: " + ready.status().ToString());
   return std::move(ready).value();
 }
 

@@ -6,7 +6,8 @@
 //   crops (zero-shot, ensemble, coop, vpt, pad-prompt, linear-probe, finetune): view p is
 //     proposal p cropped and brought to the model's input; one text, the query.
 //   CPT (colour prompts): with C colours, render r (r = 0 .. ceil(P/C) - 1) blends colour j
-//     over proposal r*C + j (block: its box; mask: its silhouette) with alpha; texts are the
+//     over proposal r*C + j (block: its box; mask: its silhouette where the example has
+//     masks, else its box, as for refexp) with alpha; texts are the
 //     C prompts "{query} is in {colour j} color."; proposal p is view p / C, text p % C.
 //     With one colour this is one rendering per proposal (CPT's released default).
 //   red circle: view p is the image with an ellipse drawn around proposal p; one text.
