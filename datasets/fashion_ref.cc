@@ -168,12 +168,6 @@ Status ValidateFashionRefOptions(const FashionRefOptions& o) {
   return Status::Ok();
 }
 
-bool HasTwinOfTarget(const GroundingExample& example) {
-  int same_class = 0;
-  for (int label : example.proposal_labels) same_class += label == example.target_label;
-  return same_class > 1;
-}
-
 std::vector<GroundingExample> ComposeFashionRef(const FashionMnist& test, FashionRefPool pool,
                                                 int64_t size, const FashionRefOptions& options) {
   std::vector<GroundingExample> out;

@@ -28,6 +28,7 @@
 
 #include "common/status.h"
 #include "datasets/fashion_mnist.h"
+#include "datasets/grounding_example.h"
 #include "datasets/image.h"
 #include "datasets/scene.h"
 #include "datasets/shift.h"
@@ -50,21 +51,6 @@ struct FashionRefOptions {
 
 // Checks ranges and that the items fit the canvas; names the offending field.
 Status ValidateFashionRefOptions(const FashionRefOptions& options);
-
-struct GroundingExample {
-  int64_t id = 0;                    // index within its pool / file
-  Image image;                       // RGB
-  std::string query;                 // the referring expression, e.g. "the bag left of the shirt"
-  std::vector<Box> proposals;        // candidate regions
-  std::vector<Mask> proposal_masks;  // per proposal: item silhouette, or the box for others
-  std::vector<int> proposal_labels;  // class of the item in the proposal, -1 for distractors
-  int target = 0;                    // index into proposals
-  int target_label = 0;              // class of the target (per_class few-shot sampling)
-};
-
-// True when another proposal holds an item of the target's class (a relational example: the
-// query must name a relation to single the target out).
-bool HasTwinOfTarget(const GroundingExample& example);
 
 // Examples [0, size) of a pool, from an already loaded TEST split; requires valid options and
 // every class present in the pool's half of the split (MakeFashionRef checks both).

@@ -1,5 +1,6 @@
 #include "datasets/image_cache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -68,29 +69,33 @@ void WriteEntry(const std::string& entry, const Image& image) {
   if (ec) fs::remove(tmp, ec);
 }
 
+Result<Image> DecodeOne(const std::string& path) {
+  CT_RETURN_IF_ERROR(RequireRegularFile(path, "image file"));
+  return ReadImageFile(path);
+}
+
 Result<Image> LoadOne(const std::string& path, const ImageLoadOptions& o) {
   const std::string entry = o.cache_dir.empty() ? "" : EntryPath(path, o);
   Image image;
   if (!entry.empty() && ReadEntry(entry, o.size, &image)) return image;
-  CT_RETURN_IF_ERROR(RequireRegularFile(path, "image file"));
-  CT_ASSIGN_OR_RETURN(Image decoded, ReadImageFile(path));
+  CT_ASSIGN_OR_RETURN(Image decoded, DecodeOne(path));
   auto ready = ClipPreprocess(decoded, o.size);
   if (!ready.ok()) return ready.status().WithContext(path);
   if (!entry.empty()) WriteEntry(entry, *ready);
   return std::move(ready).value();
 }
 
-}  // namespace
-
-Result<std::vector<Image>> LoadPreprocessedImages(const std::vector<std::string>& paths,
-                                                  const ImageLoadOptions& options) {
-  if (options.size < 1) return InvalidArgument("image size must be >= 1");
+// `load` applied to every path by a pool of `threads` threads (the calling thread is one of
+// them); the first error in path order wins.
+template <typename Load>
+Result<std::vector<Image>> LoadAll(const std::vector<std::string>& paths, int threads,
+                                   const Load& load) {
   std::vector<Image> images(paths.size());
   std::vector<Status> errors(paths.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < paths.size(); i = next++) {
-      auto image = LoadOne(paths[i], options);
+      auto image = load(paths[i]);
       if (image.ok()) {
         images[i] = std::move(image).value();
       } else {
@@ -98,15 +103,28 @@ Result<std::vector<Image>> LoadPreprocessedImages(const std::vector<std::string>
       }
     }
   };
-  const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(paths.size())));
+  const int n = std::max(1, std::min<int>(threads, static_cast<int>(paths.size())));
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  for (int t = 1; t < n; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
   for (const Status& s : errors) {
     if (!s.ok()) return s;
   }
   return images;
+}
+
+}  // namespace
+
+Result<std::vector<Image>> LoadPreprocessedImages(const std::vector<std::string>& paths,
+                                                  const ImageLoadOptions& options) {
+  if (options.size < 1) return InvalidArgument("image size must be >= 1");
+  return LoadAll(paths, options.threads,
+                 [&](const std::string& path) { return LoadOne(path, options); });
+}
+
+Result<std::vector<Image>> DecodeImages(const std::vector<std::string>& paths, int threads) {
+  return LoadAll(paths, threads, &DecodeOne);
 }
 
 }  // namespace chromatune::datasets

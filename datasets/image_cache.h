@@ -31,4 +31,10 @@ struct ImageLoadOptions {
 Result<std::vector<Image>> LoadPreprocessedImages(const std::vector<std::string>& paths,
                                                   const ImageLoadOptions& options);
 
+// The images of `paths` decoded at their own resolution (RGB), in order, by `threads`
+// threads; not cached on disk (a raw original is several times its JPEG, and the grounding
+// data that needs originals keeps them in memory for the life of its task: refexp.h). Errors
+// as LoadPreprocessedImages.
+Result<std::vector<Image>> DecodeImages(const std::vector<std::string>& paths, int threads);
+
 }  // namespace chromatune::datasets

@@ -4,9 +4,11 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
+#include "datasets/image_cache.h"
 #include "datasets/image_io.h"
 #include "datasets/json_file.h"
 
@@ -342,41 +344,41 @@ Result<RefexpSet> ReadRefexp(const std::string& json_path, const std::string& im
 
 Result<std::vector<GroundingExample>> LoadRefexpExamples(const RefexpSet& set,
                                                          const std::vector<int64_t>& indices,
-                                                         int size) {
-  std::map<std::string, Image> decoded;  // images shared by several sentences decode once
-  std::vector<GroundingExample> out;
-  out.reserve(indices.size());
+                                                         int threads) {
+  // Each image once, however many sentences are about it.
+  std::vector<std::string> paths;
+  std::map<std::string, size_t> slot;
   for (int64_t index : indices) {
     if (index < 0 || static_cast<size_t>(index) >= set.entries.size()) {
       return InvalidArgument("refexp: example index " + std::to_string(index) + " out of range");
     }
+    const std::string& path = set.entries[static_cast<size_t>(index)].image_path;
+    if (slot.emplace(path, paths.size()).second) paths.push_back(path);
+  }
+  CT_ASSIGN_OR_RETURN(std::vector<Image> decoded, DecodeImages(paths, threads));
+  std::vector<std::shared_ptr<const Image>> originals;
+  for (Image& image : decoded) originals.push_back(std::make_shared<const Image>(std::move(image)));
+  std::vector<GroundingExample> out;
+  out.reserve(indices.size());
+  for (int64_t index : indices) {
     const RefexpEntry& e = set.entries[static_cast<size_t>(index)];
-    auto it = decoded.find(e.image_path);
-    if (it == decoded.end()) {
-      CT_ASSIGN_OR_RETURN(Image image, ReadImageFile(e.image_path));
-      if (image.width != e.image_width || image.height != e.image_height) {
-        return InvalidArgument(e.image_path + ": decoded size " + std::to_string(image.width) +
-                               "x" + std::to_string(image.height) + " differs from the declared " +
-                               std::to_string(e.image_width) + "x" +
-                               std::to_string(e.image_height) + " (\"images\" width/height)");
-      }
-      it = decoded.emplace(e.image_path, ResizeBilinear(image, size, size)).first;
+    const std::shared_ptr<const Image>& image = originals[slot.at(e.image_path)];
+    if (image->width != e.image_width || image->height != e.image_height) {
+      return InvalidArgument(e.image_path + ": decoded size " + std::to_string(image->width) + "x" +
+                             std::to_string(image->height) + " differs from the declared " +
+                             std::to_string(e.image_width) + "x" + std::to_string(e.image_height) +
+                             " (\"images\" width/height)");
     }
     GroundingExample ex;
     ex.id = index;
-    ex.image = it->second;
+    ex.original = image;
     ex.query = e.query;
-    const float sx = static_cast<float>(size) / static_cast<float>(e.image_width);
-    const float sy = static_cast<float>(size) / static_cast<float>(e.image_height);
-    for (size_t k = 0; k < e.proposals.size(); ++k) {
-      const Box& b = e.proposals[k];
-      const Box scaled{b.x0 * sx, b.y0 * sy, b.x1 * sx, b.y1 * sy};
-      ex.proposals.push_back(scaled);
-      ex.proposal_masks.push_back(BoxMask(scaled, size, size));
-      ex.proposal_labels.push_back(e.proposal_categories[k]);
-    }
+    ex.proposals = e.proposals;
+    ex.proposal_labels = e.proposal_categories;
     ex.target = e.target;
     ex.target_label = e.target_category;
+    // Detector proposals are scored by overlap with the annotation (RefexpHit's rule).
+    if (!set.annotation_proposals) ex.ground_truth = e.target_box;
     out.push_back(std::move(ex));
   }
   return out;

@@ -69,12 +69,19 @@ Result<RefexpSet> ReadRefexp(const std::string& json_path, const std::string& im
 // proposals, IoU >= 0.5 with the annotation box with a proposals file.
 bool RefexpHit(const RefexpEntry& entry, int chosen, bool annotation_proposals);
 
-// Decodes the images of `entries` at `indices` into grounding examples resized (bilinear) to
-// size x size, with proposals scaled alike; proposal_labels are dense category indices (-1
-// for file proposals), proposal_masks the scaled boxes, target_label the target's category. A
-// decoded size differing from the declared one is an error.
+// The grounding examples of the entries at `indices`, at the images' own resolution: each
+// image is decoded once (by `threads` threads, image_cache.h DecodeImages) and shared, as
+// `original`, by every example about it; proposals and ground_truth are in its pixel
+// coordinates; `image` and proposal_masks are empty (a marker is its box), so a sentence costs
+// no pixels of its own. The methods make crops and markers on the original and then preprocess
+// them as CLIP does (experiments/methods/proposal_views.h). proposal_labels are dense
+// category indices (-1 for file proposals), target_label the target's category; with a
+// proposals file, ground_truth is the annotation box, so that the trial scores a choice as
+// RefexpHit does (grounding_example.h IsCorrectChoice). Memory: the decoded images of the
+// indices, width x height x 3 bytes each. A decoded size differing from the declared one, and
+// a missing, non-regular or undecodable image, are errors naming the file.
 Result<std::vector<GroundingExample>> LoadRefexpExamples(const RefexpSet& set,
                                                          const std::vector<int64_t>& indices,
-                                                         int size);
+                                                         int threads = 2);
 
 }  // namespace chromatune::datasets

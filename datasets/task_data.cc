@@ -222,7 +222,7 @@ Result<GroundingTask> RefexpGrounding(const std::string& path, const FewShotSpec
   CT_ASSIGN_OR_RETURN(auto support, SampleSupport(labels_of(train_ids), classes, spec));
   std::vector<int64_t> support_ids;
   for (int64_t k : support) support_ids.push_back(train_ids[static_cast<size_t>(k)]);
-  CT_ASSIGN_OR_RETURN(task.support, LoadRefexpExamples(set, support_ids, o.image_size));
+  CT_ASSIGN_OR_RETURN(task.support, LoadRefexpExamples(set, support_ids, o.decode_threads));
   // Every split apart, all of its expressions unless the sweep asks for a subset.
   int64_t size = o.dataset.eval.size > 0 ? o.dataset.eval.size : 0;
   if (o.eval_size != kDefaultEvalSize && (size == 0 || o.eval_size < size)) size = o.eval_size;
@@ -239,7 +239,7 @@ Result<GroundingTask> RefexpGrounding(const std::string& path, const FewShotSpec
       }
       chosen = std::move(subset);
     }
-    CT_ASSIGN_OR_RETURN(auto examples, LoadRefexpExamples(set, chosen, o.image_size));
+    CT_ASSIGN_OR_RETURN(auto examples, LoadRefexpExamples(set, chosen, o.decode_threads));
     if (k == 0) {
       task.eval = std::move(examples);
       task.eval_split = splits[k];

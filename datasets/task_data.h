@@ -17,8 +17,11 @@
 //   "fashion-ref"          support from FashionRefPool::kSupport (a pool of 1,000 examples),
 //                          evaluation on the first eval_size examples of kEval.
 //   "fashion-ref-shift"    the same in Domain::kShift.
-//   "refexp:PATH"          support from refs with split "train", evaluation on the rest
-//                          (EvaluationSubset when larger than eval_size).
+//   "refexp:PATH"          support from refs with split "train", evaluation on every split
+//                          the sweep lists (default: all but "train"), each all of its refs
+//                          unless eval.size asks for a subset; examples at the images' own
+//                          resolution (refexp.h LoadRefexpExamples: `original`, decoded once
+//                          per image by decode_threads threads), scored by IsCorrectChoice.
 // Few-shot labels: the class (classification) or the target's class (grounding).
 // Everything is deterministic; the support depends only on (dataset, shots, unit, data_seed).
 // Unknown names → kInvalidArgument naming field "dataset".

@@ -302,12 +302,13 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
         const int64_t np = static_cast<int64_t>(exs[j]->proposals.size());
         const float* example_logits = logits.data_ptr<float>() + row * logits.size(1);
         const int64_t p = pred[row].item<int64_t>();
+        const bool correct = datasets::IsCorrectChoice(*exs[j], p);
         if (!cpt_scores) {
-          out.Record(s + row, p, exs[j]->target, example_logits, np);
+          out.Record(s + row, p, correct, example_logits, np);
           continue;
         }
         const torch::Tensor vt = g.view_text[j].to(torch::kCPU, torch::kFloat32).contiguous();
-        out.Record(s + row, p, exs[j]->target, example_logits, np, vt.data_ptr<float>(), vt.size(0),
+        out.Record(s + row, p, correct, example_logits, np, vt.data_ptr<float>(), vt.size(0),
                    vt.size(1));
       }
     }
@@ -358,7 +359,9 @@ Result<TrialResult> RunDualGrounding(const datasets::GroundingTask& task,
       const torch::Tensor pred =
           ScoreExamples(exs, "", views, m, false).logits.argmax(1).to(torch::kCPU);
       for (size_t j = 0; j < exs.size(); ++j) {
-        if (pred[static_cast<int64_t>(j)].item<int64_t>() == exs[j]->target) correct[0] += 1.0f;
+        if (datasets::IsCorrectChoice(*exs[j], pred[static_cast<int64_t>(j)].item<int64_t>())) {
+          correct[0] += 1.0f;
+        }
       }
     }
     CT_RETURN_IF_ERROR(SumOverRanks(&correct, ctx.comm));

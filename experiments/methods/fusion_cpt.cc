@@ -27,7 +27,8 @@ FusionScores Score(const std::vector<const datasets::GroundingExample*>& example
   std::vector<ProposalViews> views;
   std::vector<const datasets::Image*> images;
   std::vector<TextRequest> texts;
-  for (const auto* ex : examples) views.push_back(CptViews(*ex, marker, ""));
+  const int side = static_cast<int>(model.image_size());
+  for (const auto* ex : examples) views.push_back(CptViews(*ex, marker, side, ""));
   for (const auto& v : views) {
     for (const auto& img : v.views) {
       images.push_back(&img);
@@ -82,44 +83,56 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
   CT_ASSIGN_OR_RETURN(PromptLearner learner,
                       PromptLearner::FromTemplate(&tok, model->context_length(), embed,
                                                   params.template_text, /*mask_token=*/true));
+  // Every set the trial touches: support, evaluation and the further evaluated splits.
+  std::vector<const std::vector<datasets::GroundingExample>*> sets = {&task.support, &task.eval};
+  for (const auto& split : task.more_evals) sets.push_back(&split.second);
   {
     std::vector<TextRequest> all;
-    for (const auto* set : {&task.support, &task.eval}) {
+    for (const auto* set : sets) {
       for (const auto& ex : *set) all.push_back({ex.query, "", -1});
     }
     CT_RETURN_IF_ERROR(learner.Check(all));
   }
   const int64_t num_c = static_cast<int64_t>(color_ids.size());
   int64_t pmax = 1;
-  for (const auto* set : {&task.support, &task.eval}) {
+  for (const auto* set : sets) {
     for (const auto& ex : *set) pmax = std::max<int64_t>(pmax, ex.proposals.size());
   }
   const int64_t rmax = (pmax + num_c - 1) / num_c;
   const int64_t n_eval = static_cast<int64_t>(task.eval.size());
   std::vector<float> predictions, proposal_scores, color_scores;
-  auto evaluate = [&](int64_t limit) -> Result<double> {
+  // Accuracy over the first `limit` examples of `set` (all when limit <= 0); fills the
+  // arrays given (the first set's go into the result).
+  auto evaluate_set = [&](const std::vector<datasets::GroundingExample>& set, int64_t limit,
+                          std::vector<float>* preds, std::vector<float>* scores,
+                          std::vector<float>* colours) -> Result<double> {
     torch::NoGradGuard no_grad;
-    const int64_t n = EvalCount(limit, n_eval);
+    const int64_t n_set = static_cast<int64_t>(set.size());
+    const int64_t n = EvalCount(limit, n_set);
     const auto [b, e] = ShardOf(n, ctx.comm->rank(), ctx.comm->size());
-    GroundingEval out(n_eval, pmax, rmax, num_c);
+    GroundingEval out(n_set, pmax, rmax, num_c);
     for (int64_t s = b; s < e; s += kEvalExampleChunk) {
       std::vector<const datasets::GroundingExample*> exs;
-      for (int64_t i = s; i < std::min(e, s + kEvalExampleChunk); ++i) exs.push_back(&task.eval[i]);
+      for (int64_t i = s; i < std::min(e, s + kEvalExampleChunk); ++i) exs.push_back(&set[i]);
       FusionScores f = Score(exs, marker, learner, *model, color_ids, pmax);
       const torch::Tensor logits = f.logits.to(torch::kCPU, torch::kFloat32).contiguous();
       const torch::Tensor pred = logits.argmax(1);
       for (size_t j = 0; j < exs.size(); ++j) {
         const int64_t row = static_cast<int64_t>(j);
         const torch::Tensor vt = f.view_text[j].to(torch::kCPU, torch::kFloat32).contiguous();
-        out.Record(s + row, pred[row].item<int64_t>(), exs[j]->target,
+        const int64_t p = pred[row].item<int64_t>();
+        out.Record(s + row, p, datasets::IsCorrectChoice(*exs[j], p),
                    logits.data_ptr<float>() + row * logits.size(1),
                    static_cast<int64_t>(exs[j]->proposals.size()), vt.data_ptr<float>(), vt.size(0),
                    vt.size(1));
       }
     }
     CT_RETURN_IF_ERROR(out.SumOverRanks(ctx.comm));
-    out.CopyTo(&predictions, &proposal_scores, &color_scores);
+    out.CopyTo(preds, scores, colours);
     return out.Accuracy(n);
+  };
+  auto evaluate = [&](int64_t limit) {
+    return evaluate_set(task.eval, limit, &predictions, &proposal_scores, &color_scores);
   };
   TrialResult r;
   std::optional<double> final_accuracy;
@@ -158,6 +171,15 @@ Result<TrialResult> RunFusionCpt(const datasets::GroundingTask& task,
   CT_RETURN_IF_ERROR(FinishGroundingResult(task, final_accuracy, evaluate, n_eval, pmax,
                                            predictions, proposal_scores, &r));
   r.arrays.push_back({"cpt_color_scores", {n_eval, rmax, num_c}, color_scores});
+  // refexp: the evaluated split by name, and the further splits (RefCOCO's testA, testB)
+  // apart, accuracy only, as the dual-encoder runner reports them.
+  if (!task.eval_split.empty()) r.metrics["accuracy/" + task.eval_split] = r.metrics["accuracy"];
+  for (const auto& [split, set] : task.more_evals) {
+    std::vector<float> preds, scores, colours;
+    CT_ASSIGN_OR_RETURN(r.metrics["accuracy/" + split],
+                        evaluate_set(set, 0, &preds, &scores, &colours));
+    r.metrics["eval_size/" + split] = static_cast<double>(set.size());
+  }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

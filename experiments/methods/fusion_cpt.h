@@ -7,7 +7,9 @@
 // proposals' scores; the model stays frozen.
 //
 // Result as RunDualGrounding with cpt_scores: "cpt_color_scores" [N, R, C] holds the
-// log-probability of colour c's word in rendering r.
+// log-probability of colour c's word in rendering r; choices are scored by
+// datasets::IsCorrectChoice, and a task with named splits (refexp) reports
+// accuracy/<split> and eval_size/<split> for each further split.
 #pragma once
 
 #include "datasets/task_data.h"

@@ -16,13 +16,13 @@ GroundingEval::GroundingEval(int64_t n_eval, int64_t pmax, int64_t rmax, int64_t
       cmax_(cmax),
       sums_(n_eval + n_eval * pmax + n_eval * rmax * cmax + 1, 0.0f) {}
 
-void GroundingEval::Record(int64_t i, int64_t pred, int64_t target, const float* logits, int64_t np,
+void GroundingEval::Record(int64_t i, int64_t pred, bool correct, const float* logits, int64_t np,
                            const float* view_text, int64_t vt_rows, int64_t vt_cols) {
   float* pred_out = sums_.data();
   float* score_out = pred_out + n_eval_;
   float* color_out = score_out + n_eval_ * pmax_;
   pred_out[i] = static_cast<float>(pred);
-  if (pred == target) sums_.back() += 1.0f;
+  if (correct) sums_.back() += 1.0f;
   for (int64_t q = 0; q < pmax_; ++q) score_out[i * pmax_ + q] = q < np ? logits[q] : kNaN;
   if (cmax_ == 0) return;
   for (int64_t r = 0; r < rmax_; ++r) {

@@ -20,11 +20,12 @@ class GroundingEval {
   // (cmax 0: none recorded).
   GroundingEval(int64_t n_eval, int64_t pmax, int64_t rmax, int64_t cmax);
 
-  // Example i predicted proposal `pred` of its `np`; `logits` holds at least np scores.
-  // `view_text` (row-major [vt_rows, vt_cols], may be null) holds its colour scores: cell
-  // (r, c) is kept when r < vt_rows, c < vt_cols and r * cmax + c < np (colour c was drawn in
-  // rendering r), the others are NaN.
-  void Record(int64_t i, int64_t pred, int64_t target, const float* logits, int64_t np,
+  // Example i predicted proposal `pred` of its `np`, `correct` per datasets::IsCorrectChoice
+  // (index equality, or overlap with the ground truth for detector proposals); `logits` holds
+  // at least np scores. `view_text` (row-major [vt_rows, vt_cols], may be null) holds its colour
+  // scores: cell (r, c) is kept when r < vt_rows, c < vt_cols and r * cmax + c < np (colour c was
+  // drawn in rendering r), the others are NaN.
+  void Record(int64_t i, int64_t pred, bool correct, const float* logits, int64_t np,
               const float* view_text = nullptr, int64_t vt_rows = 0, int64_t vt_cols = 0);
   Status SumOverRanks(Communicator* comm);
   // Share of the first n examples predicted correctly (after the sum; 0 for n = 0).

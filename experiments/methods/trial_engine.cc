@@ -303,8 +303,8 @@ Result<TrialResult> TrialEngine::RunDual(const TrialSpec& spec,
   } else if (m == "cpt") {
     CT_ASSIGN_OR_RETURN(CptParams cp, ParseCpt(p));
     const CptMarker marker{cp.colors, static_cast<float>(cp.alpha), cp.marker == "mask"};
-    views = [marker](const datasets::GroundingExample& ex, const std::string& key) {
-      return CptViews(ex, marker, key);
+    views = [marker, side](const datasets::GroundingExample& ex, const std::string& key) {
+      return CptViews(ex, marker, side, key);
     };
     cpt_scores = true;
     if (cp.train.epochs > 0) {
@@ -320,8 +320,8 @@ Result<TrialResult> TrialEngine::RunDual(const TrialSpec& spec,
     }
   } else if (m == "red-circle") {
     CT_ASSIGN_OR_RETURN(RedCircleParams rp, ParseRedCircle(p));
-    views = [rp](const datasets::GroundingExample& ex, const std::string& key) {
-      return RedCircleViews(ex, rp.color.rgb, static_cast<int>(rp.thickness), key);
+    views = [rp, side](const datasets::GroundingExample& ex, const std::string& key) {
+      return RedCircleViews(ex, rp.color.rgb, static_cast<int>(rp.thickness), side, key);
     };
     text = MakeTemplateTextSide(model, {rp.template_text});
   }

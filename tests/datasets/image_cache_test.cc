@@ -79,5 +79,26 @@ TEST(ImageCacheTest, BadFilesAreNamed) {
   EXPECT_NE(corrupt.status().message().find("junk.jpg"), std::string::npos);
 }
 
+// Grounding keeps originals (refexp.h): decoded at their own size by the pool, in order,
+// nothing written anywhere; bad files are named as for preprocessed loads.
+TEST(ImageCacheTest, DecodeImagesKeepsTheOriginalSize) {
+  TempDir dir;
+  const std::string a = dir.File("a.png"), b = dir.File("b.png");
+  ASSERT_TRUE(WritePng(a, Gradient(30, 50)).ok());
+  ASSERT_TRUE(WritePng(b, Gradient(41, 23)).ok());
+  auto images = DecodeImages({b, a, b}, /*threads=*/2);
+  ASSERT_TRUE(images.ok()) << images.status().ToString();
+  ASSERT_EQ(images->size(), 3u);
+  EXPECT_EQ((*images)[0], Gradient(41, 23));
+  EXPECT_EQ((*images)[1], Gradient(30, 50));
+  EXPECT_EQ((*images)[2], Gradient(41, 23));
+  auto missing = DecodeImages({a, dir.File("none.jpg")}, 2);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("none.jpg"), std::string::npos);
+  auto device = DecodeImages({"/dev/zero"}, 1);
+  ASSERT_FALSE(device.ok());
+  EXPECT_NE(device.status().message().find("not a regular file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chromatune::datasets

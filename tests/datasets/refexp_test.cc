@@ -52,21 +52,32 @@ TEST(RefexpTest, OneEntryPerSentenceWithAllAnnotationsAsProposals) {
   EXPECT_EQ(set->entries[2].image_path, dir.File("img/b.png"));
 }
 
-TEST(RefexpTest, LoadsResizedExamplesWithScaledBoxes) {
+// Examples keep the image at its own resolution and the boxes in its pixels (the methods
+// crop and mark there, then preprocess); sentences about one image share one decoded copy.
+TEST(RefexpTest, LoadsExamplesAtTheOriginalResolutionSharingEachImage) {
   TempDir dir;
   auto set = ReadRefexp(MakeFixture(dir));
   ASSERT_TRUE(set.ok());
-  auto examples = LoadRefexpExamples(*set, {0, 2}, 40);
+  auto examples = LoadRefexpExamples(*set, {0, 2, 1}, /*threads=*/2);
   ASSERT_TRUE(examples.ok()) << examples.status().ToString();
   const GroundingExample& ex = (*examples)[0];
-  EXPECT_EQ(ex.image, Image::Filled(40, 40, {10, 200, 10}));
+  ASSERT_NE(ex.original, nullptr);
+  EXPECT_EQ(*ex.original, Image::Filled(20, 40, {10, 200, 10}));
+  EXPECT_TRUE(ex.image.empty());
+  EXPECT_TRUE(ex.proposal_masks.empty());  // a marker is its box
   EXPECT_EQ(ex.target, 1);
   EXPECT_EQ(ex.target_label, 1);
-  EXPECT_FLOAT_EQ(ex.proposals[1].x0, 20.0f);  // x scaled by 40/40
-  EXPECT_FLOAT_EQ(ex.proposals[1].y0, 10.0f);  // y scaled by 40/20
-  EXPECT_FLOAT_EQ(ex.proposals[1].y1, 30.0f);
-  EXPECT_EQ(ex.proposal_masks[1].count(), 20 * 20);
+  EXPECT_FLOAT_EQ(ex.proposals[1].x0, 20.0f);  // the annotation's own pixels
+  EXPECT_FLOAT_EQ(ex.proposals[1].y0, 5.0f);
+  EXPECT_FLOAT_EQ(ex.proposals[1].y1, 15.0f);
   EXPECT_EQ((*examples)[1].proposals.size(), 1u);
+  EXPECT_EQ(*(*examples)[1].original, Image::Filled(20, 20, {1, 2, 3}));
+  EXPECT_EQ((*examples)[2].original, ex.original);  // the same image, decoded once
+  EXPECT_EQ((*examples)[2].query, "brown dog");
+  // Annotation proposals: only the target is correct, however much another box overlaps.
+  EXPECT_FALSE(ex.ground_truth.has_value());
+  EXPECT_TRUE(IsCorrectChoice(ex, 1));
+  EXPECT_FALSE(IsCorrectChoice(ex, 0));
 }
 
 TEST(RefexpTest, ImageSizeMismatchAndMissingImagesAreErrors) {
@@ -74,11 +85,11 @@ TEST(RefexpTest, ImageSizeMismatchAndMissingImagesAreErrors) {
   auto set = ReadRefexp(MakeFixture(dir));
   ASSERT_TRUE(set.ok());
   ASSERT_TRUE(WritePng(dir.File("img/b.png"), Image::Filled(21, 20, {0, 0, 0})).ok());
-  auto wrong = LoadRefexpExamples(*set, {2}, 40);
+  auto wrong = LoadRefexpExamples(*set, {2});
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("differs from the declared 20x20"), std::string::npos);
   std::filesystem::remove(dir.File("img/a.png"));
-  auto missing = LoadRefexpExamples(*set, {0}, 40);
+  auto missing = LoadRefexpExamples(*set, {0});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("img/a.png"), std::string::npos);
 }
@@ -183,10 +194,15 @@ TEST(RefexpTest, ProposalsFileReplacesAnnotationBoxes) {
   EXPECT_TRUE(RefexpHit(e, 1, false));  // IoU 0.95
   EXPECT_TRUE(RefexpHit(e, 2, false));  // IoU 0.5: the threshold counts
   EXPECT_FALSE(RefexpHit(e, 3, false));
-  auto examples = LoadRefexpExamples(*set, {0}, 40);
+  auto examples = LoadRefexpExamples(*set, {0});
   ASSERT_TRUE(examples.ok()) << examples.status().ToString();
   EXPECT_EQ((*examples)[0].target_label, 1);
   EXPECT_EQ((*examples)[0].proposal_labels, (std::vector<int>{-1, -1, -1}));
+  // The trial scores the example by RefexpHit's rule: the non-target box 2 counts.
+  for (int p = 0; p < 4; ++p) {
+    EXPECT_EQ(IsCorrectChoice((*examples)[0], p), RefexpHit(e, p, false)) << p;
+  }
+  EXPECT_TRUE(IsCorrectChoice((*examples)[0], 2));
 
   struct Case {
     const char* props;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "datasets/image_io.h"
+#include "tests/datasets/pillow_reference.h"
 #include "tests/datasets/temp_dir.h"
 
 // JPEG fixtures are encoded with stb_image_write (static, private to this file).
@@ -30,6 +31,9 @@
 namespace chromatune::datasets {
 namespace {
 
+using testing::Compare;
+using testing::Diff;
+using testing::PillowJobs;
 using testing::TempDir;
 
 // ---- Fixtures -------------------------------------------------------------------------------
@@ -158,112 +162,7 @@ std::string WriteJpegFixture(const TempDir& dir, const std::string& name, const 
   return dir.File(name);
 }
 
-// ---- The Pillow reference -------------------------------------------------------------------
-
-constexpr const char* kPython = "/usr/bin/python3";
-
-std::string ReferenceScript() {
-  const auto beside = std::filesystem::path(__FILE__).parent_path() / "pil_preprocess_reference.py";
-  if (std::filesystem::exists(beside)) return beside.string();
-  return "tests/datasets/pil_preprocess_reference.py";  // ctest runs in the repository root
-}
-
-bool PillowAvailable() {
-  static const bool available =
-      std::system((std::string(kPython) + " -c 'import PIL' >/dev/null 2>&1").c_str()) == 0;
-  return available;
-}
-
-Result<Image> ReadPpm(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string magic;
-  int w = 0, h = 0, maxval = 0;
-  if (!(in >> magic >> w >> h >> maxval) || magic != "P6" || maxval != 255) {
-    return Corruption(path + ": not a P6 PPM");
-  }
-  in.get();  // the single whitespace byte before the samples
-  Image image(h, w, 3);
-  if (!in.read(reinterpret_cast<char*>(image.pixels.data()), image.pixels.size())) {
-    return Corruption(path + ": truncated PPM");
-  }
-  return image;
-}
-
-// Collects jobs for pil_preprocess_reference.py, runs them in one Python process and reads the
-// results back in order.
-class PillowJobs {
- public:
-  explicit PillowJobs(const TempDir& dir) : dir_(dir) {}
-
-  void Decode(const std::string& in) { Add("decode\t" + in); }
-  void Resize(const std::string& in, int w, int h) {
-    Add("resize\t" + in + "\t" + std::to_string(w) + "\t" + std::to_string(h));
-  }
-  void Clip(const std::string& in, int resolution) {
-    Add("clip\t" + in + "\t" + std::to_string(resolution));
-  }
-  // Pillow (libjpeg) encodes `in` as the JPEG `out`; Run() returns no image for it.
-  void EncodeJpeg(const std::string& in, int quality, const std::string& out) {
-    jobs_ += "jpeg\t" + in + "\t" + std::to_string(quality) + "\t" + out + "\n";
-  }
-
-  // Runs the jobs; on failure returns an empty vector after recording a test failure.
-  std::vector<Image> Run() {
-    const std::string jobs = WriteFile(dir_, "jobs.tsv", jobs_);
-    const std::string log = dir_.File("pillow.log");
-    const std::string cmd =
-        std::string(kPython) + " " + ReferenceScript() + " " + jobs + " >" + log + " 2>&1";
-    if (std::system(cmd.c_str()) != 0) {
-      std::ifstream in(log);
-      std::stringstream text;
-      text << in.rdbuf();
-      ADD_FAILURE() << cmd << " failed:\n" << text.str();
-      return {};
-    }
-    std::vector<Image> out;
-    for (int i = 0; i < count_; ++i) {
-      auto image = ReadPpm(OutPath(i));
-      if (!image.ok()) {
-        ADD_FAILURE() << image.status().ToString();
-        return {};
-      }
-      out.push_back(std::move(*image));
-    }
-    return out;
-  }
-
- private:
-  std::string OutPath(int i) const { return dir_.File("pillow_" + std::to_string(i) + ".ppm"); }
-  void Add(const std::string& job) { jobs_ += job + "\t" + OutPath(count_++) + "\n"; }
-
-  const TempDir& dir_;
-  std::string jobs_;
-  int count_ = 0;
-};
-
-struct Diff {
-  size_t differing = 0;  // bytes
-  int max_abs = 0;
-  double mean_abs = 0;
-};
-
-Diff Compare(const Image& a, const Image& b) {
-  Diff d;
-  double sum = 0;
-  for (size_t i = 0; i < a.pixels.size(); ++i) {
-    const int e = std::abs(static_cast<int>(a.pixels[i]) - static_cast<int>(b.pixels[i]));
-    d.differing += e != 0;
-    d.max_abs = std::max(d.max_abs, e);
-    sum += e;
-  }
-  d.mean_abs = a.pixels.empty() ? 0 : sum / a.pixels.size();
-  return d;
-}
-
-#define SKIP_WITHOUT_PILLOW()                                                         \
-  do {                                                                                \
-    if (!PillowAvailable()) GTEST_SKIP() << kPython << " cannot import PIL (Pillow)"; \
-  } while (0)
+// ---- The Pillow reference (tests/datasets/pillow_reference.h) ------------------------------
 
 // Expects `ours` to equal Pillow's image byte for byte, naming `what` on failure.
 void ExpectSameAsPillow(const Image& ours, const Image& pillow, const std::string& what) {

@@ -104,7 +104,10 @@ TEST(TaskDataTest, UserDatasetsByPath) {
   EXPECT_EQ(grounding->support[0].query, "right");
   ASSERT_EQ(grounding->eval.size(), 1u);
   EXPECT_EQ(grounding->eval[0].target, 0);
-  EXPECT_FLOAT_EQ(grounding->eval[0].proposals[0].x1, 28.0f);
+  // At the image's own resolution (the methods crop and mark there, then preprocess).
+  EXPECT_FLOAT_EQ(grounding->eval[0].proposals[0].x1, 5.0f);
+  ASSERT_NE(grounding->eval[0].original, nullptr);
+  EXPECT_EQ(grounding->eval[0].original->width, 10);
 }
 
 TEST(TaskDataTest, ErrorsNameTheDataset) {

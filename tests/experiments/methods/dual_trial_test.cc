@@ -133,5 +133,62 @@ TEST(DualTrialTest, TrainingWithoutSupportIsAnError) {
   EXPECT_NE(r.status().message().find("shots"), std::string::npos);
 }
 
+// Detector proposals (refexp with a proposals file) are scored by overlap, not by index: a
+// choice is correct when its IoU with the ground truth is >= 0.5, even when it is not the
+// best-overlapping `target`. Each example has two pairs of near-identical boxes (IoU 0.87
+// within a pair, 0 across); a first run finds the box the untrained model picks, then the
+// ground truth is set to that box's partner (a hit that is not the target) or to a box of the
+// other pair (a miss). Index equality would score every example wrong.
+TEST(DualTrialTest, DetectorProposalsAreScoredByOverlapWithTheGroundTruth) {
+  const std::vector<datasets::Box> boxes = {
+      {0, 0, 14, 14}, {1, 0, 15, 14}, {16, 16, 32, 32}, {17, 16, 32, 32}};
+  const int partner[] = {1, 0, 3, 2};
+  datasets::GroundingTask task;
+  task.class_names = {"bag"};
+  for (int i = 0; i < 6; ++i) {
+    datasets::GroundingExample ex;
+    ex.id = i;
+    ex.image = Pattern(40 + i, 32);
+    ex.query = "the bag";
+    ex.proposals = boxes;
+    ex.proposal_labels.assign(boxes.size(), -1);
+    task.eval.push_back(ex);
+  }
+  task.eval_split = "val";
+  auto model = TinyModel();
+  FeatureCache cache;
+  auto image = MakeFrozenImageSide(model, &cache);
+  auto text = MakeTemplateTextSide(model, {"{}"});
+  auto head = MakeCosineHead(torch::tensor(20.0f));
+  DualMethod m{image.get(), text.get(), head.get(), nullptr, 1};
+  const ViewFn views = [](const datasets::GroundingExample& ex, const std::string& key) {
+    return CropViews(ex, 32, key);
+  };
+  LocalCommunicator comm;
+  TrialContext ctx;
+  ctx.comm = &comm;
+  auto first = RunDualGrounding(task, "synthetic", views, m, false, ctx);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->arrays[0].name, "predictions");
+  const std::vector<float> picked = first->arrays[0].data;
+  for (int i = 0; i < 6; ++i) {
+    const int p = static_cast<int>(picked[i]);
+    ASSERT_GE(p, 0);
+    ASSERT_LT(p, 4);
+    datasets::GroundingExample& ex = task.eval[i];
+    // Examples 0..3 are hits through the partner box, 4 and 5 misses.
+    ex.target = i < 4 ? partner[p] : (p + 2) % 4;
+    ex.ground_truth = boxes[ex.target];
+    EXPECT_EQ(datasets::IsCorrectChoice(ex, p), i < 4) << i;
+  }
+  task.more_evals.emplace_back("testA", task.eval);
+  auto second = RunDualGrounding(task, "synthetic", views, m, false, ctx);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->arrays[0].data, picked);  // the same choices, scored by the other rule
+  EXPECT_DOUBLE_EQ(second->metrics.at("accuracy"), 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(second->metrics.at("accuracy/val"), 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(second->metrics.at("accuracy/testA"), 4.0 / 6.0);
+}
+
 }  // namespace
 }  // namespace chromatune::methods

@@ -117,5 +117,42 @@ TEST(FusionCptTest, AColourOutsideTheVocabularyIsAnError) {
   EXPECT_NE(r.status().message().find("magentaish"), std::string::npos);
 }
 
+// refexp through fusion CPT: the evaluated split is named, further splits are reported apart,
+// and detector proposals are scored by overlap. A first run gives the choices; then each
+// example's ground truth is its chosen box and its target another proposal, so every choice
+// is a non-target hit (0 under index equality).
+TEST(FusionCptTest, ReportsEverySplitAndScoresDetectorProposalsByOverlap) {
+  auto model = TinyFusionModel();
+  CptParams params = ParseCpt(nlohmann::json::object()).value();
+  params.colors = {datasets::CptColors()[0], datasets::CptColors()[4]};
+  LocalCommunicator comm;
+  TrialContext ctx;
+  ctx.comm = &comm;
+  datasets::GroundingTask task = Task();
+  task.eval_split = "val";
+  auto first = RunFusionCpt(task, model, params, 1, ctx);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const NamedArray* picked = Find(*first, "predictions");
+  ASSERT_NE(picked, nullptr);
+  for (size_t i = 0; i < task.eval.size(); ++i) {
+    datasets::GroundingExample& ex = task.eval[i];
+    const int p = static_cast<int>(picked->data[i]);
+    ex.ground_truth = ex.proposals[p];
+    ex.target = (p + 1) % static_cast<int>(ex.proposals.size());
+  }
+  task.more_evals.emplace_back("testA", task.eval);
+  task.more_evals.emplace_back(
+      "testB", std::vector<datasets::GroundingExample>(task.eval.begin(), task.eval.begin() + 2));
+  auto r = RunFusionCpt(task, model, params, 1, ctx);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Find(*r, "predictions")->data, picked->data);
+  EXPECT_DOUBLE_EQ(r->metrics.at("accuracy"), 1.0);
+  EXPECT_DOUBLE_EQ(r->metrics.at("accuracy/val"), 1.0);
+  EXPECT_DOUBLE_EQ(r->metrics.at("accuracy/testA"), 1.0);
+  EXPECT_DOUBLE_EQ(r->metrics.at("accuracy/testB"), 1.0);
+  EXPECT_EQ(r->metrics.at("eval_size/testA"), 6);
+  EXPECT_EQ(r->metrics.at("eval_size/testB"), 2);
+}
+
 }  // namespace
 }  // namespace chromatune::methods

@@ -15,9 +15,9 @@ TEST(GroundingEvalTest, RowsHoldScoresAndNaNWhereNothingWasDrawn) {
   GroundingEval out(/*n_eval=*/2, /*pmax=*/3, /*rmax=*/2, /*cmax=*/2);
   const float logits0[] = {0.1f, 0.9f, 0.3f};
   const float colours0[] = {1, 2, 3, 4};  // [2 renderings, 2 colours], 3 proposals drawn
-  out.Record(0, /*pred=*/1, /*target=*/1, logits0, 3, colours0, 2, 2);
+  out.Record(0, /*pred=*/1, /*correct=*/true, logits0, 3, colours0, 2, 2);
   const float logits1[] = {0.7f, 0.2f};
-  out.Record(1, /*pred=*/0, /*target=*/1, logits1, 2);  // no colour scores
+  out.Record(1, /*pred=*/0, /*correct=*/false, logits1, 2);  // no colour scores
   LocalCommunicator single;
   ASSERT_TRUE(out.SumOverRanks(&single).ok());
   EXPECT_DOUBLE_EQ(out.Accuracy(2), 0.5);

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "datasets/image_io.h"
+
 namespace chromatune::methods {
 namespace {
 
@@ -246,6 +248,64 @@ TEST_F(TrialEngineTest, TorchScriptBackboneRunsZeroShotAndCoop) {
   auto r = Run(vpt);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("visual prompt"), std::string::npos);
+}
+
+// Users' referring expressions end to end: non-square images larger than the model's side,
+// a detector's proposals file, refs in train, val and testA. Every view kind is made on the
+// decoded originals (the examples hold no resized copy), and each split is reported apart.
+TEST_F(TrialEngineTest, RefexpGroundingOnOriginalsReportsEverySplit) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("chromatune_refexp_engine_" +
+       std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  std::filesystem::create_directories(dir);
+  for (int i = 1; i <= 3; ++i) {
+    datasets::Image image = datasets::Image::Filled(70, 130, {200, 190, 180});
+    datasets::BlendBox(&image, {10.0f * i, 10, 50.0f + 10 * i, 60}, {40, 60, 200}, 1.0f);
+    ASSERT_TRUE(datasets::WritePng((dir / (std::to_string(i) + ".png")).string(), image).ok());
+  }
+  std::ofstream(dir / "refs.json") << R"({
+    "images": [{"id": 1, "file_name": "1.png", "width": 130, "height": 70},
+               {"id": 2, "file_name": "2.png", "width": 130, "height": 70},
+               {"id": 3, "file_name": "3.png", "width": 130, "height": 70}],
+    "annotations": [{"id": 1, "image_id": 1, "bbox": [10, 10, 40, 50], "category_id": 1},
+                    {"id": 2, "image_id": 2, "bbox": [20, 10, 40, 50], "category_id": 1},
+                    {"id": 3, "image_id": 3, "bbox": [30, 10, 40, 50], "category_id": 1}],
+    "categories": [{"id": 1, "name": "bag"}],
+    "refs": [{"image_id": 1, "ann_id": 1, "split": "train", "sentences": [{"sent": "the bag"}]},
+             {"image_id": 2, "ann_id": 2, "split": "val", "sentences": [{"sent": "the bag"}]},
+             {"image_id": 3, "ann_id": 3, "split": "testA",
+              "sentences": [{"sent": "the bag"}, {"sent": "the left bag"}]}]})";
+  std::ofstream(dir / "props.json") << R"({
+    "1": [[10, 10, 40, 50], [80, 5, 40, 40]],
+    "2": [[20, 10, 40, 50], [22, 12, 40, 50], [90, 20, 30, 30]],
+    "3": [[30, 10, 40, 50], [0, 0, 20, 20]]})";
+  struct Case {
+    const char* method;
+    nlohmann::json params;
+    int shots;
+  };
+  for (const Case& c : {Case{"zero-shot", nlohmann::json::object(), 0},
+                        Case{"red-circle", nlohmann::json::object(), 0},
+                        Case{"cpt", {{"palette", {"red", "blue"}}}, 0},
+                        Case{"cpt", {{"epochs", 1}, {"batch_size", 1}}, 1}}) {
+    SCOPED_TRACE(c.method + c.params.dump());
+    nlohmann::json item = Item("grounding", c.method, c.params, c.shots);
+    item["dataset"] = "refexp:" + (dir / "refs.json").string();
+    item["dataset_options"] = {{"proposals", (dir / "props.json").string()}};
+    auto r = Run(item);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->metrics.at("eval_size"), 1);
+    EXPECT_EQ(r->metrics.at("eval_size/testA"), 2);
+    EXPECT_EQ(r->metrics.at("accuracy/val"), r->metrics.at("accuracy"));
+    EXPECT_GE(r->metrics.at("accuracy/testA"), 0.0);
+    EXPECT_LE(r->metrics.at("accuracy/testA"), 1.0);
+    // Image 2's first two proposals both cover the bag (IoU 0.85): either choice is right.
+    const NamedArray* predictions = Array(*r, "predictions");
+    ASSERT_NE(predictions, nullptr);
+    EXPECT_EQ(r->metrics.at("accuracy"), predictions->data[0] < 2 ? 1.0 : 0.0);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
