@@ -121,7 +121,7 @@ Result<std::shared_ptr<Backbone>> LoadOrPretrainSpecOn(const PretrainSpec& spec,
   CT_RETURN_IF_ERROR(spec.Validate());
   LocalCommunicator local;
   if (comm == nullptr) comm = &local;
-  const std::string dir = CheckpointDir(cache_dir, spec, comm->size());
+  const std::string dir = CheckpointDir(cache_dir, spec);
   auto backbone = std::make_shared<Backbone>();
   backbone->name = "builtin:" + spec.kind;
   backbone->spec = spec.CanonicalJson();

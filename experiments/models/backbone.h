@@ -151,8 +151,8 @@ struct Backbone {
 using ProgressFn = std::function<void(double fraction, const std::string& note)>;
 
 // Resolves a backbone name (see the top of this file). Builtin backbones are loaded from
-// CheckpointDir(`cache_dir`, spec, comm's size) when present (checkpoint.h: the rank count
-// is part of the name while pretraining is not rank-invariant); otherwise they are pretrained first
+// CheckpointDir(`cache_dir`, spec) when present (the same for every rank count: checkpoint.h);
+// otherwise they are pretrained first
 // (data-parallel over `comm`; every rank must call this with the same arguments), saved atomically
 // by rank 0 and loaded by all ranks. Rank 0 holds `cache_dir`/<spec hash>.lock (common/file_lock.h)
 // from looking into the cache until the checkpoint is saved, so of several processes that

@@ -21,10 +21,8 @@ torch::nn::Module& ModuleOf(const PretrainedModel& model) {
 
 }  // namespace
 
-std::string CheckpointDir(const std::string& cache_dir, const PretrainSpec& spec, int ranks) {
-  std::string name = spec.Hash();
-  if (!kPretrainingRankInvariant && ranks > 1) name += "-ranks" + std::to_string(ranks);
-  return (fs::path(cache_dir) / name).string();
+std::string CheckpointDir(const std::string& cache_dir, const PretrainSpec& spec) {
+  return (fs::path(cache_dir) / spec.Hash()).string();
 }
 
 Status SaveCheckpoint(const std::string& dir, const PretrainSpec& spec,

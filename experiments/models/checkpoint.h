@@ -27,14 +27,9 @@ Status SaveCheckpoint(const std::string& dir, const PretrainSpec& spec,
 // unparsable or inconsistent contents (kCorruption naming the file and the field).
 Result<PretrainedModel> LoadCheckpoint(const std::string& dir, PretrainSpec* spec = nullptr);
 
-// Whether pretraining over R ranks trains the same model as over 1 (up to floating point).
-// Not yet: each rank computes the contrastive (and fusion ITM) loss over its own slice of
-// the batch, so the negatives differ with R. While false, R is part of the cache key.
-inline constexpr bool kPretrainingRankInvariant = false;
-
-// cache_dir/<spec hash> for a checkpoint pretrained on 1 rank; cache_dir/<spec hash>-ranks<R>
-// for R > 1 ranks unless kPretrainingRankInvariant, so that a 2-rank model is never loaded
-// where the 1-rank one was asked for (or the reverse).
-std::string CheckpointDir(const std::string& cache_dir, const PretrainSpec& spec, int ranks = 1);
+// cache_dir/<spec hash>: one checkpoint serves every rank count, since pretraining over R
+// ranks trains the 1-rank model up to floating point (pretrain.cc: the losses see the global
+// batch; PretrainTest.TwoRanksTrainTheOneRankModel).
+std::string CheckpointDir(const std::string& cache_dir, const PretrainSpec& spec);
 
 }  // namespace chromatune::models

@@ -41,15 +41,53 @@ datasets::CompositorOptions CorpusOptions(const PretrainSpec& spec, const std::s
   return o;
 }
 
-// Symmetric InfoNCE with soft targets: identical captions are positives of each other.
-torch::Tensor ClipLoss(VisionLanguageModel& model, const torch::Tensor& images,
-                       const std::vector<std::string>& captions) {
+// The global batch's rows of `local` (this rank's rows [begin, end) of `total`): the other
+// ranks' rows arrive through one AllReduceSum of a zero-padded copy (every backend has it;
+// device memory where the backend takes it) and are constants; this rank's rows keep their
+// gradient. One rank: `local` itself.
+Result<torch::Tensor> GatherRows(const torch::Tensor& local, int64_t begin, int64_t total,
+                                 Communicator* comm) {
+  if (comm->size() == 1) return local;
+  const bool on_device = local.is_cuda() && comm->backend() == "nccl";
+  auto buffer = torch::zeros({total, local.size(1)},
+                             torch::TensorOptions()
+                                 .dtype(torch::kFloat32)
+                                 .device(on_device ? local.device() : torch::Device(torch::kCPU)));
+  buffer.narrow(0, begin, local.size(0)).copy_(local.detach());
+  CT_RETURN_IF_ERROR(
+      comm->AllReduceSum(buffer.data_ptr<float>(), static_cast<size_t>(buffer.numel())));
+  buffer = buffer.to(local.device(), local.scalar_type());
+  const int64_t end = begin + local.size(0);
+  return torch::cat({buffer.narrow(0, 0, begin), local, buffer.narrow(0, end, total - end)}, 0);
+}
+
+// What a rank back-propagates and what the step's loss is. Gradients are averaged over ranks
+// (AverageGradients), so each rank back-propagates size x its share of the global loss: the
+// average of those gradients is the gradient of the global loss, as on one rank.
+struct RankLoss {
+  torch::Tensor backward;  // size x this rank's share
+  torch::Tensor global;    // the loss of the whole batch (detached where gathered)
+};
+
+// Symmetric InfoNCE with soft targets (identical captions are positives of each other) over
+// the GLOBAL batch, as CLIP trains across devices: features are gathered from every rank, so
+// the negatives are the same with 1 or R ranks. Gradients reach this rank's encoders through
+// its own rows only; the logit scale's through rank 0 alone (every rank computes all logits,
+// so counting it on each would multiply its gradient by R).
+Result<RankLoss> ClipLoss(VisionLanguageModel& model, const torch::Tensor& images,
+                          const std::vector<std::string>& captions, int begin, int end,
+                          Communicator* comm) {
   const int64_t n = static_cast<int64_t>(captions.size());
-  auto enc = model.tokenizer().Encode(captions, model.context_length());
+  std::vector<std::string> local(captions.begin() + begin, captions.begin() + end);
+  auto enc = model.tokenizer().Encode(local, model.context_length());
   auto img = F::normalize(model.EncodeImage(images), F::NormalizeFuncOptions().dim(1));
   auto txt =
       F::normalize(model.EncodeText(enc.ids, enc.eos_index), F::NormalizeFuncOptions().dim(1));
-  auto logits = model.LogitScale() * torch::matmul(img, txt.t());
+  CT_ASSIGN_OR_RETURN(img, GatherRows(img, begin, n, comm));
+  CT_ASSIGN_OR_RETURN(txt, GatherRows(txt, begin, n, comm));
+  torch::Tensor scale = model.LogitScale();
+  if (comm->rank() != 0) scale = scale.detach();
+  auto logits = scale * torch::matmul(img, txt.t());
   auto same = torch::zeros({n, n}, torch::kFloat32);
   auto acc = same.accessor<float, 2>();
   for (int64_t i = 0; i < n; ++i) {
@@ -58,24 +96,39 @@ torch::Tensor ClipLoss(VisionLanguageModel& model, const torch::Tensor& images,
   auto targets = (same / same.sum(1, true)).to(logits.device());
   auto loss_i = -(targets * torch::log_softmax(logits, 1)).sum(1).mean();
   auto loss_t = -(targets * torch::log_softmax(logits.t(), 1)).sum(1).mean();
-  return 0.5 * (loss_i + loss_t);
+  RankLoss out;
+  out.global = 0.5 * (loss_i + loss_t);
+  out.backward = comm->size() == 1 ? out.global : out.global * comm->size();
+  return out;
 }
 
-// MLM + ITM over one local batch slice (see pretrain.h).
-torch::Tensor FusionLoss(TinyFusion& model, const torch::Tensor& images,
-                         const datasets::CaptionBatch& batch, int begin, datasets::Rng* rng) {
+// MLM + ITM (see pretrain.h). The texts, masks and match labels of the whole batch are drawn
+// on every rank, example i from its own stream (seed, step, i), so they do not depend on the
+// rank count; the network runs on this rank's rows [begin, end) only. Both terms are means
+// over the global batch (masked tokens, examples): this rank's share is its sum over the
+// global count.
+Result<RankLoss> FusionLoss(TinyFusion& model, const torch::Tensor& images,
+                            const datasets::CaptionBatch& batch, int begin, int end, uint64_t seed,
+                            int64_t step, Communicator* comm) {
   const Tokenizer& tok = model.tokenizer();
   const int64_t n = static_cast<int64_t>(batch.examples.size());
   const int64_t t = model.context_length();
   std::vector<std::string> texts(n);
   std::vector<float> match(n, 1.0f);
+  std::vector<datasets::Rng> rngs;
+  rngs.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    rngs.emplace_back(
+        datasets::MixSeed(seed, static_cast<uint64_t>(step), static_cast<uint64_t>(i)));
+  }
   for (int64_t i = 0; i < n; ++i) {
     const auto& ex = batch.examples[i];
+    datasets::Rng& rng = rngs[static_cast<size_t>(i)];
     texts[i] = ex.caption;
-    if (n > 1 && rng->Bernoulli(0.5)) {
-      int64_t j = ex.partner - begin;  // the hard negative, when in this slice
-      if (ex.partner < 0 || j < 0 || j >= n) {
-        j = rng->UniformInt(0, n - 2);
+    if (n > 1 && rng.Bernoulli(0.5)) {
+      int64_t j = ex.partner;  // the hard negative, else another example of the batch
+      if (j < 0 || j >= n) {
+        j = rng.UniformInt(0, n - 2);
         if (j >= i) ++j;
       }
       if (batch.examples[j].caption != ex.caption) {
@@ -89,41 +142,60 @@ torch::Tensor FusionLoss(TinyFusion& model, const torch::Tensor& images,
   auto ids = enc.ids.accessor<int64_t, 2>();
   auto lab = labels.accessor<int64_t, 2>();
   auto eos = enc.eos_index.accessor<int64_t, 1>();
+  int64_t masked = 0;  // over the global batch
   for (int64_t i = 0; i < n; ++i) {
     const auto& ex = batch.examples[i];
+    datasets::Rng& rng = rngs[static_cast<size_t>(i)];
     std::vector<int64_t> chosen;
     const int64_t colour = ex.block_colour.empty() ? -1 : tok.Id(ex.block_colour);
-    if (colour >= 0 && match[i] > 0 && rng->Bernoulli(kMaskColourProbability)) {
+    if (colour >= 0 && match[i] > 0 && rng.Bernoulli(kMaskColourProbability)) {
       for (int64_t p = 1; p < eos[i]; ++p) {
         if (ids[i][p] == colour) chosen.push_back(p);
       }
     }
     if (chosen.empty()) {
       for (int64_t p = 1; p < eos[i]; ++p) {
-        if (rng->Bernoulli(kMaskWordProbability)) chosen.push_back(p);
+        if (rng.Bernoulli(kMaskWordProbability)) chosen.push_back(p);
       }
-      if (chosen.empty() && eos[i] > 1) chosen.push_back(rng->UniformInt(1, eos[i] - 1));
+      if (chosen.empty() && eos[i] > 1) chosen.push_back(rng.UniformInt(1, eos[i] - 1));
     }
     for (int64_t p : chosen) {
       // Only matching pairs teach the MLM; mismatched ones are masked alike so that [MASK]
       // tokens do not give the match away.
-      if (match[i] > 0) lab[i][p] = ids[i][p];
+      if (match[i] > 0) {
+        lab[i][p] = ids[i][p];
+        ++masked;
+      }
       ids[i][p] = Tokenizer::kMask;
     }
   }
+  const int64_t rows = end - begin;
   auto dev = model.device();
-  auto ids_d = enc.ids.to(dev);
+  auto ids_d = enc.ids.narrow(0, begin, rows).to(dev);
   auto& net = model.net();
   auto hidden = net->Hidden(images.to(dev), net->TokenEmbedding(ids_d), ids_d);
   auto positions = torch::arange(t, torch::TensorOptions().dtype(torch::kInt64).device(dev))
                        .unsqueeze(0)
-                       .expand({n, t});
+                       .expand({rows, t});
   auto logits = net->MlmLogits(hidden, positions);
-  auto mlm = F::cross_entropy(logits.reshape({n * t, -1}), labels.to(dev).view({n * t}),
-                              F::CrossEntropyFuncOptions().ignore_index(-100));
-  auto itm =
-      F::binary_cross_entropy_with_logits(net->ItmLogit(hidden), torch::tensor(match).to(dev));
-  return mlm + itm;
+  auto mlm = F::cross_entropy(
+      logits.reshape({rows * t, -1}), labels.narrow(0, begin, rows).to(dev).reshape({rows * t}),
+      F::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
+  auto itm = F::binary_cross_entropy_with_logits(
+      net->ItmLogit(hidden),
+      torch::tensor(std::vector<float>(match.begin() + begin, match.begin() + end)).to(dev),
+      F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum));
+  auto share =
+      mlm / static_cast<double>(std::max<int64_t>(1, masked)) + itm / static_cast<double>(n);
+  RankLoss out;
+  out.global = share.detach();
+  if (comm->size() > 1) {  // the global loss, for the record: the shares' sum
+    float value = share.item<float>();
+    CT_RETURN_IF_ERROR(comm->AllReduceSum(&value, 1));
+    out.global = torch::tensor(value);
+  }
+  out.backward = comm->size() == 1 ? share : share * comm->size();
+  return out;
 }
 
 // Even-aligned slice of a global batch for `rank` of `size` (hard-negative pairs stay whole).
@@ -233,32 +305,32 @@ Result<PretrainedModel> Pretrain(const PretrainSpec& spec, const PretrainOptions
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
+    // The whole batch on every rank (~3 ms for 128 examples): the losses need every caption;
+    // only this rank's images [begin, end) go through the network.
     datasets::CaptionBatch batch =
         datasets::ComposeCaptionBatch(*train, static_cast<uint64_t>(spec.data_seed), step,
-                                      static_cast<int>(spec.batch_size), corpus, begin, end);
+                                      static_cast<int>(spec.batch_size), corpus);
     std::vector<const datasets::Image*> images;
     std::vector<std::string> captions;
-    for (const auto& ex : batch.examples) {
-      images.push_back(&ex.image);
-      captions.push_back(ex.caption);
+    for (int i = 0; i < static_cast<int>(batch.examples.size()); ++i) {
+      if (i >= begin && i < end) images.push_back(&batch.examples[i].image);
+      captions.push_back(batch.examples[i].caption);
     }
     const torch::Tensor pixels =
         on_cpu ? ImagesToTensor(images) : ImagesToTensor(images).to(*device);
-    torch::Tensor loss;
-    if (out.dual) {
-      loss = ClipLoss(*out.dual, pixels, captions);
-    } else {
-      datasets::Rng rng(datasets::MixSeed(static_cast<uint64_t>(spec.seed), step, rank));
-      loss = FusionLoss(static_cast<TinyFusion&>(*out.fusion), pixels, batch, begin, &rng);
-    }
+    Result<RankLoss> loss =
+        out.dual ? ClipLoss(*out.dual, pixels, captions, begin, end, comm)
+                 : FusionLoss(static_cast<TinyFusion&>(*out.fusion), pixels, batch, begin, end,
+                              static_cast<uint64_t>(spec.seed), step, comm);
+    if (!loss.ok()) return loss.status();
     optimizer.zero_grad();
-    loss.backward();
+    loss->backward.backward();
     if (size > 1) {
       CT_RETURN_IF_ERROR(options.sync_gradients ? options.sync_gradients(params)
                                                 : AverageGradients(params, comm));
     }
     optimizer.step();
-    const double value = loss.item<double>();
+    const double value = loss->global.item<double>();
     if (!std::isfinite(value)) {
       return Internal("pretraining diverged at step " + std::to_string(step) + " (loss " +
                       std::to_string(value) + "); lower lr");
