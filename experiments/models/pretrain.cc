@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 
 #include "datasets/compositor.h"
@@ -242,6 +243,11 @@ Status AverageGradients(const std::vector<torch::Tensor>& params, Communicator* 
 
 Result<PretrainedModel> BuildModel(const PretrainSpec& spec) {
   CT_RETURN_IF_ERROR(spec.Validate());
+  // Initialisation draws from torch's one global generator: two builds at once in a process
+  // (ranks as threads, a worker's threads) would interleave their draws and start from other
+  // weights than spec.seed gives. One build at a time keeps every model seeded as if alone.
+  static std::mutex building;
+  std::lock_guard<std::mutex> lock(building);
   torch::manual_seed(static_cast<uint64_t>(spec.seed));
   PretrainedModel out;
   if (spec.kind == "tiny-clip") {
