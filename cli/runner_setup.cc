@@ -9,7 +9,15 @@ namespace chromatune::cli {
 
 void ConfigureRunner(TrialRunner&) {}
 
-Result<nlohmann::json> RunnerDevice(const RunnerOptions&) { return protocol::CpuDevice(); }
+// Without LibTorch only `noop` runs, on the CPU: a GPU asked for is refused, never replaced.
+Result<nlohmann::json> RunnerDevice(const RunnerOptions& options) {
+  if (options.device.rfind("cuda", 0) == 0) {
+    return InvalidArgument("device \"" + options.device +
+                           "\": no CUDA device is visible to this process (a build without "
+                           "LibTorch runs trials on the CPU only)");
+  }
+  return protocol::CpuDevice();
+}
 
 }  // namespace chromatune::cli
 #endif

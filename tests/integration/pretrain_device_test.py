@@ -10,11 +10,13 @@ import tempfile
 import unittest
 
 from harness import EXE
+import pretrain_cache_lock_test  # its has_pretrain(); a module import, so its tests stay its own
 
 SPEC = ("builtin:tiny-clip?steps=2&batch_size=4&image_size=32&conv_widths=8,16,16"
         "&vision_layers=1&text_layers=1&text_width=16&embed_dim=16&threads=1")
 
 
+@unittest.skipUnless(pretrain_cache_lock_test.has_pretrain(), "built without LibTorch (no `chromatune pretrain`)")
 class PretrainDeviceTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="ct-pretrain-device-")
