@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "common/log.h"
+#include "common/wall_clock.h"
 #include "coordinator/auth.h"
 #include "coordinator/data_roots.h"
 #include "coordinator/store_fault.h"
@@ -14,12 +15,6 @@
 
 namespace chromatune::coordinator {
 namespace {
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // How many waiting trials `status` lists one by one (the rest are counted per group).
 constexpr int64_t kListedWaitingTrials = 50;
@@ -44,7 +39,7 @@ nlohmann::json AuditJson(const std::vector<AuditRecord>& records) {
 
 Coordinator::Coordinator(ResultStore* store, ArtifactSink* artifacts, CoordinatorOptions options)
     : store_(store), artifacts_(artifacts), options_(std::move(options)), search_(store) {
-  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  if (!options_.now_ms) options_.now_ms = WallClockMs;
   SweepPlannerOptions planner;
   planner.rows_per_step = options_.plan_rows_per_step;
   planner.now_ms = options_.now_ms;

@@ -5,17 +5,12 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/wall_clock.h"
 #include "coordinator/store_fault.h"
 #include "experiments/sweep/plan.h"
 
 namespace chromatune::coordinator {
 namespace {
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 const char* StateName(Submission::State state) {
   switch (state) {
@@ -114,7 +109,7 @@ void Submission::Finish(State state, Status error, nlohmann::json summary) {
 
 SweepPlanner::SweepPlanner(ResultStore* store, OnStored on_stored, SweepPlannerOptions options)
     : store_(store), on_stored_(std::move(on_stored)), options_(std::move(options)) {
-  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  if (!options_.now_ms) options_.now_ms = WallClockMs;
   thread_ = std::thread([this] { Run(); });
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/wall_clock.h"
 #include "coordinator/json_fields.h"
 
 namespace chromatune::coordinator {
@@ -15,12 +16,6 @@ namespace {
 constexpr const char* kCookie = "ct_session";
 constexpr const char* kSessionPath = "/api/v1/session";
 constexpr const char* kLogoutPath = "/api/v1/session/logout";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool StateChanging(const HttpRequest& r) { return r.method != "GET" && r.method != "HEAD"; }
 
@@ -148,7 +143,7 @@ std::optional<WebGate::Session> WebGate::FindSession(const HttpRequest& r) const
   if (id.empty()) return std::nullopt;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second.expires_ms <= NowMs()) return std::nullopt;
+  if (it == sessions_.end() || it->second.expires_ms <= WallClockMs()) return std::nullopt;
   return it->second;
 }
 
@@ -235,12 +230,12 @@ HttpResponse WebGate::Login(const HttpRequest& r) {
   if (!who.ok()) return HttpResponse::Error(401, "login refused: " + who.status().message());
   Session session{
       *token, RandomHex(32),
-      NowMs() +
+      WallClockMs() +
           std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_lifetime).count()};
   const std::string id = RandomHex(32);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const int64_t now = NowMs();
+    const int64_t now = WallClockMs();
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       it = it->second.expires_ms <= now ? sessions_.erase(it) : std::next(it);
     }

@@ -11,6 +11,7 @@
 
 #include <openssl/rand.h>
 
+#include "common/wall_clock.h"
 #include "storage/item_template.h"
 #include "storage/migrations.h"
 #include "storage/result_store_impl.h"
@@ -210,12 +211,6 @@ Status ResultStore::Impl::InsertEvent(const std::string& kind, const std::string
 
 namespace {
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string ParentDir(const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -256,7 +251,7 @@ Status CheckPathUsable(const std::string& path, StoreMode mode) {
 
 Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path, StoreMode mode,
                                                        StoreOptions options) {
-  if (!options.now_ms) options.now_ms = SystemNowMs;
+  if (!options.now_ms) options.now_ms = WallClockMs;
   CT_RETURN_IF_ERROR(CheckPathUsable(path, mode));
   const bool read_only = mode == StoreMode::kReadOnly;
   CT_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, read_only, options.busy_timeout_ms));
