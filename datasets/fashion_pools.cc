@@ -1,6 +1,5 @@
 #include "datasets/fashion_pools.h"
 
-#include <algorithm>
 #include <array>
 
 namespace chromatune::datasets {
@@ -30,20 +29,18 @@ const std::vector<int64_t>& FashionTrainPools::Of(FashionPool pool) const {
 }
 
 FashionTrainPools MakeFashionTrainPools(const std::vector<uint8_t>& labels) {
-  std::array<std::vector<int64_t>, kFashionClasses> by_class;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    by_class[labels[i] % kFashionClasses].push_back(static_cast<int64_t>(i));
-  }
+  // Two passes in index order, no sort: the compositor calls this for every batch.
+  std::array<size_t, kFashionClasses> count{}, seen{};
+  for (uint8_t l : labels) ++count[l % kFashionClasses];
   FashionTrainPools pools;
-  for (const auto& items : by_class) {
-    const size_t n = items.size(), support = n / 6, val = n / 30;
-    const size_t pretrain = n - support - val;
-    pools.pretrain.insert(pools.pretrain.end(), items.begin(), items.begin() + pretrain);
-    pools.val.insert(pools.val.end(), items.begin() + pretrain, items.begin() + pretrain + val);
-    pools.support.insert(pools.support.end(), items.begin() + pretrain + val, items.end());
-  }
-  for (auto* pool : {&pools.pretrain, &pools.val, &pools.support}) {
-    std::sort(pool->begin(), pool->end());
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const int c = labels[i] % kFashionClasses;
+    const size_t n = count[c], support = n / 6, val = n / 30;
+    const size_t rank = seen[c]++;  // position among the class's items, in index order
+    auto* pool = rank < n - support - val ? &pools.pretrain
+                 : rank < n - support     ? &pools.val
+                                          : &pools.support;
+    pool->push_back(static_cast<int64_t>(i));
   }
   return pools;
 }
